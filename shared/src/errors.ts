@@ -1,0 +1,59 @@
+/**
+ * The closed set of error codes the gateway answers with, each mapped to its HTTP status in one place.
+ * Problem bodies follow RFC 9457 (`application/problem+json`).
+ */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  UNAUTHORIZED: 401,
+  INVALID_API_KEY: 401,
+  FORBIDDEN: 403,
+  KEY_DISABLED: 403,
+  KEY_EXPIRED: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  TOO_MANY_FAILED_ATTEMPTS: 429,
+  HEADERS_TOO_LARGE: 431,
+  INTERNAL: 500,
+  BAD_GATEWAY: 502,
+  SERVICE_UNAVAILABLE: 503,
+  GATEWAY_TIMEOUT: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Human-readable titles; `detail` carries the specifics of one occurrence. */
+export const ERROR_TITLE: Record<ErrorCode, string> = {
+  BAD_REQUEST: 'Bad request',
+  VALIDATION_FAILED: 'Validation failed',
+  INVALID_JSON: 'Malformed JSON body',
+  UNAUTHORIZED: 'Authentication required',
+  INVALID_API_KEY: 'Invalid API key',
+  FORBIDDEN: 'Forbidden',
+  KEY_DISABLED: 'API key disabled',
+  KEY_EXPIRED: 'API key expired',
+  NOT_FOUND: 'Not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  CONFLICT: 'Conflict',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  URI_TOO_LONG: 'URI too long',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  RATE_LIMITED: 'Rate limit exceeded',
+  TOO_MANY_FAILED_ATTEMPTS: 'Too many failed attempts',
+  HEADERS_TOO_LARGE: 'Request header fields too large',
+  INTERNAL: 'Internal server error',
+  BAD_GATEWAY: 'Bad gateway',
+  SERVICE_UNAVAILABLE: 'Service unavailable',
+  GATEWAY_TIMEOUT: 'Gateway timeout',
+};
+
+/** `type` URI of a problem: a stable, documentable identifier per code. */
+export function problemType(code: ErrorCode): string {
+  return `https://api-gateway.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;
+}
