@@ -1,0 +1,11 @@
+export { type RateLimitMetrics, recordDecision, withDecisionMetrics } from './decision-metrics.js';
+export { type HeaderPair, rateLimitHeaders, rateLimitPolicy, setRateLimitHeaders } from './headers.js';
+export { createMemoryRateLimiter, type MemoryRateLimiter, type MemoryRateLimiterOptions } from './memory-limiter.js';
+export { createRedisRateLimiter, type RedisRateLimiterOptions } from './redis-limiter.js';
+export {
+  CLOSED_RETRY_AFTER_SECONDS,
+  createResilientRateLimiter,
+  type RateLimitFailureMode,
+  type ResilientRateLimiterOptions,
+} from './resilient-limiter.js';
+export type { Clock, RateLimitBackend, RateLimitDecision, RateLimiter, RateLimits, WindowState } from './types.js';

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import { rateLimitHeaders } from './headers.js';
+import { createRedisRateLimiter } from './redis-limiter.js';
+import { createResilientRateLimiter, type RateLimitFailureMode } from './resilient-limiter.js';
+import type { RateLimitBackend, RateLimiter, RateLimits } from './types.js';
+
+const prefix = `test:${randomUUID()}:`;
+const T0 = Date.UTC(2030, 0, 15, 12, 0, 0);
+const clock = () => T0;
+const limits: RateLimits = { perMinute: 5, perDay: 100 };
+// Fail fast instead of queueing: what the gateway configures in production too.
+const failFast: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 };
+const clients: Redis[] = [];
+let admin: Redis;
+
+function client(options: RedisOptions): Redis {
+  const redis = new Redis(options);
+  redis.on('error', () => {}); // connection errors are the point of these tests
+  clients.push(redis);
+  return redis;
+}
+
+/** A client for a port nothing listens on: Redis is simply unreachable. */
+const deadClient = () =>
+  client({ host: '127.0.0.1', port: 1, lazyConnect: true, retryStrategy: () => null, ...failFast });
+
+function setup(redis: Redis, mode: RateLimitFailureMode) {
+  const metrics = createMetrics();
+  const logs: { level: number; msg: string }[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => logs.push(JSON.parse(line)) } });
+  const primary = createRedisRateLimiter({ redis, prefix, clock });
+  const limiter = createResilientRateLimiter({ primary, redis, mode, metrics, logger, clock });
+  return { limiter, metrics, logs };
+}
+
+async function gauge(metrics: Metrics): Promise<number | undefined> {
+  return (await metrics.rateLimitFailureMode.get()).values[0]?.value;
+}
+
+async function decisionCount(metrics: Metrics, result: string, backend: RateLimitBackend): Promise<number> {
+  const { values } = await metrics.rateLimitDecisions.get();
+  return values.find((v) => v.labels.result === result && v.labels.backend === backend)?.value ?? 0;
+}
+
+async function run(limiter: RateLimiter, keyId: string, n: number) {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(await limiter.check(keyId, limits));
+  return out;
+}
+
+beforeAll(() => {
+  admin = client({ host: '127.0.0.1', port: 6379, commandTimeout: 2_000 });
+});
+
+afterEach(() => {
+  for (const redis of clients.splice(1)) redis.disconnect();
+});
+
+afterAll(async () => {
+  for await (const keys of admin.scanStream({ match: `${prefix}*`, count: 500 })) {
+    if (keys.length > 0) await admin.del(...(keys as string[]));
+  }
+  await admin.quit();
+});
+
+describe('createResilientRateLimiter with Redis unreachable', () => {
+  it('really cannot reach Redis through the dead client', async () => {
+    const primary = createRedisRateLimiter({ redis: deadClient(), prefix, clock });
+    await expect(primary.check(randomUUID(), limits)).rejects.toThrow();
+  });
+
+  it('local: limits exactly, in process', async () => {
+    const { limiter, metrics, logs } = setup(deadClient(), 'local');
+    const decisions = await run(limiter, randomUUID(), 8);
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true, false, false, false]);
+    expect(decisions.every((d) => d.backend === 'local-fallback')).toBe(true);
+    expect(decisions[7]?.retryAfterSeconds).toBe(72); // 5 × (1 − t/60 s) + 1 ≤ 5 from t = 12 s into the next minute
+    expect(await gauge(metrics)).toBe(1);
+    expect(await decisionCount(metrics, 'allowed', 'local-fallback')).toBe(5);
+    expect(await decisionCount(metrics, 'denied', 'local-fallback')).toBe(3);
+    expect(logs.filter((l) => l.level === 40)).toHaveLength(1); // one warning, not one per request
+  });
+
+  it('open: allows everything and reports the full limit remaining', async () => {
+    const { limiter, metrics } = setup(deadClient(), 'open');
+    const decisions = await run(limiter, randomUUID(), 8);
+    expect(decisions.every((d) => d.allowed && d.backend === 'open')).toBe(true);
+    expect(decisions[7]).toMatchObject({ minute: { remaining: 5 }, day: { remaining: 100 }, retryAfterSeconds: 0 });
+    expect(await gauge(metrics)).toBe(1);
+    expect(await decisionCount(metrics, 'allowed', 'open')).toBe(8);
+  });
+
+  it('closed: denies everything with a short Retry-After', async () => {
+    const { limiter, metrics } = setup(deadClient(), 'closed');
+    const decision = await limiter.check(randomUUID(), limits);
+    expect(decision).toMatchObject({ allowed: false, backend: 'closed', retryAfterSeconds: 5 });
+    expect(rateLimitHeaders(decision)).toContainEqual(['Retry-After', '5']);
+    expect(await gauge(metrics)).toBe(1);
+    expect(await decisionCount(metrics, 'denied', 'closed')).toBe(1);
+  });
+
+  it('passes bad input through instead of treating it as an outage', async () => {
+    const { limiter, metrics } = setup(deadClient(), 'open');
+    await expect(limiter.check('ak_notAnId', limits)).rejects.toThrow(RangeError);
+    expect(await gauge(metrics)).toBe(0);
+  });
+});
+
+describe('createResilientRateLimiter recovery', () => {
+  it('warns at start when the client could hang on a dead Redis', () => {
+    const { logs } = setup(client({ host: '127.0.0.1', port: 6379, lazyConnect: true }), 'local');
+    expect(logs.map((l) => l.msg)).toEqual([expect.stringContaining('no commandTimeout')]);
+  });
+
+  it('goes back to Redis once the connection is back', async () => {
+    const redis = client({ host: '127.0.0.1', port: 6379, ...failFast });
+    await new Promise((resolve) => redis.once('ready', resolve));
+    const { limiter, metrics, logs } = setup(redis, 'local');
+    const keyId = randomUUID();
+
+    expect((await run(limiter, keyId, 2)).map((d) => d.backend)).toEqual(['redis', 'redis']);
+    expect(await gauge(metrics)).toBe(0);
+
+    const ended = new Promise((resolve) => redis.once('end', resolve));
+    redis.disconnect();
+    await ended;
+    const local = await run(limiter, keyId, 3);
+    expect(local.map((d) => d.backend)).toEqual(['local-fallback', 'local-fallback', 'local-fallback']);
+    expect(await gauge(metrics)).toBe(1);
+
+    await redis.connect();
+    const back = await limiter.check(keyId, limits);
+    expect(back.backend).toBe('redis');
+    expect(back.minute.remaining).toBe(2); // 5 − (2 earlier on Redis + this one): local decisions are not in Redis
+    expect(await gauge(metrics)).toBe(0);
+    expect(logs.map((l) => [l.level, l.msg.split(';')[0]])).toEqual([
+      [40, 'Redis unreachable (client end)'],
+      [30, 'Redis reachable again'],
+    ]);
+  });
+
+  it('engages on a failing command and probes Redis with one request at a time', async () => {
+    const { limiter, metrics, logs } = setup(admin, 'local');
+    const keyId = randomUUID();
+    // A value of the wrong type makes the script's INCR fail with a genuine Redis error.
+    const minuteKey = `${prefix}rl:{${keyId}}:m:${Math.floor(T0 / 60_000)}`;
+    await admin.hset(minuteKey, 'poisoned', '1');
+
+    expect((await limiter.check(keyId, limits)).backend).toBe('local-fallback');
+    expect(await gauge(metrics)).toBe(1);
+    expect(logs).toHaveLength(1);
+
+    await admin.del(minuteKey);
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => limiter.check(keyId, limits)));
+    expect(concurrent.filter((d) => d.backend === 'redis')).toHaveLength(1);
+    expect(concurrent.filter((d) => d.backend === 'local-fallback')).toHaveLength(4);
+    expect((await limiter.check(keyId, limits)).backend).toBe('redis');
+    expect(await gauge(metrics)).toBe(0);
+  });
+});
