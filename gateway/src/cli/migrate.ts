@@ -1,0 +1,26 @@
+// `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database in
+// DATA_DIR) and exits. The gateway also does this at start-up; this is for deploy pipelines and the
+// Kubernetes migration Job.
+import { parseConfig } from '../config.js';
+import { createDatabase } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+
+const config = parseConfig();
+const db = await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 1 });
+try {
+  const result = await db.withConnection((conn) => migrate(conn));
+  console.log(
+    JSON.stringify({
+      msg: 'migrations done',
+      database: db.kind,
+      applied: result.applied,
+      alreadyApplied: result.alreadyApplied,
+    }),
+  );
+  for (const name of result.modified) console.warn(`warning: applied migration ${name} was modified since`);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exitCode = 1;
+} finally {
+  await db.close();
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const secret = z.string().min(32, { error: 'must be at least 32 characters' });
+
+const url = (protocols: string[]) =>
+  z.url({ error: 'must be a URL' }).refine((u) => protocols.includes(new URL(u).protocol), {
+    error: `must use ${protocols.join(' or ')}`,
+  });
+
+/** Every environment variable the gateway reads, with its default. The only reader of `process.env`. */
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: int(0, 65535).default(3001),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    DATA_DIR: z.string().min(1).default('./.data'),
+    REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{0,64}$/, { error: 'may hold letters, digits, ":", "_" and "-" only' })
+      .default('gw:'),
+    INTERNAL_API_BASE_URL: url(['http:', 'https:']).optional(),
+    ADMIN_API_TOKEN: secret.optional(),
+    SESSION_SECRET: secret.optional(),
+    SESSION_TTL_HOURS: int(1, 24 * 90).default(24 * 7),
+    DASHBOARD_ORIGIN: z
+      .string()
+      .default('http://localhost:3000')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.url({ error: 'must be a comma-separated list of origins' }))),
+    TRUST_PROXY: z.string().default('loopback'),
+    DEFAULT_LIMIT_PER_MINUTE: int(1, 1_000_000).default(60),
+    DEFAULT_LIMIT_PER_DAY: int(1, 1_000_000_000).default(10_000),
+    RATE_LIMIT_FAILURE_MODE: z.enum(['local', 'open', 'closed']).default('local'),
+    AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000).default(60),
+    UPSTREAM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+    UPSTREAM_CONNECTIONS: int(1, 10_000).default(128),
+    KEY_CACHE_TTL_MS: int(0, 3_600_000).default(60_000),
+    KEY_CACHE_NEGATIVE_TTL_MS: int(0, 600_000).default(5_000),
+    KEY_CACHE_MAX: int(1, 10_000_000).default(50_000),
+    USAGE_BUFFER_MAX: int(100, 10_000_000).default(100_000),
+    USAGE_BATCH_SIZE: int(1, 50_000).default(1_000),
+    USAGE_FLUSH_INTERVAL_MS: int(10, 60_000).default(1_000),
+    MANAGEMENT_BODY_LIMIT: z.string().default('100kb'),
+    SHUTDOWN_TIMEOUT_MS: int(0, 300_000).default(15_000),
+    HEADERS_TIMEOUT_MS: int(1_000, 300_000).default(10_000),
+    REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(300_000),
+    SECURE_COOKIES: bool.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const name of ['ADMIN_API_TOKEN', 'SESSION_SECRET'] as const) {
+      if (!env[name]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is required when NODE_ENV=production (at least 32 random characters, e.g. `openssl rand -hex 32`)',
+        });
+      }
+    }
+  });
+
+export type RawConfig = z.infer<typeof ConfigSchema>;
+
+export interface Config extends Omit<RawConfig, 'ADMIN_API_TOKEN' | 'SESSION_SECRET' | 'SECURE_COOKIES'> {
+  /** Always set after `resolveSecrets`: from the environment, or generated and kept in DATA_DIR. */
+  ADMIN_API_TOKEN: string;
+  SESSION_SECRET: string;
+  SECURE_COOKIES: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; throws a ConfigError listing every invalid variable. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): RawConfig {
+  // Empty strings count as unset, as in most deployment tools' templates.
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = ConfigSchema.safeParse(defined);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
+  }
+  return result.data;
+}

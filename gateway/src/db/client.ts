@@ -1,0 +1,110 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export type { PrismaClient };
+
+/**
+ * The slice of a SQL driver the gateway uses outside Prisma: the migration runner and the two
+ * hot/heavy statements (batched usage inserts, usage aggregates) where a raw parameterised query is
+ * several times cheaper than going through the ORM. Both `pg.Pool` and `PGlite` satisfy it.
+ */
+export interface SqlExecutor {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Runs a script of several statements without parameters. */
+  exec(script: string): Promise<void>;
+}
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  prisma: PrismaClient;
+  sql: SqlExecutor;
+  /** Runs `fn` on one dedicated connection (transactions, session-level advisory locks). */
+  withConnection<T>(fn: (conn: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  poolSize?: number;
+  /** Keep an embedded database in memory only (tests). */
+  inMemory?: boolean;
+}
+
+/** PostgreSQL when a URL is given, else embedded PGlite under `dataDir` — same schema, same code above. */
+export async function createDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return createPostgres(options.databaseUrl, options.poolSize ?? 10);
+  return createPglite(options.inMemory ? undefined : resolve(options.dataDir, 'pglite'));
+}
+
+function createPostgres(connectionString: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const sql: SqlExecutor = {
+    query: (text, params) => pool.query(text, params) as never,
+    exec: async (script) => {
+      await pool.query(script);
+    },
+  };
+  return {
+    kind: 'postgres',
+    prisma,
+    sql,
+    withConnection: async (fn) => {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: (text, params) => client.query(text, params) as never,
+          exec: async (script) => {
+            await client.query(script);
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function createPglite(dir: string | undefined): Promise<Database> {
+  if (dir) await mkdir(join(dir, '..'), { recursive: true });
+  const db = dir ? new PGlite(dir) : new PGlite();
+  await db.waitReady;
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  const sql: SqlExecutor = {
+    query: (text, params) => db.query(text, params) as never,
+    exec: async (script) => {
+      await db.exec(script);
+    },
+  };
+  return {
+    kind: 'pglite',
+    prisma,
+    sql,
+    // PGlite is a single connection already.
+    withConnection: (fn) => fn(sql),
+    ping: async () => {
+      await db.query('SELECT 1');
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await db.close();
+    },
+  };
+}

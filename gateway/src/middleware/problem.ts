@@ -1,0 +1,22 @@
+import type { ServerResponse } from 'node:http';
+import { ERROR_STATUS, ERROR_TITLE, type ErrorCode, type FieldError, type Problem, problemType } from '@gateway/shared';
+
+/** Writes an RFC 9457 problem document. Used by the error handler and by the proxy's hot path. */
+export function sendProblem(
+  res: ServerResponse,
+  requestId: string,
+  code: ErrorCode,
+  detail: string,
+  extras: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+): void {
+  const status = ERROR_STATUS[code];
+  const body: Problem = { type: problemType(code), title: ERROR_TITLE[code], status, detail, code, requestId };
+  if (extras.errors) body.errors = extras.errors;
+  const json = JSON.stringify(body);
+  if (extras.headers) for (const [name, value] of Object.entries(extras.headers)) res.setHeader(name, value);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/problem+json');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(json);
+}

@@ -1,0 +1,86 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors } from 'undici';
+import type { ErrorCode } from '../errors.js';
+import { clientResponseHeaders, type HeaderMap } from './headers.js';
+import type { Upstream } from './upstream.js';
+
+export interface ForwardFailure {
+  code: ErrorCode;
+  detail: string;
+  kind: 'connect' | 'timeout' | 'aborted' | 'bad_request' | 'other';
+}
+
+/** Maps an undici/socket error to what the client is told: 502 for a broken upstream, 504 for a slow one. */
+export function classifyUpstreamError(err: unknown): ForwardFailure {
+  const code = (err as { code?: string }).code ?? '';
+  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.ConnectTimeoutError || code === 'ETIMEDOUT') {
+    return { code: 'GATEWAY_TIMEOUT', detail: 'The upstream API did not answer in time.', kind: 'timeout' };
+  }
+  if (err instanceof errors.RequestAbortedError || code === 'UND_ERR_ABORTED' || (err as Error).name === 'AbortError') {
+    return { code: 'BAD_REQUEST', detail: 'The client went away.', kind: 'aborted' };
+  }
+  if (err instanceof errors.RequestContentLengthMismatchError) {
+    return { code: 'BAD_REQUEST', detail: 'The request body did not match its Content-Length.', kind: 'bad_request' };
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
+    return { code: 'BAD_GATEWAY', detail: 'The upstream API could not be reached.', kind: 'connect' };
+  }
+  return { code: 'BAD_GATEWAY', detail: 'The upstream API failed to answer properly.', kind: 'other' };
+}
+
+/** Rewrites a Location pointing into the upstream so the client follows it through the gateway. */
+function rewriteLocation(location: string, upstream: Upstream, publicBase: string): string {
+  if (location.startsWith(upstream.baseUrl)) {
+    const rest = location.slice(upstream.baseUrl.length);
+    if (rest === '' || rest[0] === '/' || rest[0] === '?') return `${publicBase}/proxy${rest}`;
+  }
+  if (upstream.basePath && location.startsWith(`${upstream.basePath}/`)) {
+    return `/proxy${location.slice(upstream.basePath.length)}`;
+  }
+  if (!upstream.basePath && location[0] === '/' && location[1] !== '/') return `/proxy${location}`;
+  return location;
+}
+
+export interface ForwardOptions {
+  path: string;
+  headers: HeaderMap;
+  signal: AbortSignal;
+  publicBase: string;
+  /** Called with the upstream's status once its headers arrive (for metrics and usage). */
+  onHeaders: (statusCode: number) => void;
+}
+
+/**
+ * Streams the request to the upstream and the answer back, never buffering a whole body.
+ * `pool.stream` writes straight into the client response: no intermediate Readable per request.
+ * Rejects before any byte reaches the client when the upstream fails to answer.
+ */
+export function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: Upstream,
+  o: ForwardOptions,
+): Promise<void> {
+  const method = req.method ?? 'GET';
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  return upstream.pool
+    .stream(
+      {
+        path: o.path,
+        method: method as 'GET',
+        headers: o.headers,
+        body: hasBody ? req : null,
+        signal: o.signal,
+      },
+      ({ statusCode, headers }) => {
+        o.onHeaders(statusCode);
+        const out = clientResponseHeaders(headers);
+        const location = out.location;
+        if (typeof location === 'string') out.location = rewriteLocation(location, upstream, o.publicBase);
+        res.statusCode = statusCode;
+        for (const name in out) res.setHeader(name, out[name]!);
+        return res;
+      },
+    )
+    .then(() => undefined);
+}

@@ -1,0 +1,188 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SESSION_COOKIE } from '../auth/management-auth.js';
+import type { Config } from '../config.js';
+import type { ErrorCode } from '../errors.js';
+import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { sendProblem } from '../middleware/problem.js';
+import { assignRequestId } from '../middleware/request-id.js';
+import { type RateLimiter, setRateLimitHeaders } from '../ratelimit/index.js';
+import type { UsageRecorder } from '../usage/recorder.js';
+import type { AuthFailureThrottle } from './auth-throttle.js';
+import { classifyUpstreamError, forward } from './forward.js';
+import { upstreamRequestHeaders } from './headers.js';
+import type { CachedKey, KeyStore } from './key-store.js';
+import { apiKeyFromQuery, buildTargetPath } from './target-path.js';
+import type { Upstream } from './upstream.js';
+
+export interface ProxyDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  keys: KeyStore;
+  limiter: RateLimiter;
+  usage: UsageRecorder;
+  upstream: Upstream;
+  authThrottle: AuthFailureThrottle;
+  clientIp: (req: IncomingMessage) => string;
+  isSecure: (req: IncomingMessage) => boolean;
+}
+
+export const PROXY_PREFIX = '/proxy';
+
+/** True for `/proxy`, `/proxy/…` and `/proxy?…` — the requests the proxy handler owns. */
+export function isProxyUrl(url: string): boolean {
+  if (!url.startsWith(PROXY_PREFIX)) return false;
+  const next = url.charCodeAt(PROXY_PREFIX.length);
+  return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
+}
+
+/**
+ * `ALL /proxy/*`: key → auth → rate limit → stream to the upstream → usage record. Mounted in front
+ * of Express so that none of the management API's middleware runs on the hot path.
+ */
+export function createProxyHandler(deps: ProxyDeps) {
+  const { metrics, keys, limiter, usage, upstream, authThrottle, logger } = deps;
+  const duration = metrics.requestDuration.labels('proxy');
+  const upstreamDuration = metrics.upstreamDuration;
+  const statusCounters = new Map<number, ReturnType<typeof metrics.httpRequests.labels>>();
+  const countStatus = (status: number) => {
+    let counter = statusCounters.get(status);
+    if (!counter) {
+      counter = metrics.httpRequests.labels('proxy', String(status));
+      statusCounters.set(status, counter);
+    }
+    counter.inc();
+  };
+
+  return async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = assignRequestId(req, res);
+    const url = req.url ?? '/';
+    let keyId: string | undefined;
+    res.once('finish', () => {
+      const latencyMs = performance.now() - started;
+      countStatus(res.statusCode);
+      duration.observe(latencyMs / 1000);
+      if (keyId) {
+        const q = url.indexOf('?');
+        const path = url.slice(PROXY_PREFIX.length, q === -1 ? undefined : q) || '/';
+        usage.record({
+          keyId,
+          method: req.method ?? 'GET',
+          path,
+          statusCode: res.statusCode,
+          latencyMs,
+          timestamp: Date.now(),
+        });
+      }
+    });
+    const fail = (code: ErrorCode, detail: string, headers?: Record<string, string>) =>
+      sendProblem(res, requestId, code, detail, headers ? { headers } : {});
+
+    // 1. The key: X-API-Key wins over ?api_key= when both are sent.
+    const header = req.headers['x-api-key'];
+    const rawKey = typeof header === 'string' ? header : apiKeyFromQuery(url);
+    const ip = deps.clientIp(req);
+    const wait = authThrottle.retryAfter(ip);
+    if (wait > 0) {
+      metrics.authFailures.labels('throttled').inc();
+      return fail('TOO_MANY_FAILED_ATTEMPTS', 'Too many requests with invalid API keys from this address.', {
+        'Retry-After': String(wait),
+      });
+    }
+    if (!rawKey) {
+      metrics.authFailures.labels('missing').inc();
+      return fail('UNAUTHORIZED', 'Send your API key in the X-API-Key header (or the api_key query parameter).');
+    }
+    if (!isWellFormedApiKey(rawKey)) {
+      authThrottle.fail(ip);
+      metrics.authFailures.labels('malformed').inc();
+      return fail('INVALID_API_KEY', 'The API key is not valid.');
+    }
+
+    // 2. Authenticate: hash → in-process cache → database.
+    let key: CachedKey | null;
+    try {
+      key = await keys.lookup(hashApiKey(rawKey));
+    } catch (err) {
+      // The key may well be valid: say "try again", not "unauthorized".
+      logger.warn({ err, requestId }, 'api key lookup failed');
+      return fail('SERVICE_UNAVAILABLE', 'The gateway cannot verify API keys right now; retry shortly.', {
+        'Retry-After': '5',
+      });
+    }
+    if (!key) {
+      authThrottle.fail(ip);
+      metrics.authFailures.labels('unknown').inc();
+      return fail('INVALID_API_KEY', 'The API key is not valid.');
+    }
+    keyId = key.id;
+    if (!key.active) {
+      metrics.authFailures.labels('disabled').inc();
+      return fail('KEY_DISABLED', 'This API key has been disabled.');
+    }
+    const now = Date.now();
+    if (key.expiresAt !== null && key.expiresAt <= now) {
+      metrics.authFailures.labels('expired').inc();
+      return fail('KEY_EXPIRED', 'This API key has expired.');
+    }
+
+    // 3. Rate limit: one round trip checks and counts both windows.
+    const decision = await limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
+    setRateLimitHeaders(res, decision);
+    if (!decision.allowed) {
+      if (decision.backend === 'closed') {
+        return fail(
+          'SERVICE_UNAVAILABLE',
+          'Rate limiting is unavailable and the gateway is configured to fail closed.',
+        );
+      }
+      const which = decision.day.remaining === 0 && decision.minute.remaining > 0 ? 'daily quota' : 'per-minute limit';
+      return fail('RATE_LIMITED', `The key's ${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`);
+    }
+    keys.touch(key.id, now);
+
+    // 4. Forward.
+    const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
+    if (path === null) return fail('BAD_REQUEST', 'The request path is not allowed.');
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort();
+    };
+    res.once('close', onClose);
+    const host = req.headers.host;
+    const proto = deps.isSecure(req) ? 'https' : 'http';
+    const upstreamStarted = performance.now();
+    try {
+      await forward(req, res, upstream, {
+        path,
+        headers: upstreamRequestHeaders(req.headers, {
+          clientIp: ip,
+          proto,
+          host,
+          requestId,
+          gatewayCookie: SESSION_COOKIE,
+        }),
+        signal: controller.signal,
+        publicBase: `${proto}://${host ?? 'localhost'}`,
+        onHeaders: () => upstreamDuration.observe((performance.now() - upstreamStarted) / 1000),
+      });
+    } catch (err) {
+      const failure = classifyUpstreamError(err);
+      metrics.upstreamErrors.labels(failure.kind).inc();
+      if (failure.kind === 'aborted') return;
+      if (res.headersSent) {
+        // The body was cut mid-way: all we can do is cut the client off too.
+        logger.warn({ err, requestId }, 'upstream failed mid-response');
+        res.destroy();
+        return;
+      }
+      logger.warn({ requestId, kind: failure.kind, err: (err as Error).message }, 'upstream request failed');
+      fail(failure.code, failure.detail);
+    } finally {
+      res.off('close', onClose);
+    }
+  };
+}

@@ -1,0 +1,78 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+// RFC 9110 §7.6.1 (https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1): connection-specific
+// fields a proxy must not forward, plus the legacy ones every proxy still strips.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+// Fields meant for the gateway itself, or that undici sets from the request it makes.
+const NOT_FORWARDED_UPSTREAM = new Set([...HOP_BY_HOP, 'host', 'x-api-key', 'expect', 'http2-settings']);
+
+export type HeaderMap = Record<string, string | string[]>;
+
+function connectionTokens(value: string | string[] | undefined): string[] {
+  if (!value) return [];
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  return joined.split(',').map((t) => t.trim().toLowerCase());
+}
+
+function withoutCookie(cookie: string, name: string): string {
+  return cookie
+    .split(';')
+    .filter((pair) => pair.trim().split('=', 1)[0] !== name)
+    .join(';')
+    .trim();
+}
+
+export interface ForwardedFor {
+  clientIp: string;
+  proto: string;
+  host: string | undefined;
+  requestId: string;
+  /** Cookie set by the gateway's own management API; the upstream has no business seeing it. */
+  gatewayCookie: string;
+}
+
+/** Request headers for the upstream: hop-by-hop and gateway-only fields out, X-Forwarded-* in. */
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: ForwardedFor): HeaderMap {
+  const dropped = connectionTokens(incoming.connection);
+  const out: HeaderMap = {};
+  for (const name in incoming) {
+    if (NOT_FORWARDED_UPSTREAM.has(name) || (dropped.length > 0 && dropped.includes(name))) continue;
+    const value = incoming[name];
+    if (value === undefined) continue;
+    if (name === 'cookie' && typeof value === 'string' && value.includes(fwd.gatewayCookie)) {
+      const rest = withoutCookie(value, fwd.gatewayCookie);
+      if (rest) out.cookie = rest;
+      continue;
+    }
+    out[name] = value;
+  }
+  const prior = incoming['x-forwarded-for'];
+  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${fwd.clientIp}` : fwd.clientIp;
+  out['x-forwarded-proto'] = fwd.proto;
+  if (fwd.host) out['x-forwarded-host'] = fwd.host;
+  out['x-request-id'] = fwd.requestId;
+  return out;
+}
+
+/** Response headers for the client: hop-by-hop fields (and those the upstream's Connection names) out. */
+export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): HeaderMap {
+  const dropped = connectionTokens(upstream.connection);
+  const out: HeaderMap = {};
+  for (const name in upstream) {
+    if (HOP_BY_HOP.has(name) || (dropped.length > 0 && dropped.includes(name))) continue;
+    const value = upstream[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { KeyChangeNotifier } from '../routes/types.js';
+import type { KeyStore } from './key-store.js';
+
+/**
+ * Spreads "this key changed" to every replica so a disable or delete takes effect everywhere at
+ * once: Redis pub/sub when Redis is configured, a direct call when the gateway runs alone.
+ * Messages carry the key's SHA-256, never the raw key.
+ */
+export interface KeyEvents extends KeyChangeNotifier {
+  close(): Promise<void>;
+}
+
+export function createLocalKeyEvents(store: KeyStore): KeyEvents {
+  return {
+    keyChanged: async (hash) => store.invalidate(hash),
+    close: async () => {},
+  };
+}
+
+export async function createRedisKeyEvents(opts: {
+  store: KeyStore;
+  redis: Redis;
+  channel: string;
+  logger: Logger;
+}): Promise<KeyEvents> {
+  const { store, redis, channel, logger } = opts;
+  const subscriber = redis.duplicate();
+  subscriber.on('error', () => {}); // reconnects on its own; the main client logs Redis trouble
+  subscriber.on('message', (_channel: string, hash: string) => store.invalidate(hash));
+  // After a reconnect we may have missed messages: forget everything cached rather than serve a
+  // key that was disabled meanwhile for up to a whole TTL.
+  subscriber.on('ready', () => store.clear());
+  await subscriber.subscribe(channel).catch((err: unknown) => {
+    logger.warn({ err }, 'key-change subscription failed; will retry when Redis is back');
+  });
+  return {
+    keyChanged: async (hash) => {
+      store.invalidate(hash);
+      try {
+        await redis.publish(channel, hash);
+      } catch (err) {
+        logger.warn({ err }, 'could not publish key change; other replicas see it within the cache TTL');
+      }
+    },
+    close: async () => {
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { LRUCache } from 'lru-cache';
+import type { PrismaClient } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+
+/** What the proxy needs to know about a key; cached in-process. */
+export interface CachedKey {
+  id: string;
+  active: boolean;
+  expiresAt: number | null;
+  limitPerMinute: number;
+  limitPerDay: number;
+}
+
+const NEGATIVE = Symbol('unknown key');
+type Entry = CachedKey | typeof NEGATIVE;
+
+const LAST_USED_INTERVAL_MS = 60_000;
+
+export interface KeyStoreOptions {
+  prisma: PrismaClient;
+  logger: Logger;
+  metrics: Metrics;
+  ttlMs: number;
+  negativeTtlMs: number;
+  max: number;
+}
+
+/**
+ * API key lookup by hash: LRU (positive entries for `ttlMs`, unknown hashes for `negativeTtlMs`)
+ * in front of the database, with concurrent misses for one hash sharing one query. Also writes
+ * `lastUsedAt` in the background, at most once a minute per key.
+ */
+export class KeyStore {
+  private readonly cache: LRUCache<string, Entry>;
+  private readonly inflight = new Map<string, Promise<CachedKey | null>>();
+  private readonly lastUsedWritten = new LRUCache<string, number>({ max: 100_000 });
+
+  constructor(private readonly options: KeyStoreOptions) {
+    this.cache = new LRUCache<string, Entry>({ max: options.max, ttl: Math.max(1, options.ttlMs) });
+  }
+
+  /** The key with this hash, or null if there is none. Rejects when the database is unreachable. */
+  lookup(hash: string): Promise<CachedKey | null> | CachedKey | null {
+    const hit = this.options.ttlMs > 0 ? this.cache.get(hash) : undefined;
+    if (hit !== undefined) {
+      this.options.metrics.keyCache.labels(hit === NEGATIVE ? 'negative_hit' : 'hit').inc();
+      return hit === NEGATIVE ? null : hit;
+    }
+    this.options.metrics.keyCache.labels('miss').inc();
+    let pending = this.inflight.get(hash);
+    if (!pending) {
+      pending = this.load(hash).finally(() => this.inflight.delete(hash));
+      this.inflight.set(hash, pending);
+    }
+    return pending;
+  }
+
+  /** Whether `hash` is cached as unknown (cheap rejection of repeated bad keys). */
+  isKnownUnknown(hash: string): boolean {
+    return this.cache.get(hash) === NEGATIVE;
+  }
+
+  invalidate(hash: string): void {
+    this.cache.delete(hash);
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+
+  /** Records that a key was used; writes at most once a minute per key, never awaited by requests. */
+  touch(keyId: string, now: number): void {
+    const last = this.lastUsedWritten.get(keyId);
+    if (last !== undefined && now - last < LAST_USED_INTERVAL_MS) return;
+    this.lastUsedWritten.set(keyId, now);
+    this.options.prisma.apiKey
+      .updateMany({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
+      .catch((err: unknown) => {
+        this.lastUsedWritten.delete(keyId);
+        this.options.logger.debug({ err, keyId }, 'lastUsedAt update failed');
+      });
+  }
+
+  private async load(hash: string): Promise<CachedKey | null> {
+    const row = await this.options.prisma.apiKey.findUnique({
+      where: { keyHash: hash },
+      select: { id: true, active: true, expiresAt: true, limitPerMinute: true, limitPerDay: true },
+    });
+    if (!row) {
+      if (this.options.negativeTtlMs > 0) this.cache.set(hash, NEGATIVE, { ttl: this.options.negativeTtlMs });
+      return null;
+    }
+    const key: CachedKey = {
+      id: row.id,
+      active: row.active,
+      expiresAt: row.expiresAt?.getTime() ?? null,
+      limitPerMinute: row.limitPerMinute,
+      limitPerDay: row.limitPerDay,
+    };
+    if (this.options.ttlMs > 0) this.cache.set(hash, key);
+    return key;
+  }
+}

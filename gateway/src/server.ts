@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type Services } from './app.js';
+
+export interface RunningGateway {
+  server: Server;
+  port: number;
+  services: Services;
+  /** Graceful stop: refuse new work, drain in-flight requests, flush usage logs, close everything. */
+  stop(): Promise<void>;
+}
+
+/** Starts the HTTP server on the configured host and port (0 = any free port). */
+export async function startServer(
+  services: Services,
+  extraCleanup: () => Promise<void> = async () => {},
+): Promise<RunningGateway> {
+  const { config, logger } = services;
+  const state = { shuttingDown: false };
+  const { listener } = createApp(services, state);
+  const server = createServer(
+    {
+      // Slow clients (slowloris) cannot hold sockets open: headers must arrive within
+      // HEADERS_TIMEOUT_MS and a whole request within REQUEST_TIMEOUT_MS.
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: 5_000,
+      maxHeaderSize: 16 * 1024,
+    },
+    listener,
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      state.shuttingDown = true;
+      logger.info('shutting down: draining in-flight requests');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timedOut = await Promise.race([
+        drained.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), config.SHUTDOWN_TIMEOUT_MS).unref()),
+      ]);
+      if (timedOut) {
+        logger.warn('shutdown timeout: closing remaining connections');
+        server.closeAllConnections();
+      }
+      await services.usage.close(config.SHUTDOWN_TIMEOUT_MS);
+      await services.keyEvents.close();
+      await services.limiter.close();
+      await services.upstream.pool.close().catch(() => {});
+      services.redis?.disconnect();
+      await services.db.close();
+      await extraCleanup();
+      logger.info({ dropped: services.usage.dropped }, 'stopped');
+    })();
+    return stopping;
+  };
+  return { server, port, services, stop };
+}

@@ -1,0 +1,136 @@
+import { Redis } from 'ioredis';
+import type { Services } from './app.js';
+import type { Config } from './config.js';
+import { createDatabase, type Database } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { AuthFailureThrottle } from './proxy/auth-throttle.js';
+import { createLocalKeyEvents, createRedisKeyEvents } from './proxy/key-events.js';
+import { KeyStore } from './proxy/key-store.js';
+import { createUpstream } from './proxy/upstream.js';
+import {
+  createMemoryRateLimiter,
+  createRedisRateLimiter,
+  createResilientRateLimiter,
+  type RateLimiter,
+  withDecisionMetrics,
+} from './ratelimit/index.js';
+import { UsageRecorder } from './usage/recorder.js';
+
+export interface BuildOptions {
+  config: Config;
+  logger: Logger;
+  /** The upstream base URL (INTERNAL_API_BASE_URL or the demo upstream's). */
+  upstreamUrl: string;
+  /** Tests pass an already-migrated database; otherwise one is opened and migrated. */
+  db?: Database;
+  /** Keep an embedded database in memory (tests). */
+  inMemoryDatabase?: boolean;
+}
+
+function createRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    // A dead Redis must cost a request milliseconds, not seconds: fail fast and let
+    // RATE_LIMIT_FAILURE_MODE decide, while ioredis keeps reconnecting in the background.
+    commandTimeout: 500,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    lazyConnect: true,
+  });
+  let down = false;
+  redis.on('error', (err) => {
+    if (!down) logger.warn({ err: err.message }, 'redis unreachable; reconnecting');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info('redis connection restored');
+    down = false;
+  });
+  return redis;
+}
+
+/** Opens the database (migrating it), Redis and the upstream pool, and wires the services. */
+export async function buildServices(options: BuildOptions): Promise<Services> {
+  const { config, logger } = options;
+  const metrics = createMetrics();
+  let db = options.db;
+  if (!db) {
+    db = await createDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      poolSize: config.DATABASE_POOL_SIZE,
+      inMemory: options.inMemoryDatabase,
+    });
+    const result = await db.withConnection((conn) => migrate(conn, { lock: db!.kind === 'postgres' }));
+    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
+    for (const name of result.modified) logger.warn({ migration: name }, 'applied migration was modified since');
+  }
+
+  const keys = new KeyStore({
+    prisma: db.prisma,
+    logger,
+    metrics,
+    ttlMs: config.KEY_CACHE_TTL_MS,
+    negativeTtlMs: config.KEY_CACHE_NEGATIVE_TTL_MS,
+    max: config.KEY_CACHE_MAX,
+  });
+
+  let redis: Redis | undefined;
+  let limiter: RateLimiter;
+  let keyEvents: Services['keyEvents'];
+  if (config.REDIS_URL) {
+    redis = createRedis(config.REDIS_URL, logger);
+    await redis.connect().catch((err: Error) => {
+      logger.warn(
+        { err: err.message },
+        `redis not reachable at start; RATE_LIMIT_FAILURE_MODE=${config.RATE_LIMIT_FAILURE_MODE} applies until it is`,
+      );
+    });
+    limiter = createResilientRateLimiter({
+      primary: createRedisRateLimiter({ redis, prefix: config.REDIS_KEY_PREFIX }),
+      redis,
+      mode: config.RATE_LIMIT_FAILURE_MODE,
+      metrics,
+      logger,
+    });
+    keyEvents = await createRedisKeyEvents({
+      store: keys,
+      redis,
+      channel: `${config.REDIS_KEY_PREFIX}key-changes`,
+      logger,
+    });
+  } else {
+    limiter = withDecisionMetrics(createMemoryRateLimiter(), metrics);
+    keyEvents = createLocalKeyEvents(keys);
+  }
+
+  const usage = new UsageRecorder({
+    sql: db.sql,
+    logger,
+    metrics,
+    bufferMax: config.USAGE_BUFFER_MAX,
+    batchSize: config.USAGE_BATCH_SIZE,
+    flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
+  });
+  usage.start();
+
+  return {
+    config,
+    logger,
+    metrics,
+    db,
+    redis,
+    limiter,
+    keys,
+    keyEvents,
+    usage,
+    upstream: createUpstream(options.upstreamUrl, {
+      connections: config.UPSTREAM_CONNECTIONS,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    }),
+    authThrottle: new AuthFailureThrottle(config.AUTH_FAILURES_PER_MINUTE),
+  };
+}

