@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix of this test run's own, and a function that deletes every key under it. */
+export function createRedisPrefix(): { prefix: string; cleanup: () => Promise<void> } {
+  const prefix = `test:${randomBytes(6).toString('hex')}:`;
+  return {
+    prefix,
+    cleanup: async () => {
+      const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+      await redis.connect();
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
