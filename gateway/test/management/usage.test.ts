@@ -1,0 +1,129 @@
+import { UsageResponseSchema } from '@gateway/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { as, expectProblem, login } from '../support/management.js';
+import { startUpstream } from '../support/upstream.js';
+
+describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (backend) => {
+  let gw: TestGateway;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let owner: { token: string; userId: string };
+  let other: { token: string; userId: string };
+  let keyId: string;
+  const now = Date.now();
+
+  beforeAll(async () => {
+    upstream = await startUpstream((_req, res) => res.end('ok'));
+    gw = await startTestGateway({ backend, upstreamUrl: upstream.url });
+    owner = await login(gw, 'owner@example.com');
+    other = await login(gw, 'other@example.com');
+    const res = await as(gw, owner.token)('/keys', { method: 'POST', body: { name: 'stats' } });
+    keyId = (await res.json()).id;
+    // 100 requests in the last hour: latencies 1..100 ms; every 10th a 500, every 20th a 429, two redirects.
+    const rows = Array.from({ length: 100 }, (_, i) => {
+      const status = i === 0 || i === 1 ? 302 : i % 20 === 5 ? 429 : i % 10 === 9 ? 500 : 200;
+      return [keyId, 'GET', `/items/${i}`, status, i + 1, new Date(now - (i + 1) * 30_000).toISOString()];
+    });
+    // One row outside the default 24 h window must not count.
+    rows.push([keyId, 'GET', '/old', 200, 5000, new Date(now - 3 * 86_400_000).toISOString()]);
+    for (const r of rows) {
+      await gw.gateway.services.db.sql.query(
+        `INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)`,
+        r,
+      );
+    }
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  it('sums requests by status class, counts 429s and computes latency percentiles', async () => {
+    const res = await as(gw, owner.token)(`/usage/${keyId}`);
+    expect(res.status).toBe(200);
+    const usage = UsageResponseSchema.parse(await res.json());
+    expect(usage.totals.requests).toBe(100);
+    expect(usage.totals.byStatusClass).toEqual({ '2xx': 83, '3xx': 2, '4xx': 5, '5xx': 10 });
+    expect(usage.totals.rateLimited).toBe(5);
+    expect(usage.latencyMs.avg).toBeCloseTo(50.5, 1);
+    expect(usage.latencyMs.p50).toBeCloseTo(50.5, 0);
+    expect(usage.latencyMs.p95).toBeGreaterThanOrEqual(94);
+    expect(usage.latencyMs.p95).toBeLessThanOrEqual(96);
+    expect(usage.latencyMs.p99).toBeGreaterThanOrEqual(98);
+  });
+
+  it('returns a gap-free series over the window whose points add up to the total', async () => {
+    const usage = UsageResponseSchema.parse(await (await as(gw, owner.token)(`/usage/${keyId}`)).json());
+    const step = usage.bucketSeconds * 1000;
+    for (let i = 1; i < usage.series.length; i++) {
+      expect(Date.parse(usage.series[i]!.t) - Date.parse(usage.series[i - 1]!.t)).toBe(step);
+    }
+    expect(usage.series.reduce((n, p) => n + p.requests, 0)).toBe(100);
+    expect(usage.series.reduce((n, p) => n + p.errors, 0)).toBe(15);
+  });
+
+  it('pages through recent logs newest first with a cursor, without repeats', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query = `limit=30${cursor ? `&cursor=${cursor}` : ''}`;
+      const usage = UsageResponseSchema.parse(await (await as(gw, owner.token)(`/usage/${keyId}?${query}`)).json());
+      seen.push(...usage.recent.map((r) => r.path));
+      cursor = usage.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(4);
+    expect(seen).toHaveLength(100);
+    expect(new Set(seen).size).toBe(100);
+    expect(seen[0]).toBe('/items/0');
+    expect(seen.at(-1)).toBe('/items/99');
+  });
+
+  it('honours from/to', async () => {
+    const from = new Date(now - 10 * 30_000 - 1).toISOString();
+    const to = new Date(now).toISOString();
+    const usage = UsageResponseSchema.parse(
+      await (await as(gw, owner.token)(`/usage/${keyId}?from=${from}&to=${to}`)).json(),
+    );
+    expect(usage.totals.requests).toBe(10);
+    const week = UsageResponseSchema.parse(
+      await (await as(gw, owner.token)(`/usage/${keyId}?from=${new Date(now - 7 * 86_400_000).toISOString()}`)).json(),
+    );
+    expect(week.totals.requests).toBe(101);
+  });
+
+  it('answers an empty window with zeros and null percentiles', async () => {
+    const from = new Date(now - 20 * 86_400_000).toISOString();
+    const to = new Date(now - 19 * 86_400_000).toISOString();
+    const usage = UsageResponseSchema.parse(
+      await (await as(gw, owner.token)(`/usage/${keyId}?from=${from}&to=${to}`)).json(),
+    );
+    expect(usage.totals.requests).toBe(0);
+    expect(usage.latencyMs).toEqual({ avg: null, p50: null, p95: null, p99: null });
+    expect(usage.recent).toEqual([]);
+    expect(usage.nextCursor).toBeNull();
+  });
+
+  it.each([
+    ['a non-uuid key id', '/usage/abc'],
+    ['a bad date', '/usage/KEY?from=yesterday'],
+    ['from after to', '/usage/KEY?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z'],
+    ['a zero limit', '/usage/KEY?limit=0'],
+    ['a huge limit', '/usage/KEY?limit=100000'],
+    ['a non-numeric limit', '/usage/KEY?limit=ten'],
+    ['a garbage cursor', '/usage/KEY?cursor=%24%24%24'],
+    ['an undecodable cursor', '/usage/KEY?cursor=abc'],
+    ['an unknown parameter', '/usage/KEY?foo=1'],
+  ])('answers 400 for %s', async (_name, path) => {
+    await expectProblem(await as(gw, owner.token)(path.replace('KEY', keyId)), 400, 'VALIDATION_FAILED');
+  });
+
+  it('answers 404 for another user’s key and for a missing key, 401 without credentials', async () => {
+    await expectProblem(await as(gw, other.token)(`/usage/${keyId}`), 404, 'NOT_FOUND');
+    await expectProblem(await as(gw, owner.token)('/usage/00000000-0000-4000-8000-000000000000'), 404);
+    await expectProblem(await fetch(`${gw.url}/usage/${keyId}`), 401);
+    expect((await gw.admin(`/usage/${keyId}`)).status).toBe(200);
+  });
+});
