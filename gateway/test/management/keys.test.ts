@@ -168,7 +168,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('keys (%s)', (backend) => {
         await as(gw, bob.token)(`/keys/${key.id}`, { method: 'PATCH', body: { active: false } }),
         404,
       );
-      expect((await (await as(gw, alice.token)(`/keys/${key.id}`)).json()).active).toBe(true);
+      expect(((await (await as(gw, alice.token)(`/keys/${key.id}`)).json()) as { active: boolean }).active).toBe(true);
     });
   });
 

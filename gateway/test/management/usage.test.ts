@@ -18,7 +18,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (ba
     owner = await login(gw, 'owner@example.com');
     other = await login(gw, 'other@example.com');
     const res = await as(gw, owner.token)('/keys', { method: 'POST', body: { name: 'stats' } });
-    keyId = (await res.json()).id;
+    keyId = ((await res.json()) as { id: string }).id;
     // 100 requests in the last hour: latencies 1..100 ms; every 10th a 500, every 20th a 429, two redirects.
     const rows = Array.from({ length: 100 }, (_, i) => {
       const status = i === 0 || i === 1 ? 302 : i % 20 === 5 ? 429 : i % 10 === 9 ? 500 : 200;

@@ -23,7 +23,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('users and sessions (%s)', (b
       const again = await login(gw, 'grace@example.com');
       expect(again.res.status).toBe(200);
       expect(again.userId).toBe(first.userId);
-      const body = await again.res.json();
+      const body = (await again.res.json()) as { user: { email: string }; expiresAt: string };
       expect(body.user.email).toBe('grace@example.com');
       expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
     });
@@ -36,7 +36,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('users and sessions (%s)', (b
       expect(cookie).toMatch(/SameSite=Lax/i);
       const session = await fetch(`${gw.url}/session`, { headers: { cookie: cookie.split(';')[0]! } });
       expect(session.status).toBe(200);
-      expect((await session.json()).user.email).toBe('cookie@example.com');
+      expect(((await session.json()) as { user: { email: string } }).user.email).toBe('cookie@example.com');
     });
 
     it.each([

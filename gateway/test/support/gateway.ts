@@ -87,7 +87,12 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   const { config } = await resolveSecrets(parseConfig(env));
   const capture = captureStream();
   const log = createLogger({ level: config.LOG_LEVEL, destination: capture.stream });
-  const services = await buildServices({ config, logger: log, upstreamUrl: options.upstreamUrl, inMemoryDatabase: true });
+  const services = await buildServices({
+    config,
+    logger: log,
+    upstreamUrl: options.upstreamUrl,
+    inMemoryDatabase: true,
+  });
   const gateway = await startServer(services);
   const url = `http://127.0.0.1:${gateway.port}`;
   let stopped = false;
