@@ -1,0 +1,30 @@
+import type { UsageResponse } from '@gateway/shared';
+
+export interface ChartPoint {
+  t: number;
+  /** Requests answered below 400: stacked under `errors` so a bar's height is all requests. */
+  ok: number;
+  errors: number;
+}
+
+/**
+ * The gateway may omit empty buckets; a chart without them would draw a line straight across a quiet
+ * hour. When its buckets sit on the epoch-aligned grid, the gaps are filled with zeros.
+ */
+export function toChartPoints(usage: UsageResponse): ChartPoint[] {
+  const step = usage.bucketSeconds * 1000;
+  const points = usage.series.map((p) => ({
+    t: Date.parse(p.t),
+    ok: Math.max(0, p.requests - p.errors),
+    errors: p.errors,
+  }));
+  if (step <= 0 || points.some((p) => p.t % step !== 0)) return points;
+
+  const byTime = new Map(points.map((p) => [p.t, p]));
+  const first = Math.floor(Date.parse(usage.from) / step) * step;
+  const last = Math.floor((Date.parse(usage.to) - 1) / step) * step;
+  if ((last - first) / step > 2000) return points; // a surprising bucket size: don't blow up the chart
+  const filled: ChartPoint[] = [];
+  for (let t = first; t <= last; t += step) filled.push(byTime.get(t) ?? { t, ok: 0, errors: 0 });
+  return filled;
+}

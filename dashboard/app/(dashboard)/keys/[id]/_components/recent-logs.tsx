@@ -1,0 +1,85 @@
+import type { UsageResponse } from '@gateway/shared';
+import { ChevronLeft, ChevronRight, ScrollText } from 'lucide-react';
+import { EmptyState } from '@/components/states';
+import { Badge, type BadgeProps } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from '@/components/ui/card';
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { formatDateTime, formatLatency, formatLogTime } from '@/lib/format';
+
+function statusVariant(status: number): BadgeProps['variant'] {
+  if (status >= 500) return 'destructive';
+  if (status === 429 || status >= 400) return 'warning';
+  if (status >= 300) return 'secondary';
+  return 'success';
+}
+
+interface RecentLogsProps {
+  usage: UsageResponse;
+  page: number;
+  onNewer: (() => void) | null;
+  onOlder: (() => void) | null;
+}
+
+export function RecentLogs({ usage, page, onNewer, onOlder }: RecentLogsProps) {
+  return (
+    <Card className="gap-4">
+      <CardHeader>
+        <CardTitle>Recent requests</CardTitle>
+        <CardDescription>Newest first · page {page}</CardDescription>
+      </CardHeader>
+      <CardContent className="px-0">
+        {usage.recent.length === 0 ? (
+          <EmptyState
+            icon={<ScrollText className="size-5" aria-hidden />}
+            title="No requests logged"
+            description="Requests made with this key through /proxy appear here within a few seconds."
+          />
+        ) : (
+          <Table aria-label="Recent requests">
+            <TableHeader>
+              <TableRow className="hover:bg-transparent">
+                <TableHead>Time</TableHead>
+                <TableHead>Method</TableHead>
+                <TableHead>Path</TableHead>
+                <TableHead>Status</TableHead>
+                <TableHead className="text-right">Latency</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {usage.recent.map((log) => (
+                <TableRow key={log.id} data-testid="log-row">
+                  <TableCell className="text-muted-foreground tabular-nums">
+                    <time dateTime={log.timestamp} title={formatDateTime(log.timestamp)}>
+                      {formatLogTime(log.timestamp)}
+                    </time>
+                  </TableCell>
+                  <TableCell className="font-mono text-xs">{log.method}</TableCell>
+                  <TableCell className="max-w-72 truncate font-mono text-xs" title={log.path}>
+                    {log.path}
+                  </TableCell>
+                  <TableCell>
+                    <Badge variant={statusVariant(log.statusCode)} className="font-mono">
+                      {log.statusCode}
+                    </Badge>
+                  </TableCell>
+                  <TableCell className="text-right tabular-nums">{formatLatency(log.latencyMs)}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </CardContent>
+      {(onNewer || onOlder) && (
+        <CardFooter className="justify-end gap-2 border-t pt-4">
+          <Button variant="outline" size="sm" onClick={onNewer ?? undefined} disabled={!onNewer}>
+            <ChevronLeft aria-hidden /> Newer
+          </Button>
+          <Button variant="outline" size="sm" onClick={onOlder ?? undefined} disabled={!onOlder}>
+            Older <ChevronRight aria-hidden />
+          </Button>
+        </CardFooter>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,105 @@
+'use client';
+
+import type { UsageResponse } from '@gateway/shared';
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { formatNumber } from '@/lib/format';
+import { cn } from '@/lib/utils';
+import { toChartPoints } from './chart-series';
+import { USAGE_RANGES, type UsageRange } from './usage-range';
+
+const TIME = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', hour12: false });
+const DAY = new Intl.DateTimeFormat('en', { weekday: 'short', day: 'numeric' });
+const FULL = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
+
+const SERIES = [
+  { key: 'ok', label: 'Successful', color: 'var(--color-success)' },
+  { key: 'errors', label: 'Errors (4xx/5xx)', color: 'var(--color-destructive)' },
+] as const;
+
+export function RequestsChart({
+  usage,
+  range,
+  className,
+}: {
+  usage: UsageResponse;
+  range: UsageRange;
+  className?: string;
+}) {
+  const points = toChartPoints(usage);
+  const tick = (t: number) => (range === '7d' ? DAY : TIME).format(t);
+  const bucket = usage.bucketSeconds >= 3600 ? `${usage.bucketSeconds / 3600} h` : `${usage.bucketSeconds / 60} min`;
+
+  return (
+    <Card className={cn('gap-4', className)}>
+      <CardHeader>
+        <CardTitle>Requests over time</CardTitle>
+        <CardDescription>
+          {USAGE_RANGES[range].title}, {bucket} buckets
+        </CardDescription>
+      </CardHeader>
+      <CardContent className="px-2 sm:px-6">
+        {usage.totals.requests === 0 ? (
+          <div className="flex h-64 items-center justify-center rounded-lg border border-dashed text-sm text-muted-foreground">
+            No requests in this period yet.
+          </div>
+        ) : (
+          <figure className="h-64" aria-label={`Chart: ${formatNumber(usage.totals.requests)} requests over time`}>
+            <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 600, height: 256 }}>
+              <BarChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%">
+                <CartesianGrid vertical={false} stroke="var(--color-border)" />
+                <XAxis
+                  dataKey="t"
+                  tickFormatter={tick}
+                  tickLine={false}
+                  axisLine={false}
+                  tickMargin={8}
+                  minTickGap={32}
+                  fontSize={12}
+                  stroke="var(--color-muted-foreground)"
+                />
+                <YAxis
+                  allowDecimals={false}
+                  tickLine={false}
+                  axisLine={false}
+                  width={40}
+                  fontSize={12}
+                  stroke="var(--color-muted-foreground)"
+                />
+                <Tooltip
+                  cursor={{ fill: 'var(--color-muted)' }}
+                  labelFormatter={(t) => FULL.format(Number(t))}
+                  contentStyle={{
+                    borderRadius: 8,
+                    border: '1px solid var(--color-border)',
+                    fontSize: 12,
+                    boxShadow: '0 4px 12px rgb(0 0 0 / 0.08)',
+                  }}
+                />
+                {SERIES.map((s, index) => (
+                  <Bar
+                    key={s.key}
+                    dataKey={s.key}
+                    name={s.label}
+                    stackId="requests"
+                    fill={s.color}
+                    radius={index === SERIES.length - 1 ? [3, 3, 0, 0] : 0}
+                    isAnimationActive={false}
+                  />
+                ))}
+              </BarChart>
+            </ResponsiveContainer>
+          </figure>
+        )}
+        <ul className="mt-3 flex gap-4 px-4 text-xs text-muted-foreground sm:px-0">
+          {SERIES.map((s) => (
+            <li key={s.key} className="flex items-center gap-1.5">
+              <span className="size-2 rounded-full" style={{ background: s.color }} aria-hidden />
+              {s.label}
+            </li>
+          ))}
+        </ul>
+      </CardContent>
+    </Card>
+  );
+}

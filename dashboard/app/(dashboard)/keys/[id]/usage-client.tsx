@@ -1,0 +1,126 @@
+'use client';
+
+import { DEFAULT_USAGE_PAGE } from '@gateway/shared';
+import { ArrowLeft, RefreshCw } from 'lucide-react';
+import Link from 'next/link';
+import { useState } from 'react';
+import { useGateway } from '@/components/gateway-provider';
+import { ApiErrorState, ErrorState } from '@/components/states';
+import { Button } from '@/components/ui/button';
+import { formatNumber } from '@/lib/format';
+import { useResource } from '@/lib/use-resource';
+import { cn } from '@/lib/utils';
+import { KeyStatusBadge } from '../_components/key-status-badge';
+import { UsageRangePicker } from './_components/range-picker';
+import { RecentLogs } from './_components/recent-logs';
+import { RequestsChart } from './_components/requests-chart';
+import { StatusClasses } from './_components/status-classes';
+import { type UsageRange, windowFor } from './_components/usage-range';
+import { UsageSkeleton } from './_components/usage-skeleton';
+import { UsageStats } from './_components/usage-stats';
+
+export function UsageClient({ keyId, initialRange }: { keyId: string; initialRange: UsageRange }) {
+  const gateway = useGateway();
+  const [range, setRange] = useState(initialRange);
+  const [span, setSpan] = useState(() => windowFor(initialRange));
+  // Cursors of the pages visited so far: the last one is the page shown; `undefined` is the newest page.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors.at(-1);
+
+  const key = useResource(`key:${keyId}`, () => gateway.getKey(keyId));
+  const usage = useResource(`usage:${keyId}:${span.from}:${cursor ?? ''}`, () =>
+    gateway.getUsage(keyId, { ...span, cursor, limit: DEFAULT_USAGE_PAGE }),
+  );
+
+  function refresh(nextRange: UsageRange = range) {
+    setRange(nextRange);
+    setSpan(windowFor(nextRange));
+    setCursors([undefined]);
+    void key.reload();
+    // Keep the range in the URL (shareable, survives reload) without a navigation.
+    history.replaceState(null, '', `?range=${nextRange}`);
+  }
+
+  const busy = usage.loading || usage.refreshing;
+
+  if (key.error?.isNotFound) {
+    return (
+      <ErrorState
+        title="Key not found"
+        description={<p>This key does not exist or belongs to another account.</p>}
+        className="mt-8"
+      />
+    );
+  }
+
+  return (
+    <div className="flex flex-col gap-6">
+      <div className="flex flex-col gap-4">
+        <Link
+          href="/keys"
+          className="flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50"
+        >
+          <ArrowLeft className="size-4" aria-hidden /> API keys
+        </Link>
+        <div className="flex flex-wrap items-end justify-between gap-4">
+          <div className="grid min-w-0 gap-1.5">
+            <h1 className="truncate text-2xl font-semibold tracking-tight">{key.data?.name ?? 'Usage'}</h1>
+            <div className="flex flex-wrap items-center gap-2 text-sm text-muted-foreground">
+              {key.data && (
+                <>
+                  <code className="rounded bg-muted px-1.5 py-0.5 font-mono text-xs">{key.data.start}…</code>
+                  <KeyStatusBadge apiKey={key.data} />
+                  <span className="tabular-nums">
+                    {formatNumber(key.data.limitPerMinute)}/min · {formatNumber(key.data.limitPerDay)}/day
+                  </span>
+                </>
+              )}
+            </div>
+          </div>
+          <div className="flex items-center gap-2">
+            <UsageRangePicker value={range} onChange={refresh} />
+            <Button variant="outline" size="sm" onClick={() => refresh()} disabled={busy}>
+              <RefreshCw className={cn(busy && 'animate-spin')} aria-hidden />
+              Refresh
+            </Button>
+          </div>
+        </div>
+      </div>
+
+      {usage.error && !usage.data ? (
+        <ApiErrorState
+          error={usage.error}
+          gatewayUrl={gateway.baseUrl}
+          what="usage"
+          onRetry={() => void usage.reload()}
+        />
+      ) : !usage.data ? (
+        <UsageSkeleton />
+      ) : (
+        <div className={cn('flex flex-col gap-6 transition-opacity', busy && 'opacity-60')} aria-busy={busy}>
+          {usage.error && (
+            <ApiErrorState
+              error={usage.error}
+              gatewayUrl={gateway.baseUrl}
+              what="fresh usage"
+              onRetry={() => refresh()}
+            />
+          )}
+          <UsageStats usage={usage.data} />
+          <div className="grid gap-6 lg:grid-cols-3">
+            <RequestsChart usage={usage.data} range={range} className="lg:col-span-2" />
+            <StatusClasses usage={usage.data} />
+          </div>
+          <RecentLogs
+            usage={usage.data}
+            page={cursors.length}
+            onOlder={
+              usage.data.nextCursor ? () => setCursors((c) => [...c, usage.data?.nextCursor ?? undefined]) : null
+            }
+            onNewer={cursors.length > 1 ? () => setCursors((c) => c.slice(0, -1)) : null}
+          />
+        </div>
+      )}
+    </div>
+  );
+}

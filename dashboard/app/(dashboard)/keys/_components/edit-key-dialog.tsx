@@ -1,0 +1,120 @@
+'use client';
+
+import type { ApiKey, UpdateKeyRequest } from '@gateway/shared';
+import { Loader2 } from 'lucide-react';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useGateway } from '@/components/gateway-provider';
+import { Button } from '@/components/ui/button';
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+} from '@/components/ui/dialog';
+import { type ApiError, toApiError } from '@/lib/api-error';
+import { parseLimit } from '@/lib/format';
+import { FormErrors } from './form-errors';
+import { KEY_FORM_PATHS, KeyFormFields, type KeyFormValues } from './key-form-fields';
+
+function valuesOf(key: ApiKey): KeyFormValues {
+  return { name: key.name, limitPerMinute: String(key.limitPerMinute), limitPerDay: String(key.limitPerDay) };
+}
+
+/** Only what changed is sent, so the PATCH never overwrites a concurrent change to another field. */
+function changes(key: ApiKey, values: KeyFormValues): UpdateKeyRequest {
+  const body: UpdateKeyRequest = {};
+  if (values.name !== key.name) body.name = values.name;
+  const perMinute = parseLimit(values.limitPerMinute);
+  const perDay = parseLimit(values.limitPerDay);
+  if (perMinute !== key.limitPerMinute) body.limitPerMinute = perMinute;
+  if (perDay !== key.limitPerDay) body.limitPerDay = perDay;
+  return body;
+}
+
+interface EditKeyDialogProps {
+  apiKey: ApiKey | null;
+  onClose(): void;
+  onSaved(key: ApiKey): void;
+}
+
+export function EditKeyDialog({ apiKey, onClose, onSaved }: EditKeyDialogProps) {
+  const gateway = useGateway();
+  const [values, setValues] = useState<KeyFormValues>({ name: '', limitPerMinute: '', limitPerDay: '' });
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  useEffect(() => {
+    if (apiKey) setValues(valuesOf(apiKey));
+    setError(null);
+  }, [apiKey]);
+
+  const required = {
+    limitPerMinute: values.limitPerMinute.trim() === '' ? 'is required' : undefined,
+    limitPerDay: values.limitPerDay.trim() === '' ? 'is required' : undefined,
+  };
+  const [showRequired, setShowRequired] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!apiKey) return;
+    if (required.limitPerMinute || required.limitPerDay) {
+      setShowRequired(true);
+      return;
+    }
+    const body = changes(apiKey, values);
+    if (Object.keys(body).length === 0) return onClose();
+    setPending(true);
+    setError(null);
+    try {
+      onSaved(await gateway.updateKey(apiKey.id, body));
+      onClose();
+    } catch (caught) {
+      setError(toApiError(caught));
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <Dialog
+      open={apiKey !== null}
+      onOpenChange={(open) => {
+        if (!open) {
+          setShowRequired(false);
+          onClose();
+        }
+      }}
+    >
+      <DialogContent>
+        <form onSubmit={onSubmit} noValidate className="grid gap-4">
+          <DialogHeader>
+            <DialogTitle>Edit key</DialogTitle>
+            <DialogDescription>
+              New limits apply to the next request made with <code className="font-mono text-xs">{apiKey?.start}…</code>
+              .
+            </DialogDescription>
+          </DialogHeader>
+          <KeyFormFields
+            idPrefix="edit"
+            values={values}
+            onChange={setValues}
+            error={error}
+            localErrors={showRequired ? required : {}}
+          />
+          <FormErrors error={error} knownPaths={KEY_FORM_PATHS} gatewayUrl={gateway.baseUrl} />
+          <DialogFooter>
+            <Button variant="outline" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" disabled={pending}>
+              {pending && <Loader2 className="animate-spin" aria-hidden />}
+              Save changes
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}

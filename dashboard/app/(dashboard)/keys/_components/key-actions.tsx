@@ -1,0 +1,55 @@
+'use client';
+
+import type { ApiKey } from '@gateway/shared';
+import { BarChart3, Pencil, Trash2 } from 'lucide-react';
+import Link from 'next/link';
+import { Button } from '@/components/ui/button';
+import { Switch } from '@/components/ui/switch';
+
+export function KeyToggle({ apiKey, onToggle }: { apiKey: ApiKey; onToggle(key: ApiKey, active: boolean): void }) {
+  return (
+    <Switch
+      checked={apiKey.active}
+      onCheckedChange={(active) => onToggle(apiKey, active)}
+      aria-label={`${apiKey.active ? 'Disable' : 'Enable'} key ${apiKey.name}`}
+    />
+  );
+}
+
+interface KeyActionsProps {
+  apiKey: ApiKey;
+  onEdit(key: ApiKey): void;
+  onDelete(key: ApiKey): void;
+}
+
+/** Usage, edit and delete for one key; icon buttons carry the key's name for screen readers. */
+export function KeyActions({ apiKey, onEdit, onDelete }: KeyActionsProps) {
+  return (
+    <div className="flex justify-end gap-1">
+      <Button asChild variant="ghost" size="icon-sm">
+        <Link href={`/keys/${apiKey.id}`} aria-label={`Usage of ${apiKey.name}`} title="Usage">
+          <BarChart3 aria-hidden />
+        </Link>
+      </Button>
+      <Button
+        variant="ghost"
+        size="icon-sm"
+        onClick={() => onEdit(apiKey)}
+        aria-label={`Edit ${apiKey.name}`}
+        title="Edit"
+      >
+        <Pencil aria-hidden />
+      </Button>
+      <Button
+        variant="ghost"
+        size="icon-sm"
+        className="text-destructive hover:bg-destructive/10 hover:text-destructive"
+        onClick={() => onDelete(apiKey)}
+        aria-label={`Delete ${apiKey.name}`}
+        title="Delete"
+      >
+        <Trash2 aria-hidden />
+      </Button>
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+'use client';
+
+import { AlertTriangle, Loader2, RefreshCw, ServerOff } from 'lucide-react';
+import type { ReactNode } from 'react';
+import { Button } from '@/components/ui/button';
+import type { ApiError } from '@/lib/api-error';
+import { cn } from '@/lib/utils';
+
+export function PageSpinner({ label }: { label: string }) {
+  return (
+    <div role="status" className="flex min-h-[50dvh] items-center justify-center gap-2 text-sm text-muted-foreground">
+      <Loader2 className="size-4 animate-spin" aria-hidden />
+      <span>{label}…</span>
+    </div>
+  );
+}
+
+interface ErrorStateProps {
+  title: string;
+  description: ReactNode;
+  onRetry?: () => void;
+  icon?: ReactNode;
+  className?: string;
+}
+
+export function ErrorState({ title, description, onRetry, icon, className }: ErrorStateProps) {
+  return (
+    <div
+      role="alert"
+      className={cn(
+        'flex flex-col items-center gap-3 rounded-xl border border-dashed px-6 py-12 text-center',
+        className,
+      )}
+    >
+      <div className="flex size-11 items-center justify-center rounded-full bg-destructive/10 text-destructive">
+        {icon ?? <AlertTriangle className="size-5" aria-hidden />}
+      </div>
+      <h2 className="text-base font-semibold">{title}</h2>
+      <div className="max-w-md text-sm text-muted-foreground">{description}</div>
+      {onRetry && (
+        <Button variant="outline" size="sm" onClick={onRetry} className="mt-1">
+          <RefreshCw aria-hidden /> Try again
+        </Button>
+      )}
+    </div>
+  );
+}
+
+/** Explains an `ApiError` to a person: "gateway down" gets its own, actionable message. */
+export function ApiErrorState({
+  error,
+  gatewayUrl,
+  onRetry,
+  what,
+  className,
+}: {
+  error: ApiError;
+  gatewayUrl: string;
+  onRetry?: () => void;
+  what: string;
+  className?: string;
+}) {
+  if (error.isNetwork) {
+    return (
+      <ErrorState
+        className={className}
+        icon={<ServerOff className="size-5" aria-hidden />}
+        title="Can't reach the gateway"
+        description={
+          <p>
+            The dashboard could not connect to the gateway at <code className="font-mono text-xs">{gatewayUrl}</code>.
+            Check that it is running and that its <code className="font-mono text-xs">DASHBOARD_ORIGIN</code> allows
+            this dashboard.
+          </p>
+        }
+        onRetry={onRetry}
+      />
+    );
+  }
+  return (
+    <ErrorState
+      className={className}
+      title={`Couldn't load ${what}`}
+      description={<p>{error.message}</p>}
+      onRetry={onRetry}
+    />
+  );
+}
+
+export function EmptyState({
+  icon,
+  title,
+  description,
+  action,
+}: {
+  icon: ReactNode;
+  title: string;
+  description: ReactNode;
+  action?: ReactNode;
+}) {
+  return (
+    <div className="flex flex-col items-center gap-3 px-6 py-14 text-center">
+      <div className="flex size-11 items-center justify-center rounded-full bg-muted text-muted-foreground">{icon}</div>
+      <h3 className="text-base font-semibold">{title}</h3>
+      <div className="max-w-sm text-sm text-muted-foreground">{description}</div>
+      {action}
+    </div>
+  );
+}

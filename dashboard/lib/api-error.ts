@@ -1,0 +1,57 @@
+import type { ErrorCode, FieldError, Problem } from '@gateway/shared';
+
+/**
+ * Why a gateway call failed:
+ * - `problem`: the gateway answered with an RFC 9457 problem (see `problem`, `fieldErrors`);
+ * - `network`: the gateway could not be reached at all (down, wrong URL, CORS refused);
+ * - `invalid-response`: the gateway answered something that does not match the contract in `@gateway/shared`.
+ */
+export type ApiErrorKind = 'problem' | 'network' | 'invalid-response';
+
+/** The one error type the gateway client throws. */
+export class ApiError extends Error {
+  readonly kind: ApiErrorKind;
+  readonly status: number | null;
+  readonly code: ErrorCode | null;
+  readonly problem: Problem | null;
+  readonly fieldErrors: FieldError[];
+
+  constructor(kind: ApiErrorKind, message: string, options: { status?: number; problem?: Problem; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'ApiError';
+    this.kind = kind;
+    this.status = options.status ?? options.problem?.status ?? null;
+    this.problem = options.problem ?? null;
+    this.code = options.problem?.code ?? null;
+    this.fieldErrors = options.problem?.errors ?? [];
+  }
+
+  /** The API's message for one input, e.g. `fieldError('limitPerMinute')` → "must be at least 1". */
+  fieldError(path: string): string | undefined {
+    return this.fieldErrors.find((e) => e.path === path)?.message;
+  }
+
+  /** Field errors whose path matches none of the given inputs: shown as a form-level message. */
+  otherFieldErrors(knownPaths: readonly string[]): FieldError[] {
+    return this.fieldErrors.filter((e) => !knownPaths.includes(e.path));
+  }
+
+  get isUnauthorized(): boolean {
+    return this.status === 401;
+  }
+
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+
+  get isNetwork(): boolean {
+    return this.kind === 'network';
+  }
+}
+
+/** Normalises anything thrown into an `ApiError`, so UI code handles one type. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ApiError('invalid-response', message, { cause: error });
+}
