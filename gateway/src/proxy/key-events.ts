@@ -26,15 +26,26 @@ export async function createRedisKeyEvents(opts: {
   logger: Logger;
 }): Promise<KeyEvents> {
   const { store, redis, channel, logger } = opts;
-  const subscriber = redis.duplicate();
+  // The duplicate inherits lazyConnect and enableOfflineQueue=false from the main client, so a
+  // SUBSCRIBE sent before the connection is ready fails outright (it used to, silently: replicas
+  // never heard of disabled keys). Subscribe on every `ready` instead — the first connect and each
+  // reconnect — rather than relying on ioredis' auto-resubscribe, which forgets a failed SUBSCRIBE.
+  const subscriber = redis.duplicate({ autoResubscribe: false });
   subscriber.on('error', () => {}); // reconnects on its own; the main client logs Redis trouble
   subscriber.on('message', (_channel: string, hash: string) => store.invalidate(hash));
-  // After a reconnect we may have missed messages: forget everything cached rather than serve a
-  // key that was disabled meanwhile for up to a whole TTL.
-  subscriber.on('ready', () => store.clear());
-  await subscriber.subscribe(channel).catch((err: unknown) => {
-    logger.warn({ err }, 'key-change subscription failed; will retry when Redis is back');
+  let subscribed: Promise<unknown> = Promise.resolve();
+  subscriber.on('ready', () => {
+    // After a reconnect we may have missed messages: forget everything cached rather than serve a
+    // key that was disabled meanwhile for up to a whole TTL.
+    store.clear();
+    subscribed = subscriber.subscribe(channel).catch((err: unknown) => {
+      logger.warn({ err }, 'key-change subscription failed; will retry when Redis reconnects');
+    });
   });
+  await subscriber.connect().then(
+    () => subscribed,
+    (err: unknown) => logger.warn({ err }, 'key-change subscription failed; will retry when Redis is back'),
+  );
   return {
     keyChanged: async (hash) => {
       store.invalidate(hash);

@@ -1,0 +1,88 @@
+import { type Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEchoUpstream } from '../support/echo-upstream.js';
+import { eventually } from '../support/eventually.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { expectProblem } from '../support/problem.js';
+import { type Answer, concurrentAgent, countByStatus, createKey } from '../support/proxy-client.js';
+
+// Two gateway replicas sharing one PostgreSQL database and one Redis prefix, as behind a load balancer.
+describe('/proxy across two replicas (postgres + redis)', () => {
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let a: TestGateway;
+  let b: TestGateway;
+  let agent: Agent;
+
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+    a = await startTestGateway({ backend: 'postgres', redis: true, upstreamUrl: upstream.url });
+    b = await startTestGateway({
+      backend: 'postgres',
+      redis: true,
+      upstreamUrl: upstream.url,
+      databaseUrl: a.databaseUrl!,
+      redisPrefix: a.redisPrefix!,
+    });
+    agent = concurrentAgent();
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await b?.stop(); // b borrows a's database and prefix; a drops them
+    await a?.stop();
+    await upstream?.close();
+  });
+
+  /** `n` concurrent requests, alternating between the two replicas. */
+  function burstBoth(key: string, n: number): Promise<Answer[]> {
+    return Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const res = await request(`${(i % 2 ? b : a).url}/proxy/burst`, {
+          dispatcher: agent,
+          headers: { 'x-api-key': key },
+        });
+        return { status: res.statusCode, headers: res.headers as Record<string, string>, body: await res.body.text() };
+      }),
+    );
+  }
+
+  it('lets exactly 50 of 200 concurrent requests spread over both replicas through a 50/min limit', async () => {
+    const { key } = await createKey(a, { limitPerMinute: 50, limitPerDay: 10_000 });
+    const answers = await burstBoth(key, 200);
+    expect(countByStatus(answers)).toEqual({ 200: 50, 429: 150 });
+    const remaining = answers
+      .filter((x) => x.status === 200)
+      .map((x) => Number(x.headers['x-ratelimit-remaining-minute']))
+      .sort((x, y) => x - y);
+    expect(remaining).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('lets exactly 50 of 200 concurrent requests spread over both replicas through a 50/day quota', async () => {
+    const { key } = await createKey(a, { limitPerMinute: 1_000, limitPerDay: 50 });
+    const answers = await burstBoth(key, 200);
+    expect(countByStatus(answers)).toEqual({ 200: 50, 429: 150 });
+  });
+
+  it('answers 403 on the other replica within 1 s of a key being disabled', async () => {
+    const k = await createKey(a);
+    // Warm b's cache, so only the invalidation (not a cache miss) can make it notice.
+    expect((await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': k.key } })).status).toBe(200);
+    const patch = await a.admin(`/keys/${k.id}`, { method: 'PATCH', body: JSON.stringify({ active: false }) });
+    expect(patch.status).toBe(200);
+    const disabledAt = performance.now();
+    await eventually(async () => {
+      await expectProblem(await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': k.key } }), 403, 'KEY_DISABLED');
+    }, 1_000);
+    expect(performance.now() - disabledAt).toBeLessThan(1_000);
+  });
+
+  it('answers 401 on the other replica within 1 s of a key being deleted', async () => {
+    const k = await createKey(a);
+    expect((await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': k.key } })).status).toBe(200);
+    expect((await a.admin(`/keys/${k.id}`, { method: 'DELETE' })).status).toBe(204);
+    const deletedAt = performance.now();
+    await eventually(async () => {
+      await expectProblem(await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': k.key } }), 401, 'INVALID_API_KEY');
+    }, 1_000);
+    expect(performance.now() - deletedAt).toBeLessThan(1_000);
+  });
+});
