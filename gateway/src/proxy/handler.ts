@@ -159,7 +159,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       await forward(req, res, upstream, {
         path,
         headers: upstreamRequestHeaders(req.headers, {
-          clientIp: ip,
+          peerIp: req.socket.remoteAddress ?? ip,
           proto,
           host,
           requestId,

@@ -34,7 +34,12 @@ function withoutCookie(cookie: string, name: string): string {
 }
 
 export interface ForwardedFor {
-  clientIp: string;
+  /**
+   * The address this hop received the request from (the socket's peer). X-Forwarded-For grows by one
+   * entry per hop, so the trust-proxy-resolved client address would duplicate the chain's first
+   * entry and hide the proxy in front of us.
+   */
+  peerIp: string;
   proto: string;
   host: string | undefined;
   requestId: string;
@@ -58,7 +63,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: Forwa
     out[name] = value;
   }
   const prior = incoming['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${fwd.clientIp}` : fwd.clientIp;
+  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${fwd.peerIp}` : fwd.peerIp;
   out['x-forwarded-proto'] = fwd.proto;
   if (fwd.host) out['x-forwarded-host'] = fwd.host;
   out['x-request-id'] = fwd.requestId;

@@ -1,0 +1,137 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createKey } from '../support/proxy-client.js';
+import { startUpstream } from '../support/upstream.js';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const BINARY = randomBytes(256 * 1024); // every byte value, many times over
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+interface Echo {
+  method: string;
+  url: string;
+  contentType: string | null;
+  bodySha: string;
+  bodyLength: number;
+}
+
+describe.each(['postgres', 'pglite'] as const)('/proxy forwarding (%s)', (backend) => {
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let gw: TestGateway;
+  let key: string;
+
+  beforeAll(async () => {
+    // The upstream lives under /v1: INTERNAL_API_BASE_URL carries a path of its own.
+    upstream = await startUpstream((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (req.url === '/v1/binary') {
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          return res.end(BINARY);
+        }
+        if (req.url === '/v1/status/503') {
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          return res.end('upstream says no');
+        }
+        if (req.url?.startsWith('/v1/redirect/')) {
+          const to = {
+            absolute: `${upstream.url}/v1/next?x=1`,
+            relative: '/v1/next',
+            foreign: 'https://example.com/a',
+          };
+          res.writeHead(302, { location: to[req.url.slice('/v1/redirect/'.length) as keyof typeof to] });
+          return res.end();
+        }
+        const echo: Echo = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          contentType: req.headers['content-type'] ?? null,
+          bodySha: sha(body),
+          bodyLength: body.length,
+        };
+        res.writeHead(200, { 'content-type': 'application/json', 'x-echo-method': req.method ?? '' });
+        res.end(req.method === 'HEAD' ? undefined : JSON.stringify(echo));
+      });
+    });
+    gw = await startTestGateway({ backend, upstreamUrl: `${upstream.url}/v1` });
+    key = (await createKey(gw, { limitPerMinute: 10_000 })).key;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  const proxy = (path: string, init: RequestInit = {}) =>
+    fetch(`${gw.url}/proxy${path}`, { ...init, headers: { 'x-api-key': key, ...(init.headers as object) } });
+
+  it.each(METHODS)('forwards %s with its method and path', async (method) => {
+    const res = await proxy('/items/42', { method });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-echo-method')).toBe(method);
+    if (method === 'HEAD') return expect(await res.text()).toBe('');
+    expect(await res.json()).toMatchObject({ method, url: '/v1/items/42' });
+  });
+
+  it('keeps the query string byte for byte, without api_key', async () => {
+    const res = await fetch(`${gw.url}/proxy/search?q=a%20b&api_key=${key}&tag=x&tag=y&empty=&flag`);
+    expect(((await res.json()) as Echo).url).toBe('/v1/search?q=a%20b&tag=x&tag=y&empty=&flag');
+  });
+
+  it('maps /proxy and /proxy/ to the base path itself', async () => {
+    expect(((await (await proxy('')).json()) as Echo).url).toBe('/v1');
+    expect(((await (await proxy('/')).json()) as Echo).url).toBe('/v1/');
+  });
+
+  it('sends a binary request body byte-exact with its content type', async () => {
+    const res = await proxy('/upload', { method: 'PUT', body: BINARY, headers: { 'content-type': 'image/png' } });
+    expect(await res.json()).toMatchObject({
+      contentType: 'image/png',
+      bodyLength: BINARY.length,
+      bodySha: sha(BINARY),
+    });
+  });
+
+  it('sends a chunked request body of unknown length', async () => {
+    const parts = [BINARY.subarray(0, 1000), BINARY.subarray(1000)];
+    const body = new ReadableStream({
+      start(c) {
+        for (const p of parts) c.enqueue(p);
+        c.close();
+      },
+    });
+    const res = await proxy('/upload', { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect(await res.json()).toMatchObject({ bodyLength: BINARY.length, bodySha: sha(BINARY) });
+  });
+
+  it('returns a binary response body byte-exact', async () => {
+    const res = await proxy('/binary');
+    expect(res.headers.get('content-type')).toBe('application/octet-stream');
+    expect(sha(new Uint8Array(await res.arrayBuffer()))).toBe(sha(BINARY));
+  });
+
+  it('passes upstream error answers through untouched', async () => {
+    const res = await proxy('/status/503');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(await res.text()).toBe('upstream says no');
+  });
+
+  it('leaves a Location pointing elsewhere untouched', async () => {
+    const res = await proxy('/redirect/foreign', { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('https://example.com/a');
+  });
+
+  it('rewrites an absolute Location pointing at the upstream to the gateway', async () => {
+    const res = await proxy('/redirect/absolute', { redirect: 'manual' });
+    expect(res.headers.get('location')).toBe(`${gw.url}/proxy/next?x=1`);
+  });
+
+  it('rewrites a path-only Location under the base path to the gateway', async () => {
+    const res = await proxy('/redirect/relative', { redirect: 'manual' });
+    expect(res.headers.get('location')).toBe('/proxy/next');
+  });
+});

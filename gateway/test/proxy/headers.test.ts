@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEchoUpstream } from '../support/echo-upstream.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createKey, rawRequest } from '../support/proxy-client.js';
+import { startUpstream } from '../support/upstream.js';
+
+// Header filtering does not depend on the database or limiter: one backend is enough.
+describe('/proxy header filtering', () => {
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let hopUpstream: Awaited<ReturnType<typeof startUpstream>>;
+  let gw: TestGateway;
+  let hopGw: TestGateway;
+  let key: string;
+  let hopKey: string;
+
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+    // Answers with every kind of hop-by-hop field a response can carry.
+    hopUpstream = await startUpstream((_req, res) => {
+      res.writeHead(200, {
+        connection: 'keep-alive, x-upstream-hop',
+        'keep-alive': 'timeout=77',
+        'x-upstream-hop': 'for the gateway only',
+        'proxy-authenticate': 'Basic realm="upstream"',
+        upgrade: 'h2c',
+        trailer: 'x-checksum',
+        'x-kept': 'yes',
+        'content-type': 'text/plain',
+      });
+      res.end('ok');
+    });
+    gw = await startTestGateway({ backend: 'postgres', upstreamUrl: upstream.url });
+    hopGw = await startTestGateway({ backend: 'postgres', upstreamUrl: hopUpstream.url });
+    key = (await createKey(gw)).key;
+    hopKey = (await createKey(hopGw)).key;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await hopGw?.stop();
+    await upstream?.close();
+    await hopUpstream?.close();
+  });
+
+  /** Sends one request through the gateway and returns the headers the upstream received. */
+  async function forwarded(headers: Record<string, string>) {
+    const before = upstream.seen.length;
+    const res = await rawRequest(gw.url, { path: '/proxy/h', headers: { 'x-api-key': key, ...headers } });
+    expect(res.status).toBe(200);
+    expect(upstream.seen.length).toBe(before + 1);
+    return upstream.seen.at(-1)!.headers;
+  }
+
+  it('does not forward hop-by-hop request headers, nor a header named in Connection', async () => {
+    const seen = await forwarded({
+      connection: 'keep-alive, x-client-hop',
+      'keep-alive': 'timeout=30',
+      te: 'trailers',
+      upgrade: 'websocket',
+      'proxy-authorization': 'Basic c2VjcmV0',
+      'x-client-hop': 'for the gateway only',
+      'x-end-to-end': 'kept',
+    });
+    for (const name of ['keep-alive', 'te', 'upgrade', 'proxy-authorization', 'x-client-hop']) {
+      expect(seen[name], name).toBeUndefined();
+    }
+    // undici opens its own keep-alive connection: whatever Connection it sends is its own, not ours.
+    expect(seen.connection ?? '').not.toContain('x-client-hop');
+    expect(seen['x-end-to-end']).toBe('kept');
+  });
+
+  it('does not forward the API key header', async () => {
+    const seen = await forwarded({});
+    expect(seen['x-api-key']).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toContain(key);
+  });
+
+  it('drops the gateway session cookie but forwards the other cookies', async () => {
+    const seen = await forwarded({ cookie: 'theme=dark; gw_session=s3cret; cart=42' });
+    expect(seen.cookie).toBe('theme=dark; cart=42');
+  });
+
+  it('drops the Cookie header entirely when it held only the gateway session', async () => {
+    const seen = await forwarded({ cookie: 'gw_session=s3cret' });
+    expect(seen.cookie).toBeUndefined();
+  });
+
+  it('sends the Host of the upstream, not the client’s', async () => {
+    const seen = await forwarded({ host: 'api.example.com' });
+    expect(seen.host).toBe(new URL(upstream.url).host);
+  });
+
+  it('adds X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host', async () => {
+    const seen = await forwarded({ host: 'api.example.com' });
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-host']).toBe('api.example.com');
+  });
+
+  it('appends the client to an X-Forwarded-For chain from a trusted proxy', async () => {
+    // TRUST_PROXY defaults to loopback, and the test client is on loopback.
+    const seen = await forwarded({ 'x-forwarded-for': '203.0.113.7' });
+    expect(seen['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+  });
+
+  it('forwards the caller’s X-Request-Id and answers with it', async () => {
+    const res = await rawRequest(gw.url, {
+      path: '/proxy/h',
+      headers: { 'x-api-key': key, 'x-request-id': 'req-abc.123' },
+    });
+    expect(res.headers['x-request-id']).toBe('req-abc.123');
+    expect(upstream.seen.at(-1)!.headers['x-request-id']).toBe('req-abc.123');
+  });
+
+  it('generates an X-Request-Id when the caller sent none (or an unsafe one)', async () => {
+    const res = await rawRequest(gw.url, {
+      path: '/proxy/h',
+      headers: { 'x-api-key': key, 'x-request-id': 'bad id\t' },
+    });
+    const id = res.headers['x-request-id'] as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(upstream.seen.at(-1)!.headers['x-request-id']).toBe(id);
+  });
+
+  it('strips hop-by-hop response headers and those the upstream names in Connection', async () => {
+    const res = await rawRequest(hopGw.url, { path: '/proxy/h', headers: { 'x-api-key': hopKey } });
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('ok');
+    expect(res.headers['x-kept']).toBe('yes');
+    for (const name of ['x-upstream-hop', 'proxy-authenticate', 'upgrade', 'trailer']) {
+      expect(res.headers[name], name).toBeUndefined();
+    }
+    // The gateway's own server may announce its keep-alive, never the upstream's.
+    expect(res.headers['keep-alive']).not.toBe('timeout=77');
+    expect(res.headers.connection ?? '').not.toContain('x-upstream-hop');
+  });
+});
