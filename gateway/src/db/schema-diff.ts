@@ -17,11 +17,20 @@ interface WasmSchemaEngine {
   free(): void;
 }
 
+// Node has WebAssembly; the ES lib this project compiles against does not declare it.
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+interface WasmApi {
+  instantiate(
+    bytes: Uint8Array,
+    imports: Record<string, Record<string, unknown>>,
+  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
+}
+
 async function loadEngineClass(): Promise<{ new: (...args: unknown[]) => Promise<WasmSchemaEngine> }> {
   const require = createRequire(import.meta.url);
   const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
   const glue = (await import(pathToFileURL(gluePath).href)) as Record<string, unknown> & {
-    __wbg_set_wasm: (exports: WebAssembly.Exports) => void;
+    __wbg_set_wasm: (exports: Record<string, unknown>) => void;
     SchemaEngine: { new: (...args: unknown[]) => Promise<WasmSchemaEngine> };
   };
   const bytes = await readFile(join(dirname(gluePath), 'schema_engine_bg.wasm'));
