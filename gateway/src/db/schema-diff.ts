@@ -34,9 +34,7 @@ async function loadEngineClass(): Promise<{ new: (...args: unknown[]) => Promise
     SchemaEngine: { new: (...args: unknown[]) => Promise<WasmSchemaEngine> };
   };
   const bytes = await readFile(join(dirname(gluePath), 'schema_engine_bg.wasm'));
-  const { instance } = await WebAssembly.instantiate(bytes, {
-    './schema_engine_bg.js': glue as WebAssembly.ModuleImports,
-  });
+  const { instance } = await wasmApi.instantiate(bytes, { './schema_engine_bg.js': glue });
   glue.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
   return glue.SchemaEngine;
