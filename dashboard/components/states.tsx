@@ -1,6 +1,7 @@
 'use client';
 
 import { AlertTriangle, Loader2, RefreshCw, ServerOff } from 'lucide-react';
+import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import type { ApiError } from '@/lib/api-error';
@@ -74,6 +75,22 @@ export function ApiErrorState({
           </p>
         }
         onRetry={onRetry}
+      />
+    );
+  }
+  if (error.isUnauthorized) {
+    return (
+      <ErrorState
+        className={className}
+        title="Your session has ended"
+        description={
+          <p>
+            Sign in again to continue.{' '}
+            <Link href="/login" className="font-medium text-foreground underline underline-offset-4">
+              Go to sign in
+            </Link>
+          </p>
+        }
       />
     );
   }

@@ -4,7 +4,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 export function UsageSkeleton() {
   return (
     <div className="flex flex-col gap-6" role="status" aria-label="Loading usage">
-      <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-4">
+      <div className="grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-4">
         {[0, 1, 2, 3].map((i) => (
           <Card key={i} className="gap-3 py-5">
             <CardHeader className="px-5">

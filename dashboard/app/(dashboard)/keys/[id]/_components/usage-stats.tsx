@@ -29,7 +29,7 @@ export function UsageStats({ usage }: { usage: UsageResponse }) {
   const { totals, latencyMs } = usage;
   const errors = totals.byStatusClass['4xx'] + totals.byStatusClass['5xx'];
   return (
-    <section aria-label="Summary" className="grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-4">
+    <section aria-label="Summary" className="grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-4">
       <Stat
         label="Requests"
         icon={<Activity aria-hidden />}
