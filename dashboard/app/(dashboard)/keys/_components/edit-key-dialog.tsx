@@ -44,6 +44,8 @@ export function EditKeyDialog({ apiKey, onClose, onSaved }: EditKeyDialogProps) 
   const [values, setValues] = useState<KeyFormValues>({ name: '', limitPerMinute: '', limitPerDay: '' });
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  // Limits cannot be unset: an emptied field is caught here, everything else is left to the API.
+  const [showRequired, setShowRequired] = useState(false);
 
   useEffect(() => {
     if (apiKey) setValues(valuesOf(apiKey));
@@ -54,7 +56,6 @@ export function EditKeyDialog({ apiKey, onClose, onSaved }: EditKeyDialogProps) 
     limitPerMinute: values.limitPerMinute.trim() === '' ? 'is required' : undefined,
     limitPerDay: values.limitPerDay.trim() === '' ? 'is required' : undefined,
   };
-  const [showRequired, setShowRequired] = useState(false);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
