@@ -1,0 +1,79 @@
+# One VM running the released images with Docker Compose; configuration and secrets in SSM Parameter
+# Store; logs in CloudWatch. PostgreSQL (and Redis, unless local_redis) are managed services you
+# point DATABASE_URL / REDIS_URL at.
+locals {
+  name     = "api-gateway-${var.environment}"
+  ssm_path = "/api-gateway/${var.environment}"
+  tls      = var.gateway_domain != "" && var.dashboard_domain != ""
+
+  # Without TLS the services are reached on the Elastic IP's ports directly (plain HTTP).
+  gateway_public_url   = local.tls ? "https://${var.gateway_domain}" : "http://${aws_eip.app.public_ip}:3001"
+  dashboard_public_url = local.tls ? "https://${var.dashboard_domain}" : "http://${aws_eip.app.public_ip}:3000"
+
+  config = merge(
+    {
+      INTERNAL_API_BASE_URL = var.internal_api_base_url
+      DASHBOARD_ORIGIN      = local.dashboard_public_url
+      # Caddy reaches the gateway over the Compose network.
+      TRUST_PROXY    = local.tls ? "loopback,uniquelocal" : "loopback"
+      SECURE_COOKIES = local.tls ? "true" : "false"
+      LOG_LEVEL      = "info"
+    },
+    var.local_redis ? { REDIS_URL = "redis://redis:6379" } : {},
+    var.extra_config,
+  )
+}
+
+# Allocated before the instance so its address can go into the configuration (and DNS) up front,
+# and survives instance replacements.
+resource "aws_eip" "app" {
+  domain = "vpc"
+  tags   = { Name = local.name }
+}
+
+resource "aws_cloudwatch_log_group" "app" {
+  name              = "/${local.name}/containers"
+  retention_in_days = var.log_retention_days
+}
+
+module "iam" {
+  source = "../../modules/iam"
+
+  name           = local.name
+  ssm_path       = local.ssm_path
+  log_group_name = aws_cloudwatch_log_group.app.name
+}
+
+module "ssm" {
+  source = "../../modules/ssm"
+
+  path            = local.ssm_path
+  config          = local.config
+  secret_names    = var.local_redis ? ["DATABASE_URL", "ADMIN_API_TOKEN", "SESSION_SECRET"] : ["DATABASE_URL", "REDIS_URL", "ADMIN_API_TOKEN", "SESSION_SECRET"]
+  secret_values   = var.secret_values
+  secrets_version = var.secrets_version
+}
+
+module "ec2" {
+  source = "../../modules/ec2"
+
+  name                  = local.name
+  vpc_id                = var.vpc_id
+  subnet_id             = var.subnet_id
+  instance_type         = var.instance_type
+  instance_profile_name = module.iam.instance_profile_name
+  ssm_path              = module.ssm.path
+  log_group_name        = aws_cloudwatch_log_group.app.name
+  ghcr_owner            = var.ghcr_owner
+  app_version           = var.app_version
+  eip_allocation_id     = aws_eip.app.id
+  gateway_api_url       = local.gateway_public_url
+  gateway_domain        = var.gateway_domain
+  dashboard_domain      = var.dashboard_domain
+  acme_email            = var.acme_email
+  local_redis           = var.local_redis
+  allowed_cidrs         = var.allowed_cidrs
+
+  # The instance must not boot before its parameters exist.
+  depends_on = [module.ssm]
+}

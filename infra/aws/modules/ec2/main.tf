@@ -1,0 +1,112 @@
+# One VM running deploy/docker-compose.prod.yml. At first boot the user data installs Docker, writes the
+# Compose files, and installs a systemd unit that (on every boot) reads the gateway's parameters from
+# SSM into a root-only env file and starts the stack. No SSH port: use Session Manager.
+data "aws_region" "current" {}
+
+data "aws_ami" "ubuntu" {
+  count       = var.ami_id == null ? 1 : 0
+  most_recent = true
+  owners      = ["099720109477"] # Canonical
+
+  filter {
+    name   = "name"
+    values = ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"]
+  }
+  filter {
+    name   = "architecture"
+    values = ["x86_64"]
+  }
+}
+
+locals {
+  tls      = var.gateway_domain != "" && var.dashboard_domain != ""
+  profiles = compact([local.tls ? "tls" : "", var.local_redis ? "local-redis" : ""])
+  ports = local.tls ? [
+    { port = 80, protocol = "tcp" },
+    { port = 443, protocol = "tcp" },
+    { port = 443, protocol = "udp" },
+    ] : [
+    { port = 3000, protocol = "tcp" },
+    { port = 3001, protocol = "tcp" },
+  ]
+  deploy_dir = "${path.module}/../../../../deploy"
+
+  user_data = templatefile("${path.module}/user-data.sh.tftpl", {
+    region           = data.aws_region.current.region
+    ssm_path         = var.ssm_path
+    log_group_name   = var.log_group_name
+    ghcr_owner       = lower(var.ghcr_owner)
+    app_version      = var.app_version
+    gateway_api_url  = var.gateway_api_url
+    bind_address     = local.tls ? "127.0.0.1" : "0.0.0.0"
+    gateway_domain   = var.gateway_domain
+    dashboard_domain = var.dashboard_domain
+    acme_email       = var.acme_email
+    compose_profiles = join(",", local.profiles)
+    compose_prod_b64 = base64encode(file("${local.deploy_dir}/docker-compose.prod.yml"))
+    compose_logs_b64 = base64encode(file("${local.deploy_dir}/docker-compose.awslogs.yml"))
+    caddyfile_b64    = base64encode(file("${local.deploy_dir}/Caddyfile"))
+  })
+}
+
+resource "aws_security_group" "instance" {
+  name        = "${var.name}-instance"
+  description = "API gateway VM: ${local.tls ? "HTTP/HTTPS for Caddy" : "gateway and dashboard ports"}"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name}-instance" })
+
+  dynamic "ingress" {
+    for_each = local.ports
+    content {
+      description = "${ingress.value.protocol}/${ingress.value.port}"
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = ingress.value.protocol
+      cidr_blocks = var.allowed_cidrs
+    }
+  }
+
+  egress {
+    description = "Image pulls, SSM, CloudWatch, the managed database and Redis, the internal API"
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_instance" "this" {
+  ami                         = var.ami_id != null ? var.ami_id : data.aws_ami.ubuntu[0].id
+  instance_type               = var.instance_type
+  subnet_id                   = var.subnet_id
+  vpc_security_group_ids      = [aws_security_group.instance.id]
+  iam_instance_profile        = var.instance_profile_name
+  user_data                   = local.user_data
+  user_data_replace_on_change = true
+
+  metadata_options {
+    http_endpoint = "enabled"
+    http_tokens   = "required"
+    # 1 hop: the host (Docker's awslogs driver, the AWS CLI) reaches the metadata service, containers do not.
+    http_put_response_hop_limit = 1
+  }
+
+  root_block_device {
+    volume_type = "gp3"
+    volume_size = var.root_volume_size_gb
+    encrypted   = true
+  }
+
+  tags = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    ignore_changes = [ami]
+  }
+}
+
+# The caller's Elastic IP: a stable address for DNS across instance replacements (every
+# app_version change replaces the instance).
+resource "aws_eip_association" "this" {
+  allocation_id = var.eip_allocation_id
+  instance_id   = aws_instance.this.id
+}

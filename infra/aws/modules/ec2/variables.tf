@@ -1,0 +1,103 @@
+variable "name" {
+  description = "Name prefix for the instance and its security group."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the instance."
+  type        = string
+}
+
+variable "subnet_id" {
+  description = "Public subnet of the instance (it needs outbound internet for image pulls, or VPC endpoints)."
+  type        = string
+}
+
+variable "instance_type" {
+  description = "x86_64 instance type (the released images are linux/amd64)."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "ami_id" {
+  description = "AMI to use; null picks the latest Ubuntu 24.04 LTS (amd64) from Canonical."
+  type        = string
+  default     = null
+}
+
+variable "root_volume_size_gb" {
+  description = "Size of the encrypted gp3 root volume."
+  type        = number
+  default     = 20
+}
+
+variable "eip_allocation_id" {
+  description = "Allocation id of the Elastic IP to associate (allocated by the caller, so its address is known before the instance exists)."
+  type        = string
+}
+
+variable "instance_profile_name" {
+  description = "Instance profile from the iam module."
+  type        = string
+}
+
+variable "ssm_path" {
+  description = "SSM path the gateway's configuration and secrets are read from at boot."
+  type        = string
+}
+
+variable "log_group_name" {
+  description = "CloudWatch Logs group for the containers' logs."
+  type        = string
+}
+
+variable "ghcr_owner" {
+  description = "GitHub owner the images are published under (ghcr.io/<owner>/api-gateway)."
+  type        = string
+}
+
+variable "app_version" {
+  description = "Released image version to run (a tag without the leading v). Changing it replaces the instance."
+  type        = string
+}
+
+variable "gateway_api_url" {
+  description = "The gateway's public URL as browsers reach it (handed to the dashboard)."
+  type        = string
+}
+
+variable "gateway_domain" {
+  description = "DNS name for the gateway; with dashboard_domain set, Caddy terminates TLS on 80/443. Empty: ports 3000/3001 are published directly."
+  type        = string
+  default     = ""
+}
+
+variable "dashboard_domain" {
+  description = "DNS name for the dashboard (tls profile)."
+  type        = string
+  default     = ""
+}
+
+variable "acme_email" {
+  description = "Contact address for the certificate authority (tls profile)."
+  type        = string
+  default     = ""
+}
+
+variable "local_redis" {
+  description = "Run Redis on the instance (local-redis profile) instead of a managed Redis."
+  type        = bool
+  default     = false
+}
+
+variable "allowed_cidrs" {
+  description = "Client networks allowed to reach the published ports."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
