@@ -3,7 +3,7 @@
 // (:3000) together on embedded defaults — PGlite under ./.data, in-memory rate limiting, the demo
 // upstream — unless DATABASE_URL / REDIS_URL / INTERNAL_API_BASE_URL say otherwise.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -88,10 +88,17 @@ async function waitForGateway() {
 
 if (await waitForGateway()) {
   if (hasDashboard) {
-    const nextBin = join(root, 'node_modules/next/dist/bin/next');
-    start('dashboard', [nextBin, 'start', 'dashboard', '-p', dashboardPort], {
+    // The dashboard builds with `output: 'standalone'` (what the image runs), which `next start`
+    // does not serve: run its server.js the same way, with the static assets beside it.
+    const standalone = join(root, 'dashboard/.next/standalone/dashboard');
+    cpSync(join(root, 'dashboard/.next/static'), join(standalone, '.next/static'), { recursive: true });
+    if (existsSync(join(root, 'dashboard/public'))) {
+      cpSync(join(root, 'dashboard/public'), join(standalone, 'public'), { recursive: true });
+    }
+    start('dashboard', [join(standalone, 'server.js')], {
       GATEWAY_API_URL: gatewayUrl,
       PORT: dashboardPort,
+      HOSTNAME: process.env.DASHBOARD_HOST ?? '0.0.0.0',
     });
   }
   console.log(`
