@@ -1,0 +1,305 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose, GitHub Actions and Terraform syntax in literal strings.
+import { parseEnv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import {
+  type ComposeFile,
+  type ComposeService,
+  dependenciesOf,
+  environmentOf,
+  interpolate,
+  interpolateTree,
+  parseCompose,
+  publishedPorts,
+  stringLeaves,
+  variableReferences,
+} from './lib/compose.js';
+import { composeSchemaErrors } from './lib/compose-schema.js';
+import { commandOf, lastOf, parseDockerfile } from './lib/dockerfile.js';
+import { existsInRepo, gatewayConfigKeys, isGitIgnored, readRepoFile } from './lib/repo.js';
+import { looksLikeSecretValue } from './lib/secret-scan.js';
+
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL/i;
+
+function dotenv(relative: string): Record<string, string> {
+  return parseEnv(readRepoFile(relative)) as Record<string, string>;
+}
+
+function healthcheckPath(dockerfile: string): string {
+  const hc = lastOf(parseDockerfile(readRepoFile(dockerfile)).final, 'HEALTHCHECK');
+  const path = commandOf(hc!)
+    .join(' ')
+    .match(/\)\+'(\/[^']*)'/)?.[1];
+  if (!path) throw new Error(`${dockerfile}: HEALTHCHECK path not found`);
+  return path;
+}
+
+function expectHealthcheck(service: ComposeService, name: string): string {
+  const test = service.healthcheck?.test;
+  expect(service.healthcheck?.disable, name).not.toBe(true);
+  expect(Array.isArray(test) ? test.length : test?.length, `${name} has no healthcheck`).toBeGreaterThan(1);
+  return Array.isArray(test) ? test.join(' ') : String(test);
+}
+
+function expectNamedVolume(compose: ComposeFile, service: ComposeService, target: string): void {
+  const mount = (service.volumes ?? [])
+    .map((v) => (typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : v))
+    .find((v) => v.target === target);
+  expect(mount, `no volume at ${target}`).toBeTruthy();
+  // A named volume, not a bind mount (a path would start with . or /).
+  expect(mount?.source).toMatch(/^[a-z0-9][a-z0-9_.-]*$/);
+  expect(Object.keys(compose.volumes ?? {})).toContain(mount?.source);
+}
+
+describe('docker-compose.yml (local stack)', () => {
+  const raw = readRepoFile('docker-compose.yml');
+  const compose = interpolateTree(parseCompose(raw), {});
+  const services = compose.services;
+
+  it('is a valid Compose file', () => {
+    expect(composeSchemaErrors(compose)).toEqual([]);
+  });
+
+  it('runs postgres :5432, redis :6379, gateway :3001 and dashboard :3000', () => {
+    expect(Object.keys(services).sort()).toEqual(['dashboard', 'gateway', 'postgres', 'redis']);
+    const ports = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, publishedPorts(s)]));
+    expect(ports).toEqual({
+      postgres: [{ hostIp: null, published: '5432', target: '5432' }],
+      redis: [{ hostIp: null, published: '6379', target: '6379' }],
+      gateway: [{ hostIp: null, published: '3001', target: '3001' }],
+      dashboard: [{ hostIp: null, published: '3000', target: '3000' }],
+    });
+  });
+
+  it('gives every service a health check; the app checks hit the same routes as the images', () => {
+    for (const [name, service] of Object.entries(services)) expectHealthcheck(service, name);
+    expect(expectHealthcheck(services.gateway!, 'gateway')).toContain(
+      `127.0.0.1:3001${healthcheckPath('gateway/Dockerfile')}`,
+    );
+    expect(expectHealthcheck(services.dashboard!, 'dashboard')).toContain(
+      `127.0.0.1:3000${healthcheckPath('dashboard/Dockerfile')}`,
+    );
+  });
+
+  it('starts each service only when what it needs is healthy', () => {
+    expect(dependenciesOf(services.gateway!)).toEqual({
+      postgres: { condition: 'service_healthy', required: true },
+      redis: { condition: 'service_healthy', required: true },
+    });
+    expect(dependenciesOf(services.dashboard!)).toEqual({ gateway: { condition: 'service_healthy', required: true } });
+  });
+
+  it('keeps PostgreSQL data in a named volume', () => {
+    expectNamedVolume(compose, services.postgres!, '/var/lib/postgresql/data');
+  });
+
+  it('builds both images from this checkout with the repository root as context', () => {
+    for (const name of ['gateway', 'dashboard'] as const) {
+      const build = services[name]?.build as { context: string; dockerfile: string };
+      expect(build.context).toBe('.');
+      expect(existsInRepo(build.dockerfile)).toBe(true);
+    }
+  });
+
+  it('points the gateway at the postgres and redis services with production settings', () => {
+    const env = environmentOf(services.gateway!);
+    expect(new URL(env.DATABASE_URL ?? '').hostname).toBe('postgres');
+    expect(new URL(env.REDIS_URL ?? '').hostname).toBe('redis');
+    expect(env.NODE_ENV).toBe('production');
+    // The gateway refuses to start in production with shorter secrets.
+    expect(env.ADMIN_API_TOKEN?.length).toBeGreaterThanOrEqual(32);
+    expect(env.SESSION_SECRET?.length).toBeGreaterThanOrEqual(32);
+    const known = gatewayConfigKeys();
+    expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
+  });
+
+  it('uses development defaults only, each overridable from .env', () => {
+    const rawServices = parseCompose(raw).services;
+    for (const [name, service] of Object.entries(rawServices)) {
+      for (const [key, value] of Object.entries(environmentOf(service))) {
+        if (!SECRET_NAME.test(key)) continue;
+        const refs = variableReferences(value ?? '');
+        expect(refs, `${name}.${key} must be \${${key}:-<dev default>}`).toHaveLength(1);
+        expect(refs[0]?.modifier).toBe(':-');
+        expect(refs[0]?.argument).toMatch(/dev/);
+      }
+    }
+    for (const ref of variableReferences(raw)) {
+      if (ref.argument) expect(looksLikeSecretValue(ref.argument), `default of ${ref.name}`).toBe(false);
+    }
+  });
+
+  it('ships .env.example with the same development defaults, and git ignores .env', () => {
+    const example = dotenv('.env.example');
+    const referenced = new Set(variableReferences(raw).map((r) => r.name));
+    expect(Object.keys(example).filter((k) => !referenced.has(k))).toEqual([]);
+    for (const [key, value] of Object.entries(example)) {
+      if (SECRET_NAME.test(key)) expect(value, key).toMatch(/^$|dev/);
+      expect(looksLikeSecretValue(value), key).toBe(false);
+    }
+    // With .env.example as .env, the stack resolves exactly as with no .env at all.
+    expect(interpolateTree(parseCompose(raw), example)).toEqual(compose);
+    expect(isGitIgnored('.env')).toBe(true);
+    expect(isGitIgnored('.env.example')).toBe(false);
+  });
+});
+
+describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
+  const raw = readRepoFile('deploy/docker-compose.prod.yml');
+  const vars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://api.example.com' };
+  const compose = interpolateTree(parseCompose(raw), vars);
+  const services = compose.services;
+
+  it('is a valid Compose file', () => {
+    expect(composeSchemaErrors(compose)).toEqual([]);
+  });
+
+  it('refuses to start without an image owner and version', () => {
+    expect(() => interpolateTree(parseCompose(raw), {})).toThrow(/GHCR_OWNER|APP_VERSION/);
+  });
+
+  it('runs the released GHCR images at a version chosen by variable, never latest', () => {
+    expect(services.gateway?.image).toBe('ghcr.io/acme/api-gateway:1.2.3');
+    expect(services.dashboard?.image).toBe('ghcr.io/acme/api-gateway-dashboard:1.2.3');
+    const rawServices = parseCompose(raw).services;
+    for (const name of ['gateway', 'dashboard']) {
+      const image = rawServices[name]?.image ?? '';
+      const tag = image.match(/^ghcr\.io\/\$\{GHCR_OWNER[^}]*\}\/[a-z-]+:(.+)$/)?.[1] ?? '';
+      expect(variableReferences(tag).map((r) => [r.name, r.modifier])).toEqual([['APP_VERSION', ':?']]);
+    }
+    for (const service of Object.values(services)) expect(service.image ?? '').not.toMatch(/:latest$/);
+  });
+
+  it('expects PostgreSQL and Redis to be managed: only optional profiles run them locally', () => {
+    const always = Object.entries(services).filter(([, s]) => !s.profiles?.length);
+    expect(always.map(([name]) => name).sort()).toEqual(['dashboard', 'gateway']);
+    expect(services.postgres).toBeUndefined();
+    expect(services.redis?.profiles).toEqual(['local-redis']);
+    // The dependency on the optional Redis must not make it mandatory.
+    expect(dependenciesOf(services.gateway!)).toEqual({ redis: { condition: 'service_healthy', required: false } });
+    expect(dependenciesOf(services.dashboard!)).toEqual({ gateway: { condition: 'service_healthy', required: true } });
+  });
+
+  it('gives every service a health check, a restart policy and rotated logs', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expectHealthcheck(service, name);
+      expect(service.restart, name).toMatch(/^(unless-stopped|always)$/);
+      expect(service.logging?.driver, name).toBe('json-file');
+      expect(service.logging?.options?.['max-size'], name).toBeTruthy();
+      expect(service.logging?.options?.['max-file'], name).toBeTruthy();
+    }
+  });
+
+  it('publishes the gateway on 3001 and the dashboard on 3000, on loopback unless told otherwise', () => {
+    expect(publishedPorts(services.gateway!)).toEqual([{ hostIp: '127.0.0.1', published: '3001', target: '3001' }]);
+    expect(publishedPorts(services.dashboard!)).toEqual([{ hostIp: '127.0.0.1', published: '3000', target: '3000' }]);
+  });
+
+  it('takes secrets from the env file or the environment, never from literals', () => {
+    const rawCompose = parseCompose(raw);
+    for (const leaf of stringLeaves(rawCompose)) {
+      const key = leaf.path.at(-1) ?? '';
+      if (SECRET_NAME.test(key)) {
+        const refs = variableReferences(leaf.value);
+        expect(refs.length, `${leaf.path.join('.')} must be a \${VAR}`).toBeGreaterThan(0);
+        for (const ref of refs) expect(ref.modifier === ':-' || ref.modifier === '-', leaf.path.join('.')).toBe(false);
+      }
+      expect(looksLikeSecretValue(leaf.value), leaf.path.join('.')).toBe(false);
+    }
+    for (const ref of variableReferences(raw)) {
+      if (SECRET_NAME.test(ref.name)) expect(ref.modifier, `${ref.name} must not have a default`).not.toMatch(/-/);
+      if (ref.argument && ref.modifier?.includes('-')) expect(looksLikeSecretValue(ref.argument)).toBe(false);
+    }
+    const envFile = services.gateway?.env_file as { path: string; required: boolean }[];
+    expect(envFile).toEqual([{ path: './gateway.env', required: true }]);
+    expect(isGitIgnored('deploy/gateway.env')).toBe(true);
+    expect(isGitIgnored('deploy/.env')).toBe(true);
+  });
+
+  it('documents every setting in the example files, with placeholders only', () => {
+    const composeVars = dotenv('deploy/.env.example');
+    const referenced = new Set(variableReferences(raw).map((r) => r.name));
+    expect(Object.keys(composeVars).filter((k) => !referenced.has(k) && k !== 'COMPOSE_PROFILES')).toEqual([]);
+    const gatewayEnv = dotenv('deploy/gateway.env.example');
+    const known = gatewayConfigKeys();
+    expect(Object.keys(gatewayEnv).filter((k) => !known.has(k))).toEqual([]);
+    for (const key of ['DATABASE_URL', 'ADMIN_API_TOKEN', 'SESSION_SECRET'])
+      expect(Object.keys(gatewayEnv)).toContain(key);
+    for (const [key, value] of Object.entries({ ...composeVars, ...gatewayEnv })) {
+      expect(looksLikeSecretValue(value), key).toBe(false);
+      if (SECRET_NAME.test(key)) expect(value, key).toBe('');
+    }
+    // The file given to the environment overrides nothing the Compose file pins.
+    const pinned = Object.keys(environmentOf(services.gateway!));
+    expect(Object.keys(gatewayEnv).filter((k) => pinned.includes(k))).toEqual([]);
+  });
+
+  it('fronts both services with Caddy in the tls profile', () => {
+    const caddy = services.caddy!;
+    expect(caddy.profiles).toEqual(['tls']);
+    const caddyfile = readRepoFile('deploy/Caddyfile');
+    expect(caddyfile).toContain('reverse_proxy gateway:3001');
+    expect(caddyfile).toContain('reverse_proxy dashboard:3000');
+    const caddyEnv = Object.keys(environmentOf(caddy));
+    for (const [, name] of caddyfile.matchAll(/\{\$([A-Z_]+)\}/g)) expect(caddyEnv).toContain(name);
+    const mounted = (caddy.volumes ?? []).map((v) => String(v).split(':')[0]);
+    expect(mounted).toContain('./Caddyfile');
+  });
+
+  it('ships an nginx alternative that proxies to the published ports without buffering', () => {
+    const conf = readRepoFile('deploy/nginx/api-gateway.conf');
+    expect(conf).toContain('proxy_pass http://127.0.0.1:3001;');
+    expect(conf).toContain('proxy_pass http://127.0.0.1:3000;');
+    expect(conf).toMatch(/proxy_buffering off;/);
+    expect(conf).toMatch(/proxy_request_buffering off;/);
+    expect(conf.split('{').length).toBe(conf.split('}').length);
+  });
+
+  it('can send logs to CloudWatch instead: the override replaces the driver and its options', () => {
+    const override = parseCompose(readRepoFile('deploy/docker-compose.awslogs.yml'));
+    const resolved = interpolateTree(override, { AWS_LOG_GROUP: '/g', AWS_REGION: 'eu-central-1' });
+    expect(composeSchemaErrors(resolved)).toEqual([]);
+    for (const [name, service] of Object.entries(resolved.services)) {
+      expect(Object.keys(services), `${name} is not in the production file`).toContain(name);
+      // Compose merges logging options only when both files name the same driver; here they differ,
+      // so the json-file rotation options must not leak into awslogs (Docker would reject them).
+      expect(service.logging?.driver).toBe('awslogs');
+      expect(Object.keys(service.logging?.options ?? {})).not.toContain('max-size');
+      expect(service.logging?.options?.['awslogs-group']).toBe('/g');
+    }
+    expect(() => interpolate(readRepoFile('deploy/docker-compose.awslogs.yml'), {})).toThrow(
+      /AWS_LOG_GROUP|AWS_REGION/,
+    );
+  });
+});
+
+describe('the Compose schema check', () => {
+  it.each([
+    ['a misspelt key', { services: { a: { image: 'x', healthchek: { test: ['CMD', 'true'] } } } }],
+    [
+      'an unknown dependency condition',
+      { services: { a: { image: 'x', depends_on: { b: { condition: 'healthy' } } } } },
+    ],
+    ['a malformed duration', { services: { a: { image: 'x', healthcheck: { interval: 'often' } } } }],
+  ])('rejects %s', (_, document) => {
+    expect(composeSchemaErrors(document)).not.toEqual([]);
+  });
+});
+
+describe('Compose interpolation (the helper the checks rely on)', () => {
+  it.each([
+    ['${A}', { A: 'x' }, 'x'],
+    ['${A:-d}', {}, 'd'],
+    ['${A:-d}', { A: '' }, 'd'],
+    ['${A-d}', { A: '' }, ''],
+    ['$${A}', { A: 'x' }, '${A}'],
+    ['pre-$A-post', { A: 'x' }, 'pre-x-post'],
+    ['${A:-${B:-c}}', {}, 'c'],
+    ['${A:+set}', { A: '1' }, 'set'],
+  ])('%s with %j → %s', (input, env, expected) => {
+    expect(interpolate(input, env)).toBe(expected);
+  });
+
+  it('fails on a missing required variable', () => {
+    expect(() => interpolate('${A:?need A}', {})).toThrow(/need A/);
+  });
+});

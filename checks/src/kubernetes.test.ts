@@ -1,0 +1,296 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: parsed manifests and schemas are untyped JSON.
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { existsInRepo, gatewayConfigKeys, readRepoFile, repoPath } from './lib/repo.js';
+
+// kubernetes-models ships the Kubernetes 1.27 OpenAPI schemas as precompiled JSON-schema validators,
+// one module per apiVersion/kind, so validation needs no network and no cluster.
+const require = createRequire(import.meta.url);
+
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; [k: string]: unknown };
+  [k: string]: any;
+};
+
+function validateAgainstSchema(doc: Manifest): void {
+  const Model = require(`kubernetes-models/${doc.apiVersion}/${doc.kind}`)[doc.kind] as new (
+    data: unknown,
+  ) => { validate(): void };
+  new Model(doc).validate();
+}
+
+function manifestsIn(file: string): Manifest[] {
+  return parseAllDocuments(readRepoFile(`k8s/${file}`)).map((d) => {
+    if (d.errors.length) throw new Error(`${file}: ${d.errors[0]?.message}`);
+    return d.toJS() as Manifest;
+  });
+}
+
+const files = readdirSync(repoPath('k8s'))
+  .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
+  .sort();
+const all = files.flatMap((file) => manifestsIn(file).map((doc) => ({ file, doc })));
+const byKind = (kind: string) => all.filter((m) => m.doc.kind === kind).map((m) => m.doc);
+const named = (kind: string, name: string) => {
+  const found = byKind(kind).find((d) => d.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name}`);
+  return found;
+};
+const workloads = [...byKind('Deployment'), ...byKind('Job')];
+const podSpec = (w: Manifest) => w.spec.template.spec;
+const kustomization = parseAllDocuments(readRepoFile('k8s/kustomization.yaml'))[0]?.toJS() as {
+  namespace: string;
+  resources: string[];
+  images: { name: string; newTag?: string }[];
+};
+
+describe('k8s/ manifests', () => {
+  it('validate against the Kubernetes JSON schemas', () => {
+    expect(all.length).toBeGreaterThanOrEqual(10);
+    for (const { file, doc } of all) {
+      expect(() => validateAgainstSchema(doc), `${file}: ${doc.kind} ${doc.metadata?.name}`).not.toThrow();
+    }
+  });
+
+  it('the schema check rejects a broken manifest', () => {
+    const broken = structuredClone(named('Deployment', 'gateway'));
+    broken.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    expect(() => validateAgainstSchema(broken)).toThrow(/containerPort/);
+  });
+
+  it('cover everything the issue asks for, at current API versions', () => {
+    const kinds = all.map((m) => `${m.doc.apiVersion}/${m.doc.kind}`);
+    for (const expected of [
+      'v1/Namespace',
+      'v1/ConfigMap',
+      'v1/Secret',
+      'apps/v1/Deployment',
+      'v1/Service',
+      'networking.k8s.io/v1/Ingress',
+      'autoscaling/v2/HorizontalPodAutoscaler',
+      'policy/v1/PodDisruptionBudget',
+      'batch/v1/Job',
+    ]) {
+      expect(kinds).toContain(expected);
+    }
+  });
+});
+
+describe('k8s/kustomization.yaml', () => {
+  it('lists every manifest except the Secret template, and only files that exist', () => {
+    const templates = files.filter((f) => f.includes('.template.'));
+    expect(templates).toEqual(['secret.template.yaml']);
+    expect([...kustomization.resources].sort()).toEqual(files.filter((f) => !templates.includes(f)));
+    for (const resource of kustomization.resources) expect(existsInRepo(`k8s/${resource}`), resource).toBe(true);
+  });
+
+  it('pins a tag for every image the workloads use', () => {
+    const images = new Set(workloads.flatMap((w) => podSpec(w).containers.map((c: { image: string }) => c.image)));
+    for (const image of images) {
+      const [name] = image.split(':');
+      expect(
+        kustomization.images.map((i) => i.name),
+        image,
+      ).toContain(name);
+      expect(image).not.toMatch(/:latest$/);
+    }
+    for (const pin of kustomization.images) expect(pin.newTag).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.skipIf(!hasKubectl())('renders with kubectl kustomize, and the output validates too', () => {
+    const rendered = execFileSync('kubectl', ['kustomize', repoPath('k8s')], { encoding: 'utf8' });
+    const docs = parseAllDocuments(rendered).map((d) => d.toJS() as Manifest);
+    expect(docs.length).toBe(all.length - 1); // all but the Secret template
+    for (const doc of docs) {
+      validateAgainstSchema(doc);
+      if (doc.kind !== 'Namespace') expect(doc.metadata.namespace, doc.metadata.name).toBe(kustomization.namespace);
+    }
+  });
+});
+
+function hasKubectl(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the Secret template', () => {
+  const secret = named('Secret', 'api-gateway-secrets');
+
+  it('has keys and no values', () => {
+    const values = { ...(secret.data ?? {}), ...(secret.stringData ?? {}) };
+    expect(Object.keys(values).length).toBeGreaterThan(0);
+    for (const [key, value] of Object.entries(values)) expect(value, key).toBe('');
+  });
+
+  it('has every key the workloads read, each a variable the gateway knows', () => {
+    const keys = Object.keys({ ...(secret.data ?? {}), ...(secret.stringData ?? {}) });
+    const known = gatewayConfigKeys();
+    for (const key of keys) expect(known.has(key), key).toBe(true);
+    for (const w of workloads) {
+      for (const c of podSpec(w).containers) {
+        for (const env of c.env ?? []) {
+          const ref = env.valueFrom?.secretKeyRef;
+          if (!ref) continue;
+          expect(ref.name).toBe(secret.metadata.name);
+          expect(keys, `${w.metadata.name}: ${ref.key}`).toContain(ref.key);
+        }
+      }
+    }
+  });
+});
+
+describe('workloads', () => {
+  it('read only ConfigMaps that exist, with keys the gateway knows', () => {
+    const known = gatewayConfigKeys();
+    for (const w of workloads) {
+      for (const c of podSpec(w).containers) {
+        for (const from of c.envFrom ?? []) {
+          if (from.configMapRef) named('ConfigMap', from.configMapRef.name);
+        }
+        for (const env of c.env ?? [])
+          if (!env.valueFrom && w.metadata.name !== 'dashboard') expect(known.has(env.name)).toBe(true);
+      }
+    }
+    for (const key of Object.keys(named('ConfigMap', 'gateway-config').data)) expect(known.has(key), key).toBe(true);
+  });
+
+  it('run as non-root on a read-only root filesystem, without privileges', () => {
+    for (const w of workloads) {
+      const spec = podSpec(w);
+      expect(spec.securityContext?.runAsNonRoot, w.metadata.name).toBe(true);
+      expect(spec.securityContext?.runAsUser).toBeGreaterThan(0);
+      expect(spec.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
+      expect(spec.automountServiceAccountToken).toBe(false);
+      for (const c of spec.containers) {
+        expect(c.securityContext?.allowPrivilegeEscalation, c.name).toBe(false);
+        expect(c.securityContext?.readOnlyRootFilesystem, c.name).toBe(true);
+        expect(c.securityContext?.capabilities?.drop).toEqual(['ALL']);
+        // Writable paths are emptyDirs that the pod defines.
+        const volumes = new Map(spec.volumes.map((v: { name: string }) => [v.name, v]));
+        expect(c.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toContain('/tmp');
+        for (const mount of c.volumeMounts) expect(volumes.get(mount.name), mount.name).toHaveProperty('emptyDir');
+      }
+    }
+  });
+
+  it('request CPU and memory and cap memory', () => {
+    for (const w of workloads) {
+      for (const c of podSpec(w).containers) {
+        expect(c.resources?.requests?.cpu, c.name).toBeTruthy();
+        expect(c.resources?.requests?.memory, c.name).toBeTruthy();
+        expect(c.resources?.limits?.memory, c.name).toBeTruthy();
+      }
+    }
+  });
+});
+
+function probePort(container: any, port: string | number): number {
+  if (typeof port === 'number') return port;
+  const found = container.ports.find((p: { name: string }) => p.name === port);
+  if (!found) throw new Error(`no container port named ${port}`);
+  return found.containerPort;
+}
+
+describe('the gateway Deployment', () => {
+  const deployment = named('Deployment', 'gateway');
+  const container = podSpec(deployment).containers[0];
+  const gatewaySource = readdirSync(repoPath('gateway/src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => readRepoFile(`gateway/src/${f}`))
+    .join('\n');
+
+  it('listens on 3001 and probes /health (liveness, startup) and /ready (readiness) there', () => {
+    expect(container.ports).toContainEqual({ name: 'http', containerPort: 3001, protocol: 'TCP' });
+    const probes = {
+      startup: container.startupProbe.httpGet,
+      liveness: container.livenessProbe.httpGet,
+      readiness: container.readinessProbe.httpGet,
+    };
+    expect(probes.startup.path).toBe('/health');
+    expect(probes.liveness.path).toBe('/health');
+    expect(probes.readiness.path).toBe('/ready');
+    for (const probe of Object.values(probes)) expect(probePort(container, probe.port)).toBe(3001);
+  });
+
+  it('probes routes the gateway really serves', () => {
+    for (const route of ['/health', '/ready']) expect(gatewaySource).toMatch(new RegExp(`['"\`]${route}['"\`]`));
+  });
+
+  it('is scaled by the HPA (CPU, from 2 replicas) and protected by the PDB', () => {
+    const hpa = named('HorizontalPodAutoscaler', 'gateway');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' });
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa.spec.metrics.some((m: any) => m.resource?.name === 'cpu')).toBe(true);
+    const pdb = named('PodDisruptionBudget', 'gateway');
+    expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
+    // A budget as large as the smallest replica count would block every node drain.
+    expect(pdb.spec.minAvailable).toBeLessThan(hpa.spec.minReplicas);
+  });
+
+  it('gets more time to stop than its own drain and the preStop pause take', () => {
+    const grace = podSpec(deployment).terminationGracePeriodSeconds;
+    expect(grace).toBeGreaterThan(15 + 5);
+  });
+});
+
+describe('the dashboard Deployment', () => {
+  const container = podSpec(named('Deployment', 'dashboard')).containers[0];
+
+  it('probes /api/runtime-config on 3000, a route the dashboard has', () => {
+    for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
+      expect(probe.httpGet.path).toBe('/api/runtime-config');
+      expect(probePort(container, probe.httpGet.port)).toBe(3000);
+    }
+    expect(existsInRepo('dashboard/app/api/runtime-config/route.ts')).toBe(true);
+  });
+
+  it('binds on all interfaces and gives Next a writable cache', () => {
+    expect(container.env).toContainEqual({ name: 'HOSTNAME', value: '0.0.0.0' });
+    expect(container.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toContain(
+      '/app/dashboard/.next/cache',
+    );
+    expect(Object.keys(named('ConfigMap', 'dashboard-config').data)).toEqual(['GATEWAY_API_URL']);
+  });
+});
+
+describe('Services, Ingress and the migration Job', () => {
+  it('Services select the Deployments and target named container ports', () => {
+    for (const service of byKind('Service')) {
+      const deployment = byKind('Deployment').find((d) =>
+        Object.entries(service.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+      );
+      expect(deployment, service.metadata.name).toBeTruthy();
+      const portNames = podSpec(deployment!).containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
+      for (const port of service.spec.ports) expect(portNames).toContain(port.targetPort);
+    }
+  });
+
+  it('the Ingress routes to existing Services and ports', () => {
+    const ingress = named('Ingress', 'api-gateway');
+    for (const rule of ingress.spec.rules) {
+      for (const path of rule.http.paths) {
+        const service = named('Service', path.backend.service.name);
+        expect(service.spec.ports.map((p: any) => p.name)).toContain(path.backend.service.port.name);
+      }
+    }
+  });
+
+  it('the Job runs the compiled migration CLI from the gateway image', () => {
+    const job = named('Job', 'gateway-migrate');
+    const [container] = podSpec(job).containers;
+    expect(container.command).toEqual(['node', 'gateway/dist/cli/migrate.js']);
+    expect(existsInRepo('gateway/src/cli/migrate.ts')).toBe(true);
+    expect(container.image).toBe(podSpec(named('Deployment', 'gateway')).containers[0].image);
+    expect(podSpec(job).restartPolicy).toBe('Never');
+    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+  });
+});
