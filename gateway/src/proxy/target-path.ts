@@ -25,7 +25,11 @@ function isSafePath(path: string): boolean {
     } catch {
       return false;
     }
-    if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) return false;
+    // Servlet containers (Tomcat, Jetty) strip ";params" from a segment before resolving dot
+    // segments, so "..;x" climbs exactly like "..".
+    const semicolon = decoded.indexOf(';');
+    const bare = semicolon === -1 ? decoded : decoded.slice(0, semicolon);
+    if (bare === '.' || bare === '..' || decoded.includes('/') || decoded.includes('\\')) return false;
     if (decoded.includes('\0')) return false;
   }
   return true;
