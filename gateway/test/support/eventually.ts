@@ -13,3 +13,12 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5_000,
     }
   }
 }
+
+/** A promise with its resolve function exposed (Promise.withResolvers needs Node 22). */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
