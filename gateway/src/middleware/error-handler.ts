@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { sendProblem } from './problem.js';
@@ -43,6 +44,17 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (apiError) {
       sendProblem(res, requestId, apiError.code, apiError.detail, apiError.extras);
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      // An outage, not a bug: say "retry shortly" (the proxy keeps serving cached keys meanwhile).
+      logger.warn(
+        { requestId, method: req.method, path: req.path, err: (err as Error).message },
+        'database unavailable',
+      );
+      sendProblem(res, requestId, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly.', {
+        headers: { 'Retry-After': '5' },
+      });
       return;
     }
     logger.error({ err, requestId, method: req.method, path: req.path }, 'unhandled error');

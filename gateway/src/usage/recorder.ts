@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { SqlExecutor } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -11,6 +12,8 @@ export interface UsageRecord {
   statusCode: number;
   latencyMs: number;
   timestamp: number;
+  /** Row id, given on the first write attempt and kept for retries (see INSERT_BATCH). */
+  id?: string;
 }
 
 export interface UsageRecorderOptions {
@@ -27,11 +30,16 @@ const MAX_PATH_LENGTH = 2_048;
 
 // One multi-row statement per batch (about 7× faster than createMany here). Rows whose key was
 // deleted meanwhile are skipped instead of failing the whole batch on the foreign key.
+// Ids come from the writer, not the database, so a retry is idempotent: when the connection dies
+// after the server committed a batch but before we heard so, the retry inserts nothing twice
+// (found by test/reliability/postgres-outage.test.ts: an outage used to duplicate rows).
 const INSERT_BATCH = `
 INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
-SELECT gen_random_uuid(), u.k, u.m, u.p, u.s, u.l, u.t
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::real[], $6::timestamptz[]) AS u(k, m, p, s, l, t)
- WHERE EXISTS (SELECT 1 FROM api_keys a WHERE a.id = u.k)`;
+SELECT u.i, u.k, u.m, u.p, u.s, u.l, u.t
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::smallint[], $6::real[], $7::timestamptz[])
+       AS u(i, k, m, p, s, l, t)
+ WHERE EXISTS (SELECT 1 FROM api_keys a WHERE a.id = u.k)
+ON CONFLICT (id) DO NOTHING`;
 
 /**
  * Usage logging off the request path: `record` is a push into a bounded ring buffer; a writer
@@ -115,6 +123,7 @@ export class UsageRecorder {
 
   private async write(batch: UsageRecord[]): Promise<void> {
     const n = batch.length;
+    const ids = new Array<string>(n);
     const keys = new Array<string>(n);
     const methods = new Array<string>(n);
     const paths = new Array<string>(n);
@@ -123,6 +132,8 @@ export class UsageRecorder {
     const times = new Array<string>(n);
     for (let i = 0; i < n; i++) {
       const r = batch[i]!;
+      r.id ??= randomUUID();
+      ids[i] = r.id;
       keys[i] = r.keyId;
       methods[i] = r.method;
       paths[i] = r.path.length > MAX_PATH_LENGTH ? r.path.slice(0, MAX_PATH_LENGTH) : r.path;
@@ -130,7 +141,7 @@ export class UsageRecorder {
       latencies[i] = r.latencyMs;
       times[i] = new Date(r.timestamp).toISOString();
     }
-    await this.options.sql.query(INSERT_BATCH, [keys, methods, paths, statuses, latencies, times]);
+    await this.options.sql.query(INSERT_BATCH, [ids, keys, methods, paths, statuses, latencies, times]);
   }
 
   /**
