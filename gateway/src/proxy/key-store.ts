@@ -16,6 +16,10 @@ const NEGATIVE = Symbol('unknown key');
 type Entry = CachedKey | typeof NEGATIVE;
 
 const LAST_USED_INTERVAL_MS = 60_000;
+// A hung database (connection open, no answer) must not hold requests for uncached keys forever —
+// pg has no client-side query timeout by default. A key lookup is one indexed row: if it has not
+// answered in this time, fail it and let the proxy answer 503 "retry shortly".
+const LOOKUP_TIMEOUT_MS = 3_000;
 
 export interface KeyStoreOptions {
   prisma: PrismaClient;
@@ -83,10 +87,13 @@ export class KeyStore {
   }
 
   private async load(hash: string): Promise<CachedKey | null> {
-    const row = await this.options.prisma.apiKey.findUnique({
-      where: { keyHash: hash },
-      select: { id: true, active: true, expiresAt: true, limitPerMinute: true, limitPerDay: true },
-    });
+    const row = await withTimeout(
+      this.options.prisma.apiKey.findUnique({
+        where: { keyHash: hash },
+        select: { id: true, active: true, expiresAt: true, limitPerMinute: true, limitPerDay: true },
+      }),
+      LOOKUP_TIMEOUT_MS,
+    );
     if (!row) {
       if (this.options.negativeTtlMs > 0) this.cache.set(hash, NEGATIVE, { ttl: this.options.negativeTtlMs });
       return null;
@@ -101,4 +108,12 @@ export class KeyStore {
     if (this.options.ttlMs > 0) this.cache.set(hash, key);
     return key;
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`api key lookup did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -96,6 +96,21 @@ describe('PostgreSQL outage', () => {
     expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
   });
 
+  it('answers 503 for an uncached key within seconds when the database hangs instead of dying', async () => {
+    const { gw, link } = env;
+    const fresh = await createKey(gw);
+    link.freeze(); // connections stay open, nothing answers: no error ever arrives by itself
+    try {
+      const started = performance.now();
+      await expectProblem(await get(gw, fresh.key), 503, 'SERVICE_UNAVAILABLE');
+      expect(performance.now() - started).toBeLessThan(4_500);
+      expect((await get(gw, cached.key)).status).toBe(200);
+    } finally {
+      link.restore();
+    }
+    await eventually(async () => expect((await get(gw, fresh.key)).status).toBe(200), 5_000);
+  });
+
   it('answers management requests with 503 while the database is away, not 500', async () => {
     const { gw, link } = env;
     link.cut();
