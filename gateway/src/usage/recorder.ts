@@ -53,6 +53,12 @@ export class UsageRecorder {
   private failures = 0;
   private retryAt = 0;
   private closed = false;
+  // The batch being written stays at the head of the buffer until the write succeeds. Overflow
+  // overwrites the oldest records first, i.e. that batch: such records are counted as dropped only
+  // if their write then fails — had they been counted at once, a record could be both written and
+  // reported lost.
+  private inFlight = 0;
+  private inFlightOverwritten = 0;
   dropped = 0;
 
   constructor(private readonly options: UsageRecorderOptions) {
@@ -71,8 +77,8 @@ export class UsageRecorder {
   /** Hot path: O(1), never waits for the database. */
   record(entry: UsageRecord): void {
     if (this.buffer.push(entry)) {
-      this.dropped++;
-      this.options.metrics.usageDropped.inc();
+      if (this.inFlightOverwritten < this.inFlight) this.inFlightOverwritten++;
+      else this.countDropped(1);
     }
     if (this.buffer.size >= this.options.batchSize && !this.flushing) setImmediate(() => void this.flush());
   }
@@ -92,9 +98,13 @@ export class UsageRecorder {
     const { metrics, logger, batchSize } = this.options;
     while (this.buffer.size > 0) {
       const batch = this.buffer.peek(batchSize);
+      this.inFlight = batch.length;
+      this.inFlightOverwritten = 0;
       try {
         await this.write(batch);
       } catch (error) {
+        const overwritten = this.endWrite();
+        if (overwritten > 0) this.countDropped(overwritten);
         this.failures++;
         metrics.usageFlushFailures.inc();
         const backoff = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.failures, 10));
@@ -104,9 +114,8 @@ export class UsageRecorder {
         }
         return;
       }
-      // The ring buffer may have overwritten some of this batch while we wrote; only drop what is
-      // still the same records (drops were counted when they happened).
-      this.buffer.drop(batch.length - this.countOverwritten(batch));
+      // Records of the batch that overflow overwrote meanwhile are gone from the buffer already.
+      this.buffer.drop(batch.length - this.endWrite());
       metrics.usageFlushed.inc(batch.length);
       if (this.failures > 0) logger.info({ pending: this.buffer.size }, 'usage flush recovered');
       this.failures = 0;
@@ -114,11 +123,17 @@ export class UsageRecorder {
     }
   }
 
-  private countOverwritten(batch: UsageRecord[]): number {
-    const current = this.buffer.peek(batch.length);
-    let i = 0;
-    while (i < batch.length && current[0] !== batch[i]) i++;
-    return i;
+  /** Ends the in-flight write; returns how many of its records overflow overwrote meanwhile. */
+  private endWrite(): number {
+    const overwritten = this.inFlightOverwritten;
+    this.inFlight = 0;
+    this.inFlightOverwritten = 0;
+    return overwritten;
+  }
+
+  private countDropped(n: number): void {
+    this.dropped += n;
+    this.options.metrics.usageDropped.inc(n);
   }
 
   private async write(batch: UsageRecord[]): Promise<void> {
@@ -161,8 +176,7 @@ export class UsageRecorder {
     }
     if (this.buffer.size > 0) {
       const lost = this.buffer.size;
-      this.dropped += lost;
-      this.options.metrics.usageDropped.inc(lost);
+      this.countDropped(lost);
       this.options.logger.error({ lost }, 'usage records could not be written before shutdown');
     }
   }
