@@ -1,8 +1,21 @@
-/** Reads /metrics over HTTP, as a scraper would. */
-export async function scrapeMetrics(baseUrl: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/metrics`);
-  if (res.status !== 200) throw new Error(`/metrics → ${res.status}`);
-  return res.text();
+import { get } from 'node:http';
+
+/**
+ * Reads /metrics over HTTP, as a scraper would, on a connection of its own that is closed
+ * afterwards (so scraping never changes the gateway's connection count).
+ */
+export function scrapeMetrics(baseUrl: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(`${baseUrl}/metrics`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        text += c;
+      });
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`/metrics → ${res.statusCode}`))));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 /**
