@@ -78,7 +78,9 @@ export function forward(
         const location = out.location;
         if (typeof location === 'string') out.location = rewriteLocation(location, upstream, o.publicBase);
         res.statusCode = statusCode;
-        for (const name in out) res.setHeader(name, out[name]!);
+        // X-Request-Id and the rate-limit fields are already set by the gateway; an upstream's
+        // fields of the same name (a legacy limiter, its own request id) would contradict them.
+        for (const name in out) if (!res.hasHeader(name)) res.setHeader(name, out[name]!);
         return res;
       },
     )

@@ -26,6 +26,11 @@ describe('/proxy header filtering', () => {
         trailer: 'x-checksum',
         'x-kept': 'yes',
         'content-type': 'text/plain',
+        // Fields the gateway itself answers with: the upstream's must not replace them.
+        'x-ratelimit-limit': '999',
+        'x-ratelimit-remaining': '998',
+        ratelimit: '"upstream";r=998;t=1',
+        'x-request-id': 'upstream-id',
       });
       res.end('ok');
     });
@@ -132,5 +137,16 @@ describe('/proxy header filtering', () => {
     // The gateway's own server may announce its keep-alive, never the upstream's.
     expect(res.headers['keep-alive']).not.toBe('timeout=77');
     expect(res.headers.connection ?? '').not.toContain('x-upstream-hop');
+  });
+
+  it('keeps the gateway’s rate-limit fields and request id over the upstream’s', async () => {
+    const res = await rawRequest(hopGw.url, {
+      path: '/proxy/h',
+      headers: { 'x-api-key': hopKey, 'x-request-id': 'client-id' },
+    });
+    expect(res.headers['x-request-id']).toBe('client-id');
+    expect(res.headers['x-ratelimit-limit']).toBe(res.headers['x-ratelimit-limit-minute']);
+    expect(res.headers['x-ratelimit-remaining']).toBe(res.headers['x-ratelimit-remaining-minute']);
+    expect(res.headers.ratelimit).toMatch(/^"minute";r=\d+;t=\d+$/);
   });
 });
