@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlExecutor } from '../../src/db/client.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { readMetric } from '../support/metrics.js';
 import { createKey } from '../support/proxy-client.js';
 import { startUpstream } from '../support/upstream.js';
 import { openDatabase, usageCount, usageRows } from '../support/usage-db.js';
@@ -28,11 +29,7 @@ describe.each(['postgres', 'pglite'] as const)('/proxy usage logging while write
   });
 
   const get = (key: string, path = '/x') => fetch(`${gw.url}/proxy${path}`, { headers: { 'x-api-key': key } });
-  const metric = async (name: string) => {
-    const text = await (await fetch(`${gw.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return Number(line?.split(' ')[1]);
-  };
+  const metric = (name: string) => readMetric(gw.url, name);
   const failures = () => metric('gateway_usage_flush_failures_total');
 
   /** Runs `during` with usage_logs renamed away, after the writer has failed at least once. */
