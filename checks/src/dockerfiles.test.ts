@@ -36,10 +36,12 @@ describe.each(SERVICES)('$dockerfile', ({ dockerfile, port, cmd, health }) => {
     }
   });
 
-  it('installs with npm ci (the lockfile), never npm install', () => {
+  it('installs with npm ci (the lockfile) and no install scripts, never npm install', () => {
     const runs = parsed.stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.text));
     expect(runs.some((r) => /\bnpm ci\b/.test(r))).toBe(true);
     expect(runs.some((r) => /\bnpm (install|i)\b/.test(r))).toBe(false);
+    // No install-time scripts: @prisma/engines' postinstall would download a binary nothing uses.
+    for (const run of runs.filter((r) => /\bnpm ci\b/.test(r))) expect(run).toContain('--ignore-scripts');
   });
 
   it('copies the local prisma stub wherever npm ci runs (the root overrides point at it)', () => {
