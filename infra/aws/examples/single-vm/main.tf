@@ -70,7 +70,6 @@ module "ec2" {
   gateway_api_url       = local.gateway_public_url
   gateway_domain        = var.gateway_domain
   dashboard_domain      = var.dashboard_domain
-  acme_email            = var.acme_email
   local_redis           = var.local_redis
   allowed_cidrs         = var.allowed_cidrs
 

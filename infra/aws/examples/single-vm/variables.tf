@@ -47,12 +47,6 @@ variable "dashboard_domain" {
   default     = ""
 }
 
-variable "acme_email" {
-  description = "Contact e-mail for TLS certificates."
-  type        = string
-  default     = ""
-}
-
 variable "internal_api_base_url" {
   description = "The internal API behind the gateway."
   type        = string

@@ -41,7 +41,6 @@ locals {
     bind_address     = local.tls ? "127.0.0.1" : "0.0.0.0"
     gateway_domain   = var.gateway_domain
     dashboard_domain = var.dashboard_domain
-    acme_email       = var.acme_email
     compose_profiles = join(",", local.profiles)
     compose_prod_b64 = base64encode(file("${local.deploy_dir}/docker-compose.prod.yml"))
     compose_logs_b64 = base64encode(file("${local.deploy_dir}/docker-compose.awslogs.yml"))

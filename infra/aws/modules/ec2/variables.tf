@@ -78,12 +78,6 @@ variable "dashboard_domain" {
   default     = ""
 }
 
-variable "acme_email" {
-  description = "Contact address for the certificate authority (tls profile)."
-  type        = string
-  default     = ""
-}
-
 variable "local_redis" {
   description = "Run Redis on the instance (local-redis profile) instead of a managed Redis."
   type        = bool
