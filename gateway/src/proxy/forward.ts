@@ -28,14 +28,21 @@ export function classifyUpstreamError(err: unknown): ForwardFailure {
   return { code: 'BAD_GATEWAY', detail: 'The upstream API failed to answer properly.', kind: 'other' };
 }
 
+/** Whether `rest`, following a base URL or path, stays at or under it (`/v1x` is not under `/v1`). */
+function continuesPath(rest: string): boolean {
+  return rest === '' || rest[0] === '/' || rest[0] === '?' || rest[0] === '#';
+}
+
 /** Rewrites a Location pointing into the upstream so the client follows it through the gateway. */
 function rewriteLocation(location: string, upstream: Upstream, publicBase: string): string {
   if (location.startsWith(upstream.baseUrl)) {
     const rest = location.slice(upstream.baseUrl.length);
-    if (rest === '' || rest[0] === '/' || rest[0] === '?') return `${publicBase}/proxy${rest}`;
+    if (continuesPath(rest)) return `${publicBase}/proxy${rest}`;
   }
-  if (upstream.basePath && location.startsWith(`${upstream.basePath}/`)) {
-    return `/proxy${location.slice(upstream.basePath.length)}`;
+  // A path-only Location under the base path, the base path itself included (`/v1`, `/v1?x`).
+  if (upstream.basePath && location.startsWith(upstream.basePath)) {
+    const rest = location.slice(upstream.basePath.length);
+    if (continuesPath(rest)) return `/proxy${rest}`;
   }
   if (!upstream.basePath && location[0] === '/' && location[1] !== '/') return `/proxy${location}`;
   return location;

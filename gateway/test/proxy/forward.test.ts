@@ -40,6 +40,7 @@ describe.each(['postgres', 'pglite'] as const)('/proxy forwarding (%s)', (backen
           const to = {
             absolute: `${upstream.url}/v1/next?x=1`,
             relative: '/v1/next',
+            root: '/v1?from=logout',
             foreign: 'https://example.com/a',
           };
           res.writeHead(302, { location: to[req.url.slice('/v1/redirect/'.length) as keyof typeof to] });
@@ -133,5 +134,10 @@ describe.each(['postgres', 'pglite'] as const)('/proxy forwarding (%s)', (backen
   it('rewrites a path-only Location under the base path to the gateway', async () => {
     const res = await proxy('/redirect/relative', { redirect: 'manual' });
     expect(res.headers.get('location')).toBe('/proxy/next');
+  });
+
+  it('rewrites a Location pointing at the base path itself to /proxy', async () => {
+    const res = await proxy('/redirect/root', { redirect: 'manual' });
+    expect(res.headers.get('location')).toBe('/proxy?from=logout');
   });
 });
