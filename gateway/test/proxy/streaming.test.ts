@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deferred, eventually } from '../support/eventually.js';
@@ -62,6 +62,7 @@ describe('/proxy streaming', () => {
     chunkRead: deferred(),
     closed: new Set<string>(),
     arrived: new Set<string>(),
+    trickled: 0,
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -94,6 +95,12 @@ describe('/proxy streaming', () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       const timer = setInterval(() => res.write('tick\n'), 20);
       return res.on('close', () => clearInterval(timer));
+    }
+    if (path === '/trickle-up') {
+      req.on('data', (c: Buffer) => {
+        state.trickled += c.length;
+      });
+      return;
     }
     // '/hang': never answers.
   }
@@ -192,5 +199,22 @@ describe('/proxy streaming', () => {
     expect(first.value.toString()).toMatch(/^tick/);
     controller.abort();
     await eventually(() => expect(state.closed.has('/drip')).toBe(true), 2_000);
+  });
+
+  it('closes the upstream request when the client goes away mid-upload', async () => {
+    const controller = new AbortController();
+    const body = new PassThrough();
+    const pending = request(`${gw.url}/proxy/trickle-up`, {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'x-api-key': key },
+      body,
+      signal: controller.signal,
+    });
+    body.write(CHUNK);
+    await eventually(() => expect(state.trickled).toBeGreaterThan(0));
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await eventually(() => expect(state.closed.has('/trickle-up')).toBe(true), 2_000);
   });
 });
