@@ -6,6 +6,7 @@
 // it cannot reproduce faithfully instead of approximating it.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, join, posix, relative } from 'node:path';
 import { commandOf, copyPaths, type DockerStage, parseDockerfile } from './dockerfile.js';
 import { dockerignoreMatcher } from './dockerignore.js';
@@ -189,7 +190,12 @@ async function replayStage(
           throw new Error(`${where}: RUN names ${state.workdir} absolutely; keep it relative to WORKDIR`);
         }
         log(`[${stage.name}] RUN ${command}`);
-        await run(argv, hostPath(root, state.workdir), { ...baseEnvironment(home), ...state.env }, log);
+        const env = { ...baseEnvironment(home), ...state.env };
+        // `--mount=type=cache,target=/root/.npm` keeps npm's cache across builds; the host's cache plays that part.
+        if (/\btype=cache\b/.test(ins.flags.mount ?? '') && /\/\.npm\b/.test(ins.flags.mount ?? '')) {
+          env.npm_config_cache = process.env.npm_config_cache ?? join(homedir(), '.npm');
+        }
+        await run(argv, hostPath(root, state.workdir), env, log);
         break;
       }
       case 'ARG':
