@@ -24,13 +24,20 @@ export async function startServer(
       // HEADERS_TIMEOUT_MS and a whole request within REQUEST_TIMEOUT_MS.
       headersTimeout: config.HEADERS_TIMEOUT_MS,
       requestTimeout: config.REQUEST_TIMEOUT_MS,
+      // Node enforces both timeouts from a periodic sweep, every 30 s by default: a slowloris
+      // client held its socket ~30 s whatever HEADERS_TIMEOUT_MS said (test/reliability/slow-clients).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(config.HEADERS_TIMEOUT_MS / 2)),
       keepAliveTimeout: 5_000,
       maxHeaderSize: 16 * 1024,
     },
     listener,
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
+    // As Node's default handler does: once a response has started on this socket (a request
+    // timing out mid-upload while the upstream already streams its answer), an error status line
+    // would land inside that body. Only cutting the connection is safe then.
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || inFlight?.headersSent) return socket.destroy();
     const status =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? '431 Request Header Fields Too Large'
