@@ -30,7 +30,13 @@ export async function startServer(
       keepAliveTimeout: 5_000,
       maxHeaderSize: 16 * 1024,
     },
-    listener,
+    (req, res) => {
+      // While draining, answer what arrives on open connections but with `Connection: close`:
+      // a busy keep-alive connection otherwise never goes idle, and the drain lasted until
+      // SHUTDOWN_TIMEOUT_MS and then cut whatever was in flight (test/reliability/shutdown).
+      if (state.shuttingDown) res.shouldKeepAlive = false;
+      listener(req, res);
+    },
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // As Node's default handler does: once a response has started on this socket (a request
@@ -58,11 +64,15 @@ export async function startServer(
       state.shuttingDown = true;
       logger.info('shutting down: draining in-flight requests');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() closes the connections idle right now; those whose response was already under way
+      // become idle later, so keep closing idle ones until everything is drained.
       server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       const timedOut = await Promise.race([
         drained.then(() => false),
         new Promise<boolean>((r) => setTimeout(() => r(true), config.SHUTDOWN_TIMEOUT_MS).unref()),
       ]);
+      clearInterval(sweep);
       if (timedOut) {
         logger.warn('shutdown timeout: closing remaining connections');
         server.closeAllConnections();
