@@ -15,7 +15,7 @@ import {
 } from './lib/compose.js';
 import { composeSchemaErrors } from './lib/compose-schema.js';
 import { commandOf, lastOf, parseDockerfile } from './lib/dockerfile.js';
-import { existsInRepo, gatewayConfigKeys, isGitIgnored, readRepoFile } from './lib/repo.js';
+import { existsInRepo, gatewayConfigDefault, gatewayConfigKeys, isGitIgnored, readRepoFile } from './lib/repo.js';
 import { looksLikeSecretValue } from './lib/secret-scan.js';
 
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL/i;
@@ -187,6 +187,11 @@ describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
       expect(service.logging?.options?.['max-size'], name).toBeTruthy();
       expect(service.logging?.options?.['max-file'], name).toBeTruthy();
     }
+  });
+
+  it('gives the gateway longer to stop than its own drain takes', () => {
+    const grace = String(services.gateway?.stop_grace_period ?? '10s').match(/^(\d+)s$/)?.[1];
+    expect(Number(grace)).toBeGreaterThan(gatewayConfigDefault('SHUTDOWN_TIMEOUT_MS') / 1000);
   });
 
   it('publishes the gateway on 3001 and the dashboard on 3000, on loopback unless told otherwise', () => {

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { existsInRepo, gatewayConfigKeys, readRepoFile, repoPath } from './lib/repo.js';
+import { existsInRepo, gatewayConfigDefault, gatewayConfigKeys, readRepoFile, repoPath } from './lib/repo.js';
 
 // kubernetes-models ships the Kubernetes 1.27 OpenAPI schemas as precompiled JSON-schema validators,
 // one module per apiVersion/kind, so validation needs no network and no cluster.
@@ -238,7 +238,11 @@ describe('the gateway Deployment', () => {
 
   it('gets more time to stop than its own drain and the preStop pause take', () => {
     const grace = podSpec(deployment).terminationGracePeriodSeconds;
-    expect(grace).toBeGreaterThan(15 + 5);
+    const drainSeconds = gatewayConfigDefault('SHUTDOWN_TIMEOUT_MS') / 1000;
+    const preStop = container.lifecycle.preStop.exec.command.join(' ');
+    const pauseSeconds = Number(preStop.match(/setTimeout\(.*?, (\d+)\)/)?.[1]) / 1000;
+    expect(pauseSeconds).toBeGreaterThan(0);
+    expect(grace).toBeGreaterThan(drainSeconds + pauseSeconds);
   });
 });
 

@@ -73,3 +73,10 @@ export function repositoryFiles(): string[] {
   });
   return [...new Set(out.split('\0').filter(Boolean))].filter((f) => existsInRepo(f));
 }
+
+/** The default of a numeric gateway setting, read from its ConfigSchema (e.g. SHUTDOWN_TIMEOUT_MS). */
+export function gatewayConfigDefault(key: string): number {
+  const m = readRepoFile('gateway/src/config.ts').match(new RegExp(`\\b${key}:[^\\n]*\\.default\\(([\\d_]+)\\)`));
+  if (!m) throw new Error(`gateway/src/config.ts: no numeric default for ${key}`);
+  return Number((m[1] as string).replaceAll('_', ''));
+}
