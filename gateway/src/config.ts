@@ -100,3 +100,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): RawConfig {
   }
   return result.data;
 }
+
+/** Just what `npm run db:migrate` needs, so a migration job does not need the service's secrets. */
+export function parseDatabaseConfig(env: NodeJS.ProcessEnv = process.env): { DATABASE_URL?: string; DATA_DIR: string } {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = ConfigSchema.shape.DATABASE_URL.safeParse(defined.DATABASE_URL);
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `DATABASE_URL ${i.message}`));
+  return { DATABASE_URL: result.data, DATA_DIR: defined.DATA_DIR ?? './.data' };
+}

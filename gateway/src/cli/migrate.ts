@@ -1,11 +1,17 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database in
 // DATA_DIR) and exits. The gateway also does this at start-up; this is for deploy pipelines and the
 // Kubernetes migration Job.
-import { parseConfig } from '../config.js';
+import { type ConfigError, parseDatabaseConfig } from '../config.js';
 import { createDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 
-const config = parseConfig();
+let config: ReturnType<typeof parseDatabaseConfig>;
+try {
+  config = parseDatabaseConfig();
+} catch (error) {
+  console.error((error as ConfigError).message);
+  process.exit(1);
+}
 const db = await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 1 });
 try {
   const result = await db.withConnection((conn) => migrate(conn));
