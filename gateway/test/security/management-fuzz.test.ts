@@ -1,0 +1,256 @@
+import { ProblemSchema } from '@gateway/shared';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { login } from '../support/management.js';
+import { rawRequest } from '../support/proxy-client.js';
+import { startUpstream } from '../support/upstream.js';
+
+// Property-based fuzzing of every management route: whatever the body, query string, path
+// parameter or credentials, the answer is a 2xx with JSON or a 4xx with a valid problem+json
+// document — never a 5xx, never a crash. Runs are bounded (RUNS per property) and seeded by
+// fast-check, which prints the seed and the shrunk counterexample when a property fails.
+const RUNS = 120;
+
+const FIELDS = ['email', 'userId', 'name', 'limitPerMinute', 'limitPerDay', 'expiresAt', 'active', 'from', 'to'];
+const NASTY_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', ...FIELDS];
+
+/** Numbers JSON can carry that tend to break things. */
+const nastyNumber = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.constantFrom(0, -0, -1, 1.5, 2 ** 31, 2 ** 53 + 1, -(2 ** 63), 1e308, -1e308, 5e-324, 1e21),
+);
+
+/** Strings: any Unicode (including lone surrogates), and a few known troublemakers. */
+const nastyString = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    'a@b.co\u0000',
+    '%00',
+    '../../etc/passwd',
+    "' OR 1=1 --",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell-style payload, on purpose
+    '${jndi:ldap://x}',
+    '<script>alert(1)</script>',
+    '00000000-0000-0000-0000-000000000000',
+    '2026-13-45T25:61:61Z',
+    '9999-12-31T23:59:59.999Z',
+    '-271821-04-20T00:00:00Z',
+    'x'.repeat(5000),
+  ),
+);
+
+/** Arbitrary JSON-able values, deeply nested, with prototype-pollution and real field names as keys. */
+const nastyValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    nastyString,
+    nastyNumber,
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 5 }),
+    tie('object'),
+  ),
+  object: fc.dictionary(fc.oneof(fc.constantFrom(...NASTY_KEYS), nastyString), tie('value'), { maxKeys: 6 }),
+})).value;
+
+/** Values that pass some validation, so fuzzing also reaches the repositories and the database. */
+const plausible = fc.oneof(
+  fc.emailAddress(),
+  fc.uuid(),
+  fc.integer({ min: 1, max: 1_000_000_000 }),
+  fc.boolean(),
+  fc
+    .date({ min: new Date('1970-01-01'), max: new Date('9999-12-31'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
+  fc.string({ minLength: 1, maxLength: 120 }),
+);
+
+/** Objects with the contract's own field names and plausible or hostile values. */
+const fieldsObject = fc.dictionary(fc.constantFrom(...FIELDS), fc.oneof(plausible, nastyValue), { maxKeys: 5 });
+
+/** A JSON text: usually a serialised value, sometimes a near-valid or invalid one. */
+const body = fc.oneof(
+  nastyValue.map((v) => JSON.stringify(v) ?? 'null'),
+  fieldsObject.map((o) => JSON.stringify(o)),
+  fieldsObject.map((o) => JSON.stringify(o)),
+  fc
+    .record({ k: fc.constantFrom(...NASTY_KEYS), v: nastyValue })
+    .map(({ k, v }) => `{"${k}":${JSON.stringify(v) ?? 'null'}}`),
+  fc.constantFrom(
+    '{"__proto__":{"polluted":"yes"},"email":"proto@example.com"}',
+    '{"constructor":{"prototype":{"polluted":"yes"}}}',
+    '{"email":"dup@example.com","email":"other@example.com"}',
+    '{"limitPerMinute":1e999}',
+    '{"limitPerDay":-1e999}',
+    '{"limitPerMinute":123456789012345678901234567890}',
+    '{"expiresAt":"2999-01-01T00:00:00+25:00"}',
+    '[',
+    '{"a":',
+    '\ufeff{}',
+    'null',
+    '"string"',
+    '12',
+    '',
+  ),
+  fc.string({ unit: 'binary', maxLength: 60 }),
+);
+
+/** A query string built from arbitrary names and values (repeated names become arrays). */
+const query = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom(...NASTY_KEYS, 'limit', 'cursor'), nastyString),
+      fc.oneof(nastyString, plausible.map(String)),
+    ),
+    {
+      maxLength: 4,
+    },
+  )
+  .map((pairs) => pairs.map(([k, v]) => `${encodeText(k)}=${encodeText(v)}`).join('&'));
+
+/** A path segment: arbitrary text percent-encoded, or raw bytes that are not valid encoding at all. */
+const segment = fc.oneof(
+  nastyString.map(encodeText),
+  fc.constantFrom('%', '%zz', '%c0%ae', '%ff%fe', '%00', '%2e%2e', '..%2f', 'a%2fb', '%E2%80%AE', '1e999'),
+  fc.uuid(),
+);
+
+/** Any header value node:http will send: Latin-1 without controls (CR/LF/NUL: see hostile-input tests). */
+const headerValue = fc.string({
+  unit: fc
+    .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }))
+    .map((c) => String.fromCharCode(c)),
+});
+
+/** encodeURIComponent that survives lone surrogates (it would throw on them). */
+function encodeText(s: string): string {
+  return encodeURIComponent(
+    s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'),
+  );
+}
+
+describe('management API fuzzing', () => {
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let gw: TestGateway;
+  let session: string;
+  let keyId: string;
+  const seen = new Map<number, number>();
+
+  beforeAll(async () => {
+    upstream = await startUpstream((_req, res) => res.end('ok'));
+    gw = await startTestGateway({ backend: 'postgres', upstreamUrl: upstream.url });
+    session = (await login(gw, 'fuzz@example.com')).token;
+    const res = await fetch(`${gw.url}/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    keyId = ((await res.json()) as { id: string }).id;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  /** Sends one request and checks the answer is a 2xx with JSON or a 4xx problem document. */
+  async function check(method: string, path: string, init: { token?: string; body?: string; headers?: object } = {}) {
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.body !== undefined) headers['content-type'] ??= 'application/json';
+    // node:http, not fetch: the path goes out exactly as generated, and any Latin-1 header value too.
+    const res = await rawRequest(gw.url, { method, path, headers, body: init.body });
+    const text = res.body.toString('utf8');
+    seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
+    const where = `${method} ${path} ${init.body ?? ''} → ${res.status} ${text.slice(0, 300)}`;
+    expect(res.status, where).toBeLessThan(500);
+    if (res.status >= 400) {
+      expect(res.headers['content-type'], where).toBe('application/problem+json');
+      const problem = ProblemSchema.safeParse(JSON.parse(text));
+      expect(problem.success, where).toBe(true);
+      expect(problem.data?.status, where).toBe(res.status);
+    } else if (res.status !== 204) {
+      expect(() => JSON.parse(text), where).not.toThrow();
+    }
+  }
+
+  const run = (prop: fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>) =>
+    fc.assert(prop as fc.IAsyncProperty<unknown>, { numRuns: RUNS, endOnFailure: true });
+
+  it('POST /users with any body', async () => {
+    await run(fc.asyncProperty(body, (b) => check('POST', '/users', { body: b })) as never);
+  });
+
+  it('GET /users/by-email with any query string', async () => {
+    await run(
+      fc.asyncProperty(query, nastyString, async (q, email) => {
+        await check('GET', `/users/by-email?email=${encodeText(email)}&${q}`, { token: gw.adminToken });
+        await check('GET', `/users/by-email?${q}`, { token: session });
+      }) as never,
+    );
+  });
+
+  it('POST /keys with any body, as a session and as the admin', async () => {
+    await run(
+      fc.asyncProperty(body, async (b) => {
+        await check('POST', '/keys', { token: session, body: b });
+        await check('POST', '/keys', { token: gw.adminToken, body: b });
+      }) as never,
+    );
+  });
+
+  it('GET /keys with any query string', async () => {
+    await run(fc.asyncProperty(query, (q) => check('GET', `/keys?${q}`, { token: gw.adminToken })) as never);
+  });
+
+  it('GET, PATCH and DELETE /keys/:id with any id', async () => {
+    await run(
+      fc.asyncProperty(segment, async (id) => {
+        await check('GET', `/keys/${id}`, { token: session });
+        await check('PATCH', `/keys/${id}`, { token: session, body: '{"name":"x"}' });
+        await check('DELETE', `/keys/${id}`, { token: gw.adminToken });
+      }) as never,
+    );
+  });
+
+  it('PATCH /keys/:id with any body', async () => {
+    await run(fc.asyncProperty(body, (b) => check('PATCH', `/keys/${keyId}`, { token: session, body: b })) as never);
+  });
+
+  it('GET /usage/:keyId with any id and query string', async () => {
+    await run(
+      fc.asyncProperty(segment, query, nastyString, nastyString, async (id, q, from, to) => {
+        await check('GET', `/usage/${id}?${q}`, { token: session });
+        await check('GET', `/usage/${keyId}?${q}`, { token: session });
+        await check('GET', `/usage/${keyId}?from=${encodeText(from)}&to=${encodeText(to)}`, { token: session });
+      }) as never,
+    );
+  });
+
+  it('GET and DELETE /session (and every route) with any credentials', async () => {
+    await run(
+      fc.asyncProperty(headerValue, headerValue, async (authorization, cookie) => {
+        const headers = { authorization, cookie: `gw_session=${cookie}` };
+        await check('GET', '/session', { headers });
+        await check('DELETE', '/session', { headers });
+        await check('GET', `/keys/${keyId}`, { headers });
+      }) as never,
+    );
+  });
+
+  it('leaves Object.prototype alone and the process up', async () => {
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(Object.prototype)).toEqual([]);
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    // Sanity: the fuzzing reached both sides of the validation, not only one kind of refusal.
+    expect([...seen.keys()].filter((s) => s < 300).length).toBeGreaterThan(0);
+    expect(seen.get(400)).toBeGreaterThan(0);
+    expect(seen.get(404)).toBeGreaterThan(0);
+    expect(seen.get(401)).toBeGreaterThan(0);
+  });
+});
