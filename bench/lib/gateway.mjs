@@ -1,0 +1,59 @@
+// Starts the built gateway against the benchmark's database, Redis prefix and upstream, and gives
+// it a user and an API key whose limits never trigger.
+import { join } from 'node:path';
+import { freePort, GATEWAY_ENTRY, REDIS_URL, ROOT, randomId } from './environment.mjs';
+import { startProcess, waitForHttp } from './processes.mjs';
+
+/**
+ * @param {{ databaseUrl: string, redisPrefix: string, upstreamUrl: string, cpus?: string,
+ *           workDir: string, profileDir?: string, env?: Record<string, string> }} o
+ */
+export async function startGateway(o) {
+  const port = await freePort();
+  const adminToken = `bench-admin-${randomId(16)}`;
+  const nodeArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
+  const proc = startProcess('gateway', process.execPath, [...nodeArgs, GATEWAY_ENTRY], {
+    cpus: o.cpus,
+    logFile: join(o.workDir, 'gateway.log'),
+    env: {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: o.databaseUrl,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: o.redisPrefix,
+      INTERNAL_API_BASE_URL: o.upstreamUrl,
+      ADMIN_API_TOKEN: adminToken,
+      SESSION_SECRET: randomId(24),
+      DATA_DIR: join(o.workDir, 'data'),
+      LOG_LEVEL: 'info',
+      ...o.env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, { proc });
+
+  const admin = async (method, path, body) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+
+  /** A user with a key whose limits are far above anything the benchmark can send. */
+  const createKey = async (label = 'bench') => {
+    const { user } = await admin('POST', '/users', { email: `${label}-${randomId()}@bench.invalid` });
+    return admin('POST', '/keys', {
+      userId: user.id,
+      name: label,
+      limitPerMinute: 1_000_000,
+      limitPerDay: 1_000_000_000,
+    });
+  };
+
+  return { proc, url, port, adminToken, admin, createKey, root: ROOT };
+}

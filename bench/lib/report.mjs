@@ -1,0 +1,119 @@
+// Tables for the console and bench/RESULTS.md, and the verdict on each target of issue 6.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { TARGETS } from './throughput.mjs';
+
+const f = (n, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits));
+const ratio = (n) => (n === null ? '–' : `${n.toFixed(2)}×`);
+
+export function throughputTable(summary) {
+  const lines = [
+    '| scenario | target | req/s | MB/s | p50 ms | p99 ms | proxy CPU µs/req | RSS MB | gateway/baseline | gateway/direct |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const { scenario, rows, gatewayVsBaseline, gatewayVsDirect } of Object.values(summary)) {
+    for (const target of TARGETS) {
+      const r = rows[target];
+      if (!r) continue;
+      const isGw = target === 'gateway';
+      lines.push(
+        `| ${scenario.label} (${scenario.connections} conn) | ${target} | ${f(r.rps)} | ${f(r.mbps, 1)} | ${f(r.p50Ms, 2)} | ` +
+          `${f(r.p99Ms, 2)} | ${target === 'direct' ? `(${f(r.cpuUsPerReq)})` : f(r.cpuUsPerReq)} | ${f(r.rssMaxMB)} | ` +
+          `${isGw ? ratio(gatewayVsBaseline) : ''} | ${isGw ? ratio(gatewayVsDirect) : ''} |` +
+          (r.errors ? ` **${r.errors} errors**` : ''),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export function latencyTable(summary) {
+  const light = summary.light;
+  if (!light) return '';
+  const { rows } = light;
+  return [
+    '| light load (8 conn) | p50 ms | p99 ms |',
+    '|---|--:|--:|',
+    ...TARGETS.filter((t) => rows[t]).map((t) => `| ${t} | ${f(rows[t].p50Ms, 3)} | ${f(rows[t].p99Ms, 3)} |`),
+    `| **added by the gateway** (gateway − baseline, median of rounds) | ${f(light.addedP50Ms, 3)} | ${f(light.addedP99Ms, 3)} |`,
+  ].join('\n');
+}
+
+export function usageTable(usage) {
+  return [
+    '| window | rows in window (measured key) | median ms | p95 ms | calls |',
+    '|---|--:|--:|--:|--:|',
+    ...usage.windows.map(
+      (w) => `| ${w.label} | ${w.rows.toLocaleString('en')} | ${f(w.medianMs, 1)} | ${f(w.p95Ms, 1)} | ${w.calls} |`,
+    ),
+  ].join('\n');
+}
+
+/** Each target of issue 6 with the measured value and whether it is met. */
+export function verdicts({ summary, usage }) {
+  const out = [];
+  const add = (target, value, ok) => out.push({ target, value, ok });
+  if (summary) {
+    for (const id of ['small', '4k']) {
+      const s = summary[id];
+      if (s)
+        add(
+          `gateway ≥ 0.6× baseline req/s (${s.scenario.label})`,
+          ratio(s.gatewayVsBaseline),
+          s.gatewayVsBaseline >= 0.6,
+        );
+    }
+    if (summary.light) {
+      const p99 = summary.light.addedP99Ms;
+      add('added p99 latency at 8 connections ≤ 1 ms', `${f(p99, 3)} ms`, p99 <= 1);
+    }
+    const stream = summary['10mb'];
+    if (stream) {
+      add('10 MiB streaming ≥ 0.8× baseline MB/s', ratio(stream.gatewayVsBaseline), stream.gatewayVsBaseline >= 0.8);
+      const small = summary['4k'] ?? summary.small;
+      if (small?.rows.gateway && stream.rows.gateway) {
+        const growth = stream.rows.gateway.rssMaxMB - small.rows.gateway.rssMaxMB;
+        const baseGrowth = stream.rows.baseline ? stream.rows.baseline.rssMaxMB - small.rows.baseline.rssMaxMB : null;
+        // 16 streams of 10 MiB would be 160 MiB if bodies were buffered; allow socket buffers only.
+        add(
+          'gateway RSS does not grow with body size',
+          `${f(growth)} MB more while streaming ${stream.scenario.connections} × 10 MiB than at 4 KiB (baseline: ${f(baseGrowth)} MB)`,
+          growth <= 64,
+        );
+      }
+    }
+    const rss = Math.max(...Object.values(summary).map((s) => s.rows.gateway?.rssMaxMB ?? 0));
+    add('gateway RSS ≤ 200 MB at steady load', `${f(rss)} MB (max of all runs)`, rss <= 200);
+  }
+  if (usage) {
+    const [day, week] = usage.windows;
+    add('usage stats, 24 h window over 10 M rows ≤ 100 ms', `${f(day.medianMs, 1)} ms`, day.medianMs <= 100);
+    add('usage stats, 7 d window over 10 M rows ≤ 300 ms', `${f(week.medianMs, 1)} ms`, week.medianMs <= 300);
+  }
+  return out;
+}
+
+export function verdictTable(list) {
+  return [
+    '| target | measured | met |',
+    '|---|---|:-:|',
+    ...list.map((v) => `| ${v.target} | ${v.value} | ${v.ok ? 'yes' : '**no**'} |`),
+  ].join('\n');
+}
+
+/**
+ * Replaces the text between `<!-- name:start -->` and `<!-- name:end -->` in RESULTS.md (creating
+ * the file from `template` if needed), so a partial run (--usage-only) keeps the other section.
+ */
+export function updateResults(file, template, sections) {
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : template;
+  for (const [name, body] of Object.entries(sections)) {
+    const start = `<!-- ${name}:start -->`;
+    const end = `<!-- ${name}:end -->`;
+    const i = text.indexOf(start);
+    const j = text.indexOf(end);
+    const block = `${start}\n${body.trim()}\n${end}`;
+    text =
+      i === -1 || j === -1 ? `${text.trimEnd()}\n\n${block}\n` : text.slice(0, i) + block + text.slice(j + end.length);
+  }
+  writeFileSync(file, text);
+}
