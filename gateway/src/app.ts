@@ -79,7 +79,15 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
       typeof proto === 'string' && trust(req.socket.remoteAddress ?? '', 0) && proto.split(',')[0]!.trim() === 'https'
     );
   };
-  const proxy = createProxyHandler({ ...services, clientIp, isSecure });
+  const publicHost = (req: IncomingMessage) => {
+    const forwarded = req.headers['x-forwarded-host'];
+    if (typeof forwarded === 'string' && trust(req.socket.remoteAddress ?? '', 0)) {
+      const first = forwarded.split(',')[0]!.trim();
+      if (first) return first;
+    }
+    return req.headers.host;
+  };
+  const proxy = createProxyHandler({ ...services, clientIp, isSecure, publicHost });
 
   const routeDeps = {
     config,

@@ -27,9 +27,12 @@ export interface ProxyDeps {
   authThrottle: AuthFailureThrottle;
   clientIp: (req: IncomingMessage) => string;
   isSecure: (req: IncomingMessage) => boolean;
+  /** The host the client asked for: a trusted X-Forwarded-Host, else Host. */
+  publicHost: (req: IncomingMessage) => string | undefined;
 }
 
 export const PROXY_PREFIX = '/proxy';
+const CLIENT_CLOSED_REQUEST = 499;
 
 /** True for `/proxy`, `/proxy/…` and `/proxy?…` — the requests the proxy handler owns. */
 export function isProxyUrl(url: string): boolean {
@@ -61,21 +64,17 @@ export function createProxyHandler(deps: ProxyDeps) {
     const requestId = assignRequestId(req, res);
     const url = req.url ?? '/';
     let keyId: string | undefined;
-    res.once('finish', () => {
+    // 'close' rather than 'finish': a client that hangs up mid-response still used a rate-limit slot
+    // and its owner should see the request, recorded as 499 (nginx's "client closed request").
+    res.once('close', () => {
       const latencyMs = performance.now() - started;
-      countStatus(res.statusCode);
+      const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+      countStatus(statusCode);
       duration.observe(latencyMs / 1000);
       if (keyId) {
         const q = url.indexOf('?');
         const path = url.slice(PROXY_PREFIX.length, q === -1 ? undefined : q) || '/';
-        usage.record({
-          keyId,
-          method: req.method ?? 'GET',
-          path,
-          statusCode: res.statusCode,
-          latencyMs,
-          timestamp: Date.now(),
-        });
+        usage.record({ keyId, method: req.method ?? 'GET', path, statusCode, latencyMs, timestamp: Date.now() });
       }
     });
     const fail = (code: ErrorCode, detail: string, headers?: Record<string, string>) =>
@@ -85,13 +84,6 @@ export function createProxyHandler(deps: ProxyDeps) {
     const header = req.headers['x-api-key'];
     const rawKey = typeof header === 'string' ? header : apiKeyFromQuery(url);
     const ip = deps.clientIp(req);
-    const wait = authThrottle.retryAfter(ip);
-    if (wait > 0) {
-      metrics.authFailures.labels('throttled').inc();
-      return fail('TOO_MANY_FAILED_ATTEMPTS', 'Too many requests with invalid API keys from this address.', {
-        'Retry-After': String(wait),
-      });
-    }
     if (!rawKey) {
       metrics.authFailures.labels('missing').inc();
       return fail('UNAUTHORIZED', 'Send your API key in the X-API-Key header (or the api_key query parameter).');
@@ -102,10 +94,20 @@ export function createProxyHandler(deps: ProxyDeps) {
       return fail('INVALID_API_KEY', 'The API key is not valid.');
     }
 
-    // 2. Authenticate: hash → in-process cache → database.
+    // 2. Authenticate: hash → in-process cache → database. An address that sent too many bad keys
+    // is refused before any lookup, unless it presents a key already known to be valid: guessing
+    // stays cheap while a real client sharing the address (NAT, an untrusted proxy) keeps working.
+    const hash = hashApiKey(rawKey);
+    const wait = authThrottle.retryAfter(ip);
+    if (wait > 0 && !keys.peek(hash)) {
+      metrics.authFailures.labels('throttled').inc();
+      return fail('TOO_MANY_FAILED_ATTEMPTS', 'Too many requests with invalid API keys from this address.', {
+        'Retry-After': String(wait),
+      });
+    }
     let key: CachedKey | null;
     try {
-      key = await keys.lookup(hashApiKey(rawKey));
+      key = await keys.lookup(hash);
     } catch (err) {
       // The key may well be valid: say "try again", not "unauthorized".
       logger.warn({ err, requestId }, 'api key lookup failed');
@@ -152,7 +154,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       if (!res.writableFinished) controller.abort();
     };
     res.once('close', onClose);
-    const host = req.headers.host;
+    const host = deps.publicHost(req);
     const proto = deps.isSecure(req) ? 'https' : 'http';
     const upstreamStarted = performance.now();
     try {

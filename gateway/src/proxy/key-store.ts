@@ -60,9 +60,10 @@ export class KeyStore {
     return pending;
   }
 
-  /** Whether `hash` is cached as unknown (cheap rejection of repeated bad keys). */
-  isKnownUnknown(hash: string): boolean {
-    return this.cache.get(hash) === NEGATIVE;
+  /** The cached valid key for `hash`, if any — no database access, no metrics, no LRU reordering. */
+  peek(hash: string): CachedKey | undefined {
+    const entry = this.cache.peek(hash);
+    return entry === undefined || entry === NEGATIVE ? undefined : entry;
   }
 
   invalidate(hash: string): void {

@@ -1,5 +1,3 @@
-import { ProblemSchema } from '@gateway/shared';
-import { expect } from 'vitest';
 import type { TestGateway } from './gateway.js';
 
 /** Signs a user in by email and returns its session token and id. */
@@ -29,13 +27,4 @@ export function as(gw: TestGateway, token: string | undefined) {
   };
 }
 
-/** Asserts an RFC 9457 problem with the given status (and code) and returns it. */
-export async function expectProblem(res: Response, status: number, code?: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = ProblemSchema.parse(await res.json());
-  expect(body.status).toBe(status);
-  if (code) expect(body.code).toBe(code);
-  expect(body.requestId).toBe(res.headers.get('x-request-id'));
-  return body;
-}
+export { expectProblem } from './problem.js';
