@@ -1,0 +1,326 @@
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEchoUpstream } from '../support/echo-upstream.js';
+import { eventually } from '../support/eventually.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { as, expectProblem, login } from '../support/management.js';
+import { type CreatedKey, createKey, rawRequest } from '../support/proxy-client.js';
+import { rawExchange } from '../support/raw-http.js';
+
+describe('hostile input', () => {
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let gw: TestGateway;
+  let key: CreatedKey;
+
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+    gw = await startTestGateway({ backend: 'postgres', upstreamUrl: upstream.url });
+    key = await createKey(gw, { limitPerMinute: 100_000 });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  const smuggled = () => `GET /proxy/smuggled HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\n\r\n`;
+  const head = (lines: string[]) =>
+    `POST /proxy/front HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\n${lines.join('\r\n')}\r\n\r\n`;
+
+  describe('/proxy request smuggling', () => {
+    // Each sends a request whose framing two parsers could read differently, with a second request
+    // hidden where one of them would see it. The gateway's parser refuses the ambiguity outright.
+    it.each([
+      [
+        'Content-Length and Transfer-Encoding',
+        () => `${head(['Content-Length: 4', 'Transfer-Encoding: chunked'])}0\r\n\r\n${smuggled()}`,
+      ],
+      [
+        'Transfer-Encoding and Content-Length',
+        () => `${head(['Transfer-Encoding: chunked', 'Content-Length: 60'])}0\r\n\r\n${smuggled()}`,
+      ],
+      ['two different Content-Lengths', () => `${head(['Content-Length: 0', 'Content-Length: 60'])}${smuggled()}`],
+      ['a list in Content-Length', () => `${head(['Content-Length: 0, 60'])}${smuggled()}`],
+      ['a signed Content-Length', () => `${head(['Content-Length: +0'])}${smuggled()}`],
+      [
+        'chunked not last in Transfer-Encoding',
+        () => `${head(['Transfer-Encoding: chunked, identity'])}0\r\n\r\n${smuggled()}`,
+      ],
+      [
+        'Transfer-Encoding split over two fields',
+        () => `${head(['Transfer-Encoding: chunked', 'Transfer-Encoding: x'])}0\r\n\r\n${smuggled()}`,
+      ],
+      [
+        'whitespace before the colon',
+        () => `${head(['Transfer-Encoding : chunked', 'Content-Length: 0'])}0\r\n\r\n${smuggled()}`,
+      ],
+      ['an obfuscated coding', () => `${head(['Transfer-Encoding: xchunked'])}0\r\n\r\n${smuggled()}`],
+      [
+        'an overflowing chunk size',
+        () => `${head(['Transfer-Encoding: chunked'])}fffffffffffffffffff1\r\nx\r\n0\r\n\r\n${smuggled()}`,
+      ],
+      ['a bare LF in a chunk header', () => `${head(['Transfer-Encoding: chunked'])}3\nabc\r\n0\r\n\r\n${smuggled()}`],
+    ])('answers 400 to %s and forwards nothing', async (_name, request) => {
+      const before = upstream.seen.length;
+      const res = await rawExchange(gw.url, request());
+      expect(res.statuses[0]).toBe(400);
+      expect(res.closedByServer).toBe(true);
+      // Nothing at all went upstream: neither the front request nor the hidden one.
+      expect(upstream.seen.slice(before).map((r) => r.url)).toEqual([]);
+    });
+
+    it('forwards a pipelined second request as a request of its own, authenticated on its own', async () => {
+      const before = upstream.seen.length;
+      const res = await rawExchange(
+        gw.url,
+        `${head(['Content-Length: 5'])}hello${smuggled().replace(key.key, 'ak_not_a_key')}`,
+        1_000,
+      );
+      expect(res.statuses).toEqual([200, 401]);
+      expect(upstream.seen.slice(before).map((r) => [r.url, r.body.toString()])).toEqual([['/front', 'hello']]);
+    });
+  });
+
+  describe('/proxy header injection', () => {
+    it.each([
+      ['a bare CR', 'X-Test: a\rX-Injected: yes'],
+      ['a NUL byte', 'X-Test: a\u0000X-Injected: yes'],
+      ['an obsolete line folding', 'X-Test: a\r\n X-Injected: yes'],
+      ['a header name with a space', 'X Injected: yes'],
+      ['a header without a colon', 'X-Injected yes'],
+    ])('answers 400 to %s in a header and forwards nothing', async (_name, line) => {
+      const before = upstream.seen.length;
+      const res = await rawExchange(
+        gw.url,
+        `GET /proxy/h HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\n${line}\r\n\r\n`,
+      );
+      expect(res.statuses[0]).toBe(400);
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('answers 400 to a bare CR in the request line and forwards nothing', async () => {
+      const before = upstream.seen.length;
+      const res = await rawExchange(
+        gw.url,
+        `GET /proxy/a\rX-Injected: yes HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\n\r\n`,
+      );
+      expect(res.statuses[0]).toBe(400);
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('forwards percent-encoded CR/LF in the query as text, never as a line break', async () => {
+      const res = await rawRequest(gw.url, {
+        path: '/proxy/q?x=a%0D%0AX-Injected:%20yes',
+        headers: { 'x-api-key': key.key },
+      });
+      expect(res.status).toBe(200);
+      const seen = upstream.seen.at(-1)!;
+      expect(seen.url).toBe('/q?x=a%0D%0AX-Injected:%20yes');
+      expect(seen.headers['x-injected']).toBeUndefined();
+    });
+  });
+
+  describe('/proxy oversized and odd requests', () => {
+    it.each([
+      ['one 20 KiB header', `X-Big: ${'a'.repeat(20 * 1024)}`],
+      ['3000 small headers', Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')],
+    ])('answers 431 to %s', async (_name, lines) => {
+      const before = upstream.seen.length;
+      const res = await rawExchange(
+        gw.url,
+        `GET /proxy/h HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\n${lines}\r\n\r\n`,
+      );
+      expect(res.statuses[0]).toBe(431);
+      expect(res.closedByServer).toBe(true);
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('answers 431 to a 20 KiB URL (the request line counts against the header limit)', async () => {
+      const res = await rawExchange(gw.url, `GET /proxy/${'a'.repeat(20 * 1024)} HTTP/1.1\r\nHost: gw\r\n\r\n`);
+      expect(res.statuses[0]).toBe(431);
+    });
+
+    it('handles an enormous query string just under the limit quickly, byte for byte', async () => {
+      const params = Array.from({ length: 1000 }, (_, i) => `p${i}=${i}`).join('&');
+      const repeatedKeys = Array.from({ length: 50 }, () => `api_key=${key.key}`).join('&');
+      const started = performance.now();
+      const res = await rawRequest(gw.url, { path: `/proxy/big?${params}&${repeatedKeys}&tail=1` });
+      expect(res.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      // Every api_key went, everything else arrived unchanged.
+      expect(upstream.seen.at(-1)!.url).toBe(`/big?${params}&tail=1`);
+    });
+
+    const k = () => key.key;
+    it.each([
+      ['raw bytes in the path', () => `GET /proxy/caf\xc3\xa9/\xff\xfe HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${k()}`, 400],
+      ['raw bytes in the query', () => `GET /proxy/q?name=\xe9t\xe9 HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${k()}`, 400],
+      [
+        'a percent-encoded non-UTF-8 path segment',
+        () => `GET /proxy/%ff%fe HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${k()}`,
+        400,
+      ],
+      ['a non-ASCII API key', () => 'GET /proxy/h HTTP/1.1\r\nHost: gw\r\nX-API-Key: ak_\xff\xfe\xfd', 401],
+      ['a percent-encoded non-UTF-8 API key', () => 'GET /proxy/h?api_key=%ff%fe%fd HTTP/1.1\r\nHost: gw', 401],
+    ])('answers %s with a 4xx and forwards nothing', async (_name, request, status) => {
+      const before = upstream.seen.length;
+      const res = await rawExchange(gw.url, `${request()}\r\nConnection: close\r\n\r\n`);
+      expect(res.statuses).toEqual([status]);
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('forwards Latin-1 bytes in header values byte for byte', async () => {
+      const res = await rawExchange(
+        gw.url,
+        `GET /proxy/h HTTP/1.1\r\nHost: h\xf4te\r\nX-API-Key: ${key.key}\r\nX-Latin: \xe9\xff\xfe\r\nX-Request-Id: \xff\r\nConnection: close\r\n\r\n`,
+      );
+      expect(res.statuses).toEqual([200]);
+      const seen = upstream.seen.at(-1)!;
+      expect(seen.headers['x-latin']).toBe('\xe9\xff\xfe');
+      expect(seen.headers['x-forwarded-host']).toBe('h\xf4te');
+      // An unsafe request id is replaced, not passed on.
+      expect(seen.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('/proxy key in both header and query', () => {
+    it('uses the header key (limits, usage) and forwards neither', async () => {
+      const headerKey = await createKey(gw, { limitPerMinute: 7 });
+      const queryKey = await createKey(gw, { limitPerMinute: 9 });
+      const res = await rawRequest(gw.url, {
+        path: `/proxy/both?api_key=${queryKey.key}`,
+        headers: { 'x-api-key': headerKey.key },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers['x-ratelimit-limit-minute']).toBe('7');
+      expect(res.headers['x-ratelimit-remaining-minute']).toBe('6');
+      const seen = upstream.seen.at(-1)!;
+      expect(seen.url).toBe('/both');
+      expect(JSON.stringify(seen.headers)).not.toContain(headerKey.key);
+      // The usage row belongs to the header key; the query key was not charged.
+      const rows = async (id: string) =>
+        (
+          await gw.gateway.services.db.sql.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM usage_logs WHERE api_key_id = $1',
+            [id],
+          )
+        ).rows[0]!.n;
+      await eventually(async () => expect(await rows(headerKey.id)).toBe(1));
+      expect(await rows(queryKey.id)).toBe(0);
+      const again = await rawRequest(gw.url, { path: '/proxy/both', headers: { 'x-api-key': queryKey.key } });
+      expect(again.headers['x-ratelimit-remaining-minute']).toBe('8');
+    });
+
+    it('refuses two X-API-Key headers instead of picking one', async () => {
+      const other = await createKey(gw);
+      const before = upstream.seen.length;
+      const res = await rawExchange(
+        gw.url,
+        `GET /proxy/two HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\nX-API-Key: ${other.key}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(res.statuses).toEqual([401]);
+      expect(upstream.seen.length).toBe(before);
+    });
+  });
+
+  describe('management API', () => {
+    let token: string;
+    beforeAll(async () => {
+      token = (await login(gw, 'hostile@example.com')).token;
+    });
+
+    it.each([
+      ['100k nested arrays (unclosed)', '['.repeat(100_000)],
+      ['50k nested arrays', `${'['.repeat(50_000)}${']'.repeat(50_000)}`],
+      ['15k nested objects', `${'{"a":'.repeat(15_000)}1${'}'.repeat(15_000)}`],
+      ['an email nested 30k deep', `{"email":${'['.repeat(30_000)}${']'.repeat(30_000)}}`],
+      ['a 50k-element array', `[${Array.from({ length: 50_000 }, () => '1').join(',')}]`],
+      ['a 10k-field object', `{${Array.from({ length: 10_000 }, (_, i) => `"k${i}":0`).join(',')}}`],
+      ['a 90 KB string', `{"email":"${'a'.repeat(90_000)}@example.com"}`],
+    ])('answers 400 quickly to a JSON bomb: %s', async (_name, rawBody) => {
+      expect(rawBody.length).toBeLessThan(100 * 1024);
+      for (const [path, method, t] of [
+        ['/users', 'POST', undefined],
+        ['/keys', 'POST', token],
+      ] as const) {
+        const started = performance.now();
+        const res = await as(gw, t)(path, { method, rawBody });
+        expect([400, 413]).toContain(res.status);
+        await expectProblem(res, res.status);
+        expect(performance.now() - started).toBeLessThan(1_000);
+      }
+    });
+
+    it('answers 413 to a declared oversized body without waiting for it', async () => {
+      const res = await rawExchange(
+        gw.url,
+        'POST /users HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n{"email":',
+        1_500,
+      );
+      expect(res.statuses).toEqual([413]);
+      // …and hangs up rather than reading 50 MB it will not use.
+      expect(res.closedByServer).toBe(true);
+    });
+
+    it('answers 413 to an oversized chunked body', async () => {
+      const chunk = `{"email":"${'a'.repeat(150_000)}"}`;
+      const res = await rawExchange(
+        gw.url,
+        `POST /users HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+      );
+      expect(res.statuses).toEqual([413]);
+    });
+
+    it('answers 413 to a gzip bomb: the limit applies to the inflated body', async () => {
+      const bomb = gzipSync(Buffer.from(`{"email":"${' '.repeat(20 * 1024 * 1024)}"}`));
+      expect(bomb.length).toBeLessThan(100 * 1024);
+      const res = await fetch(`${gw.url}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: bomb,
+      });
+      await expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
+    });
+
+    it('answers 415 to an unknown content encoding', async () => {
+      const res = await fetch(`${gw.url}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'compress' },
+        body: '{"email":"x@example.com"}',
+      });
+      await expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    });
+
+    it.each([
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      'application/x-www-form-urlencoded',
+      'application/xml',
+      'application/json; charset=latin1',
+      'application/json; charset=utf-16',
+      'text/json',
+    ])('answers 415 to %s on every route that takes a body', async (contentType) => {
+      const key = await as(gw, token)('/keys', { method: 'POST', body: {} });
+      const { id } = (await key.json()) as { id: string };
+      for (const [path, method] of [
+        ['/users', 'POST'],
+        ['/keys', 'POST'],
+        [`/keys/${id}`, 'PATCH'],
+      ] as const) {
+        const res = await as(gw, token)(path, { method, rawBody: '{"name":"x"}', contentType });
+        await expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      }
+    });
+
+    it('answers 415 to a body without a content type', async () => {
+      const res = await rawExchange(
+        gw.url,
+        'POST /users HTTP/1.1\r\nHost: gw\r\nContent-Length: 25\r\nConnection: close\r\n\r\n{"email":"x@example.com"}',
+      );
+      expect(res.statuses).toEqual([415]);
+    });
+
+    it('is still up', async () => {
+      expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    });
+  });
+});
