@@ -18,5 +18,8 @@ export function sendProblem(
   res.setHeader('Content-Type', 'application/problem+json');
   res.setHeader('Content-Length', Buffer.byteLength(json));
   res.setHeader('Cache-Control', 'no-store');
+  // The proxy's own answers bypass helmet (it guards the management API only): at least keep
+  // browsers from sniffing an error document into something executable.
+  res.setHeader('X-Content-Type-Options', 'nosniff');
   res.end(json);
 }
