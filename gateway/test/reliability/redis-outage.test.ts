@@ -100,14 +100,14 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
     const started = performance.now();
     const res = await fetch(`${gw.url}/proxy/a`, { headers: { 'x-api-key': loadKey.key } });
     // ioredis' commandTimeout (500 ms) bounds how long one request can wait for a hung Redis.
-    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(performance.now() - started).toBeLessThan(2_000);
     expect(res.status).toBe(mode === 'closed' ? 503 : 200);
     expect(await readMetric(gw.url, ENGAGED)).toBe(1);
     // While engaged, other requests do not wait for the hung Redis: one probe at a time does.
     const t0 = performance.now();
     const answers = await burst(agent, `${gw.url}/proxy/a`, loadKey.key, 10);
     expect(countByStatus(answers)).toEqual(mode === 'closed' ? { 503: 10 } : { 200: 10 });
-    expect(performance.now() - t0).toBeLessThan(1_500);
+    expect(performance.now() - t0).toBeLessThan(2_000);
     link.restore();
     await eventually(async () => {
       await fetch(`${gw.url}/proxy/a`, { headers: { 'x-api-key': loadKey.key } });

@@ -163,7 +163,7 @@ describe('/proxy in front of a misbehaving upstream', () => {
   it('answers 504 when the upstream accepts the request and never answers, and closes that connection', async () => {
     const started = performance.now();
     await expectProblemFrom('/hang', 504, 'GATEWAY_TIMEOUT');
-    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 700);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 1_500);
   });
 
   it('answers 504 when the upstream answers only after UPSTREAM_TIMEOUT_MS', async () => {
@@ -192,7 +192,7 @@ describe('/proxy in front of a misbehaving upstream', () => {
     const r = await send('/stall-body');
     expect(r.status).toBe(200);
     expect(r.error).toBeDefined();
-    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 700);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 1_500);
   });
 
   it('stops a never-ending upstream body as soon as the client leaves', async () => {
