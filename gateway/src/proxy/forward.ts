@@ -1,6 +1,8 @@
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from 'undici';
 import type { ErrorCode } from '../errors.js';
+import type { RequestAbort } from './abort-signal.js';
 import { clientResponseHeaders, type HeaderMap } from './headers.js';
 import type { Upstream } from './upstream.js';
 
@@ -51,7 +53,8 @@ function rewriteLocation(location: string, upstream: Upstream, publicBase: strin
 export interface ForwardOptions {
   path: string;
   headers: HeaderMap;
-  signal: AbortSignal;
+  /** Cancels the upstream request (the client went away). */
+  signal: AbortSignal | RequestAbort;
   publicBase: string;
   /** Called with the upstream's status once its headers arrive (for metrics and usage). */
   onHeaders: (statusCode: number) => void;
@@ -77,7 +80,8 @@ export function forward(
         method: method as 'GET',
         headers: o.headers,
         body: hasBody ? req : null,
-        signal: o.signal,
+        // undici takes EventEmitter-shaped signals too; RequestAbort is the minimal one.
+        signal: o.signal as AbortSignal | EventEmitter,
       },
       ({ statusCode, headers }) => {
         o.onHeaders(statusCode);

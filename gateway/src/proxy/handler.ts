@@ -9,6 +9,7 @@ import { sendProblem } from '../middleware/problem.js';
 import { assignRequestId } from '../middleware/request-id.js';
 import { type RateLimiter, setRateLimitHeaders } from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
+import { RequestAbort } from './abort-signal.js';
 import type { AuthFailureThrottle } from './auth-throttle.js';
 import { classifyUpstreamError, forward } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
@@ -33,6 +34,8 @@ export interface ProxyDeps {
 
 export const PROXY_PREFIX = '/proxy';
 const CLIENT_CLOSED_REQUEST = 499;
+// Issued keys are 33–37 characters; anything much longer is not hashed, only rejected.
+const MAX_RAW_KEY_LENGTH = 64;
 
 /** True for `/proxy`, `/proxy/…` and `/proxy?…` — the requests the proxy handler owns. */
 export function isProxyUrl(url: string): boolean {
@@ -64,11 +67,15 @@ export function createProxyHandler(deps: ProxyDeps) {
     const requestId = assignRequestId(req, res);
     const url = req.url ?? '/';
     let keyId: string | undefined;
+    let upstreamAbort: RequestAbort | undefined;
     // 'close' rather than 'finish': a client that hangs up mid-response still used a rate-limit slot
     // and its owner should see the request, recorded as 499 (nginx's "client closed request").
+    // The same listener cancels the upstream request then (one listener per request, not two).
     res.once('close', () => {
       const latencyMs = performance.now() - started;
-      const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+      const finished = res.writableFinished;
+      if (!finished) upstreamAbort?.abort();
+      const statusCode = finished ? res.statusCode : CLIENT_CLOSED_REQUEST;
       countStatus(statusCode);
       duration.observe(latencyMs / 1000);
       if (keyId) {
@@ -88,7 +95,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       metrics.authFailures.labels('missing').inc();
       return fail('UNAUTHORIZED', 'Send your API key in the X-API-Key header (or the api_key query parameter).');
     }
-    if (!isWellFormedApiKey(rawKey)) {
+    // A key the cache holds as valid was well-formed when it was first looked up: skip the base58
+    // decode and checksum (~1.7 µs) for it. Anything else is checked before any lookup or I/O.
+    const hash = rawKey.length <= MAX_RAW_KEY_LENGTH ? hashApiKey(rawKey) : '';
+    const known = hash !== '' && keys.peek(hash) !== undefined;
+    if (!known && !isWellFormedApiKey(rawKey)) {
       authThrottle.fail(ip);
       metrics.authFailures.labels('malformed').inc();
       return fail('INVALID_API_KEY', 'The API key is not valid.');
@@ -97,9 +108,8 @@ export function createProxyHandler(deps: ProxyDeps) {
     // 2. Authenticate: hash → in-process cache → database. An address that sent too many bad keys
     // is refused before any lookup, unless it presents a key already known to be valid: guessing
     // stays cheap while a real client sharing the address (NAT, an untrusted proxy) keeps working.
-    const hash = hashApiKey(rawKey);
     const wait = authThrottle.retryAfter(ip);
-    if (wait > 0 && !keys.peek(hash)) {
+    if (wait > 0 && !known) {
       metrics.authFailures.labels('throttled').inc();
       return fail('TOO_MANY_FAILED_ATTEMPTS', 'Too many requests with invalid API keys from this address.', {
         'Retry-After': String(wait),
@@ -107,7 +117,9 @@ export function createProxyHandler(deps: ProxyDeps) {
     }
     let key: CachedKey | null;
     try {
-      key = await keys.lookup(hash);
+      const found = keys.lookup(hash);
+      // A cache hit is answered synchronously; awaiting it would still cost a microtask turn.
+      key = found instanceof Promise ? await found : found;
     } catch (err) {
       // The key may well be valid: say "try again", not "unauthorized".
       logger.warn({ err, requestId }, 'api key lookup failed');
@@ -149,11 +161,9 @@ export function createProxyHandler(deps: ProxyDeps) {
     // 4. Forward.
     const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
     if (path === null) return fail('BAD_REQUEST', 'The request path is not allowed.');
-    const controller = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) controller.abort();
-    };
-    res.once('close', onClose);
+    upstreamAbort = new RequestAbort();
+    // The client may have left while we were checking the key: then undici does not even connect.
+    if (res.destroyed) upstreamAbort.abort();
     const host = deps.publicHost(req);
     const proto = deps.isSecure(req) ? 'https' : 'http';
     const upstreamStarted = performance.now();
@@ -167,7 +177,7 @@ export function createProxyHandler(deps: ProxyDeps) {
           requestId,
           gatewayCookie: SESSION_COOKIE,
         }),
-        signal: controller.signal,
+        signal: upstreamAbort,
         publicBase: `${proto}://${host ?? 'localhost'}`,
         onHeaders: () => upstreamDuration.observe((performance.now() - upstreamStarted) / 1000),
       });
@@ -183,8 +193,6 @@ export function createProxyHandler(deps: ProxyDeps) {
       }
       logger.warn({ requestId, kind: failure.kind, err: (err as Error).message }, 'upstream request failed');
       fail(failure.code, failure.detail);
-    } finally {
-      res.off('close', onClose);
     }
   };
 }
