@@ -15,7 +15,9 @@ export function buildTargetPath(basePath: string, rawRest: string): string | nul
 }
 
 function isSafePath(path: string): boolean {
-  if (path.includes('\\')) return false;
+  // A raw '#' never belongs in a request target (RFC 9112 §3.2) but Node's parser lets it through;
+  // an upstream that reads it as a fragment sees "/api/..#x" as "/api/.." — a climb out.
+  if (path.includes('\\') || path.includes('#')) return false;
   // Fast path: nothing encoded and no dot segments.
   if (!path.includes('%') && !path.includes('.')) return true;
   for (const segment of path.split('/')) {
