@@ -101,4 +101,27 @@ describe('createRedisRateLimiter', () => {
     const sha = createHash('sha1').update(RATE_LIMIT_SCRIPT).digest('hex');
     expect(await replicaA.script('EXISTS', sha)).toEqual([1]);
   });
+
+  it('falls back to EVAL when Redis lost the script (restart, SCRIPT FLUSH)', async () => {
+    let evals = 0;
+    // A client whose EVALSHA answers NOSCRIPT, as after a Redis restart; EVAL goes through.
+    const forgetful = new Proxy(replicaA, {
+      get(target, name, receiver) {
+        if (name === 'evalsha') return () => Promise.reject(new Error('NOSCRIPT No matching script.'));
+        if (name === 'eval') {
+          return (...args: unknown[]) => {
+            evals++;
+            return (target.eval as (...a: unknown[]) => Promise<unknown>)(...args);
+          };
+        }
+        return Reflect.get(target, name, receiver);
+      },
+    });
+    const limiter = createRedisRateLimiter({ redis: forgetful, prefix, clock });
+    const keyId = randomUUID();
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.check(keyId, { perMinute: 2, perDay: 100 }));
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, false]);
+    expect(evals).toBe(3);
+  });
 });

@@ -75,7 +75,14 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
     };
   }
 
-  async function decide(keyId: string, limits: RateLimits): Promise<RateLimitDecision> {
+  const record = (decision: RateLimitDecision) => {
+    recordDecision(metrics, decision);
+    return decision;
+  };
+
+  // Promise chains rather than async functions: this runs on every proxied request, and each async
+  // layer costs a promise and a microtask turn.
+  function decide(keyId: string, limits: RateLimits): Promise<RateLimitDecision> {
     // Validate here too, so bad input fails the same way whichever backend answers.
     assertKeyId(keyId);
     assertLimits(limits);
@@ -86,24 +93,34 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
     if (engaged && probing) return degraded(keyId, limits);
     const isProbe = engaged;
     if (isProbe) probing = true;
+    let pending: Promise<RateLimitDecision>;
     try {
-      const decision = await primary.check(keyId, limits);
-      disengage();
-      return decision;
+      pending = primary.check(keyId, limits);
     } catch (err) {
-      if (err instanceof RangeError) throw err; // bad input, not an outage
-      engage('command failed', err);
-      return degraded(keyId, limits);
-    } finally {
-      if (isProbe) probing = false;
+      pending = Promise.reject(err);
     }
+    return pending.then(
+      (decision) => {
+        if (isProbe) probing = false;
+        disengage();
+        return decision;
+      },
+      (err: unknown) => {
+        if (isProbe) probing = false;
+        if (err instanceof RangeError) throw err; // bad input, not an outage
+        engage('command failed', err);
+        return degraded(keyId, limits);
+      },
+    );
   }
 
   return {
-    async check(keyId, limits) {
-      const decision = await decide(keyId, limits);
-      recordDecision(metrics, decision);
-      return decision;
+    check(keyId, limits) {
+      try {
+        return decide(keyId, limits).then(record);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     async close() {
       await Promise.all([primary.close(), local?.close()]);
