@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { type Command, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisRateLimiter } from './redis-limiter.js';
 import { RATE_LIMIT_SCRIPT } from './redis-script.js';
@@ -107,7 +107,13 @@ describe('createRedisRateLimiter', () => {
     // A client whose EVALSHA answers NOSCRIPT, as after a Redis restart; EVAL goes through.
     const forgetful = new Proxy(replicaA, {
       get(target, name, receiver) {
-        if (name === 'evalsha') return () => Promise.reject(new Error('NOSCRIPT No matching script.'));
+        if (name === 'sendCommand') {
+          return (command: Command) => {
+            if (command.name !== 'evalsha') return target.sendCommand(command);
+            command.reject(new Error('NOSCRIPT No matching script.'));
+            return command.promise;
+          };
+        }
         if (name === 'eval') {
           return (...args: unknown[]) => {
             evals++;
