@@ -182,9 +182,13 @@ export function createProxyHandler(deps: ProxyDeps) {
         onHeaders: () => upstreamDuration.observe((performance.now() - upstreamStarted) / 1000),
       });
     } catch (err) {
+      // A client that hung up makes undici fail with whatever it noticed first (often "Premature
+      // close" on the response): that is the client leaving, not the upstream failing, and no
+      // reason for a warning per request.
       const failure = classifyUpstreamError(err);
-      metrics.upstreamErrors.labels(failure.kind).inc();
-      if (failure.kind === 'aborted') return;
+      const kind = upstreamAbort.aborted ? 'aborted' : failure.kind;
+      metrics.upstreamErrors.labels(kind).inc();
+      if (kind === 'aborted') return;
       if (res.headersSent) {
         // The body was cut mid-way: all we can do is cut the client off too.
         logger.warn({ err, requestId }, 'upstream failed mid-response');
