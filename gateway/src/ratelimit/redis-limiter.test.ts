@@ -109,15 +109,10 @@ describe('createRedisRateLimiter', () => {
       get(target, name, receiver) {
         if (name === 'sendCommand') {
           return (command: Command) => {
+            if (command.name === 'eval') evals++;
             if (command.name !== 'evalsha') return target.sendCommand(command);
             command.reject(new Error('NOSCRIPT No matching script.'));
             return command.promise;
-          };
-        }
-        if (name === 'eval') {
-          return (...args: unknown[]) => {
-            evals++;
-            return (target.eval as (...a: unknown[]) => Promise<unknown>)(...args);
           };
         }
         return Reflect.get(target, name, receiver);
