@@ -6,13 +6,14 @@ import { startProcess, waitForHttp } from './processes.mjs';
 
 /**
  * @param {{ databaseUrl: string, redisPrefix: string, upstreamUrl: string, cpus?: string,
- *           workDir: string, profileDir?: string, env?: Record<string, string> }} o
+ *           workDir: string, profileDir?: string, nodeArgs?: string[], entry?: string,
+ *           env?: Record<string, string> }} o
  */
 export async function startGateway(o) {
   const port = await freePort();
   const adminToken = `bench-admin-${randomId(16)}`;
-  const nodeArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
-  const proc = startProcess('gateway', process.execPath, [...nodeArgs, GATEWAY_ENTRY], {
+  const nodeArgs = [...(o.nodeArgs ?? []), ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [])];
+  const proc = startProcess('gateway', process.execPath, [...nodeArgs, o.entry ?? GATEWAY_ENTRY], {
     cpus: o.cpus,
     logFile: join(o.workDir, 'gateway.log'),
     env: {
