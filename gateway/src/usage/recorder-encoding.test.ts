@@ -4,7 +4,7 @@ import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
-import { arrayLiteral, UsageRecorder } from './recorder.js';
+import { arrayLiteral, UsageRecorder, uuidv7 } from './recorder.js';
 
 // The recorder hands PostgreSQL whole columns as array literals; every value must come back as sent.
 const AWKWARD = ['', '/', '/a,b', '/{x}', '/"q"', '/back\\slash', '/sp ace', '/NULL', 'NULL', '/ünï/😀', '/%22%5C'];
@@ -43,6 +43,19 @@ describe('arrayLiteral', () => {
       [arrayLiteral(values, false)],
     );
     expect(rows.map((r) => r.v)).toEqual(values);
+  });
+});
+
+describe('uuidv7', () => {
+  it('is a version-7, RFC 9562 variant UUID that PostgreSQL accepts, ordered by time', async () => {
+    const t = Date.UTC(2031, 0, 2, 3, 4, 5, 678);
+    const ids = [uuidv7(t), uuidv7(t + 1), uuidv7(t + 60_000), uuidv7(t + 86_400_000)];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids[0]!.replaceAll('-', '').slice(0, 12)).toBe(t.toString(16).padStart(12, '0'));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(Array.from({ length: 10_000 }, () => uuidv7(t))).size).toBe(10_000);
+    const { rows } = await db.sql.query<{ v: number }>('SELECT substr($1::uuid::text, 15, 1)::int AS v', [ids[0]]);
+    expect(rows[0]!.v).toBe(7);
   });
 });
 
