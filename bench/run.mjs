@@ -5,7 +5,9 @@
 //   npm run bench -- --usage-only      usage stats only (~2 min)
 //   npm run bench -- --profile         also write a CPU profile of the gateway and summarise it
 //   options: --duration=<s per run> (5) --rounds=<n> (3) --warmup=<s> (2) --no-pin
-//            --scenarios=small,4k,10mb,light (all) --no-results (do not touch RESULTS.md)
+//            --scenarios=small,4k,10mb,light,c8 (all) --no-results (do not touch RESULTS.md)
+//            --gateway-flags="<node flags>" (default: those of gateway/package.json's start script)
+//            --results-suffix=<name> (write RESULTS.md sections "throughput-<name>" … instead)
 //            --usage-rows=<rows for the measured key> (10000000) --usage-calls=<n> (15)
 //
 // Everything runs on 127.0.0.1: an upstream, the bare proxy, the built gateway with a fresh
@@ -14,7 +16,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDatabase, createRedisPrefix, describeMachine, ensureBuild, freePort, ROOT } from './lib/environment.mjs';
-import { startGateway } from './lib/gateway.mjs';
+import { startGateway, startScriptNodeFlags } from './lib/gateway.mjs';
 import { cleanup, startProcess, waitForHttp, wasInterrupted } from './lib/processes.mjs';
 import { summarizeProfile } from './lib/profile.mjs';
 import { latencyTable, throughputTable, updateResults, usageTable, verdicts, verdictTable } from './lib/report.mjs';
@@ -36,12 +38,14 @@ const { values: opts } = parseArgs({
     'usage-calls': { type: 'string', default: '15' },
     'no-results': { type: 'boolean', default: false },
     scenarios: { type: 'string', default: SCENARIOS.map((s) => s.id).join(',') },
+    'gateway-flags': { type: 'string' },
+    'results-suffix': { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
   console.log(
-    'npm run bench [-- --skip-usage | --usage-only] [--profile] [--duration=5] [--rounds=3] [--warmup=2] [--no-pin] [--usage-rows=10000000] [--usage-calls=15] [--no-results]',
+    'npm run bench [-- --skip-usage | --usage-only] [--profile] [--duration=5] [--rounds=3] [--warmup=2] [--no-pin] [--usage-rows=10000000] [--usage-calls=15] [--scenarios=small,4k,10mb,light,c8] [--gateway-flags="<node flags>"] [--no-results] [--results-suffix=<name>]',
   );
   process.exit(0);
 }
@@ -77,6 +81,9 @@ async function main() {
     },
   );
   await waitForHttp(`${upstreamUrl}/small`, { proc: upstream });
+  const gatewayFlags =
+    opts['gateway-flags'] !== undefined ? opts['gateway-flags'].split(/\s+/).filter(Boolean) : startScriptNodeFlags();
+  console.log(`gateway: node ${[...gatewayFlags, 'gateway/dist/index.js'].join(' ')}`);
   const gateway = await startGateway({
     databaseUrl: db.url,
     redisPrefix,
@@ -84,6 +91,7 @@ async function main() {
     cpus: pinned ? SUT_CPU : undefined,
     workDir,
     profileDir,
+    nodeArgs: gatewayFlags,
   });
 
   let throughput;
@@ -150,7 +158,7 @@ async function main() {
     `Measured ${when} UTC with \`${command}\` on ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ` +
     `Linux ${machine.kernel}; Node ${machine.node}, PostgreSQL ${machine.postgres}, Redis ${machine.redis}` +
     (runThroughputPart ? `, ${wrkVersion()}` : '') +
-    '.';
+    `. Gateway started as \`node ${[...gatewayFlags, 'gateway/dist/index.js'].join(' ')}\`.`;
   const sections = {};
   if (throughput) {
     const s = throughput.summary;
@@ -182,7 +190,10 @@ async function main() {
   if (usage) console.log(`${usageTable(usage)}\n\n${usage.accuracy}\n`);
   console.log(verdictTable(list));
   if (!opts['no-results']) {
-    updateResults(join(ROOT, 'bench', 'RESULTS.md'), RESULTS_TEMPLATE, sections);
+    // --results-suffix=x writes sections "throughput-x" etc., e.g. for a run with other node flags.
+    const suffix = opts['results-suffix'] ? `-${opts['results-suffix']}` : '';
+    const named = Object.fromEntries(Object.entries(sections).map(([name, body]) => [name + suffix, body]));
+    updateResults(join(ROOT, 'bench', 'RESULTS.md'), RESULTS_TEMPLATE, named);
     console.log('\nwritten to bench/RESULTS.md');
   }
   console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);

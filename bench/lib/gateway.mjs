@@ -1,8 +1,19 @@
 // Starts the built gateway against the benchmark's database, Redis prefix and upstream, and gives
 // it a user and an API key whose limits never trigger.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, GATEWAY_ENTRY, REDIS_URL, ROOT, randomId } from './environment.mjs';
 import { startProcess, waitForHttp } from './processes.mjs';
+
+/**
+ * The node flags of gateway/package.json's `start` script (`node <flags> dist/index.js`), so the
+ * benchmark runs the gateway the way `npm start` does.
+ */
+export function startScriptNodeFlags() {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'gateway', 'package.json'), 'utf8'));
+  const m = /^\s*node\s+(.*?)\s*dist\/index\.js\s*$/.exec(pkg.scripts?.start ?? '');
+  return m?.[1] ? m[1].split(/\s+/) : [];
+}
 
 /**
  * @param {{ databaseUrl: string, redisPrefix: string, upstreamUrl: string, cpus?: string,

@@ -31,7 +31,7 @@ export function wrkVersion() {
  * One wrk run. Only ever aimed at 127.0.0.1 (asserted). The API key travels in the environment.
  * Returns { requests, durationUs, bytes, …errors, p50Us, p99Us, rps, mbps }.
  */
-export function runWrk({ url, connections, threads = 2, durationS, cpus, apiKey, timeoutS = 30 }) {
+export function runWrk({ url, connections, threads = 2, durationS, cpus, apiKey, delayMs = 0, timeoutS = 30 }) {
   if (new URL(url).hostname !== '127.0.0.1') throw new Error(`refusing to send load to ${url}`);
   const args = [
     '-t',
@@ -50,7 +50,7 @@ export function runWrk({ url, connections, threads = 2, durationS, cpus, apiKey,
   return new Promise((resolve, reject) => {
     const child = track(
       spawn(argv[0], argv.slice(1), {
-        env: { ...process.env, BENCH_API_KEY: apiKey ?? '' },
+        env: { ...process.env, BENCH_API_KEY: apiKey ?? '', BENCH_DELAY_MS: String(delayMs) },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );

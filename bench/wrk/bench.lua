@@ -5,6 +5,15 @@ if key ~= nil and key ~= "" then
   wrk.headers["X-API-Key"] = key
 end
 
+-- Light load: each connection waits BENCH_DELAY_MS between requests (think time), so the server is
+-- far from saturated. wrk measures latency from send to response, without the wait.
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms ~= nil and delay_ms > 0 then
+  function delay()
+    return delay_ms
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
