@@ -24,7 +24,10 @@ export function ensureWrk() {
 
 export function wrkVersion() {
   const r = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
-  return (r.stdout || r.stderr).split('\n')[0].trim();
+  const line = (r.stdout || r.stderr).split('\n')[0].trim();
+  // "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer" → "wrk 4.1.0"
+  const version = /(\d+\.\d+\.\d+)/.exec(line)?.[1];
+  return version ? `wrk ${version}` : line;
 }
 
 /**
