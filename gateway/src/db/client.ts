@@ -1,9 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type { PrismaClient };
@@ -84,6 +82,11 @@ function createPostgres(connectionString: string, max: number): Database {
 
 async function createPglite(dir: string | undefined): Promise<Database> {
   if (dir) await mkdir(join(dir, '..'), { recursive: true });
+  // Loaded only in embedded mode: a gateway on PostgreSQL never pays for PGlite's WebAssembly.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('pglite-prisma-adapter'),
+  ]);
   const db = dir ? new PGlite(dir) : new PGlite();
   await db.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
