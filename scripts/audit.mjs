@@ -42,8 +42,8 @@ function unreachable(why) {
   const strict = process.env.AUDIT_STRICT === '1';
   console.warn(
     `\n${strict ? 'ERROR' : 'WARNING'}: npm audit could not query the registry's advisory endpoint: ${why}\n` +
-      'No dependency was checked for known vulnerabilities. Run this where https://registry.npmjs.org\n' +
-      'is reachable (or set AUDIT_STRICT=1 to make this a failure).\n',
+      "No dependency was checked for known vulnerabilities. Run this where the npm registry's audit\n" +
+      'endpoint answers (or set AUDIT_STRICT=1 to make this a failure).\n',
   );
   process.exit(strict ? 1 : 0);
 }
