@@ -109,6 +109,20 @@ export function splitWindow(from: Date, to: Date) {
   };
 }
 
+// Up to this many requests in the window, percentiles are computed exactly from the logs (a few
+// milliseconds through the (api_key_id, timestamp) index). The histogram estimate is close for large
+// windows but can be far off for a handful of requests, where neighbouring samples lie far apart.
+const EXACT_PERCENTILES_MAX_ROWS = 20_000;
+
+async function exactPercentiles(sql: SqlExecutor, range: unknown[]): Promise<(number | null)[]> {
+  const { rows } = await sql.query<{ pct: number[] | null }>(
+    `SELECT percentile_cont(ARRAY[${QUANTILES.join(', ')}]) WITHIN GROUP (ORDER BY latency_ms) AS pct
+       FROM usage_logs WHERE api_key_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3`,
+    range,
+  );
+  return rows[0]?.pct ?? [null, null, null];
+}
+
 /** Totals, latency percentiles, a gap-free time series and one page of recent logs for a key. */
 export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageResponse> {
   const bucketSeconds = bucketSecondsFor(w.from, w.to);
@@ -145,9 +159,11 @@ export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageR
     t.latency_max = Math.max(t.latency_max ?? 0, e.latency_max ?? 0);
   }
   const pct =
-    t.requests > 0
-      ? estimateQuantiles(histogram, QUANTILES, { min: t.latency_min ?? 0, max: t.latency_max ?? 0 })
-      : [null, null, null];
+    t.requests === 0
+      ? [null, null, null]
+      : t.requests <= EXACT_PERCENTILES_MAX_ROWS
+        ? await exactPercentiles(sql, range)
+        : estimateQuantiles(histogram, QUANTILES, { min: t.latency_min ?? 0, max: t.latency_max ?? 0 });
   const page = recent.rows.slice(0, w.limit);
   const last = page.at(-1);
   return {

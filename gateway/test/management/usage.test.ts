@@ -53,6 +53,24 @@ describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (ba
     expect(usage.latencyMs.p99).toBeGreaterThanOrEqual(98);
   });
 
+  it('gives exact percentiles for a handful of requests far apart in latency', async () => {
+    const res = await as(gw, owner.token)('/keys', { method: 'POST', body: { name: 'sparse' } });
+    const sparseId = ((await res.json()) as { id: string }).id;
+    const latencies = [0.56, 0.75, 1.24, 1.45, 1.57, 1.79, 1.95, 21.5];
+    for (const [i, latency] of latencies.entries()) {
+      await gw.gateway.services.db.sql.query(
+        `INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
+         VALUES (gen_random_uuid(), $1, 'GET', '/x', 200, $2, $3)`,
+        [sparseId, latency, new Date(now - (i + 1) * 1000).toISOString()],
+      );
+    }
+    const usage = UsageResponseSchema.parse(await (await as(gw, owner.token)(`/usage/${sparseId}`)).json());
+    // percentile_cont: p99 sits at rank 6.93 of 0..7, between 1.95 and 21.5.
+    expect(usage.latencyMs.p50).toBeCloseTo(1.51, 1);
+    expect(usage.latencyMs.p95).toBeCloseTo(1.95 + 0.65 * 19.55, 0);
+    expect(usage.latencyMs.p99).toBeCloseTo(1.95 + 0.93 * 19.55, 0);
+  });
+
   it('returns a gap-free series over the window whose points add up to the total', async () => {
     const usage = UsageResponseSchema.parse(await (await as(gw, owner.token)(`/usage/${keyId}`)).json());
     const step = usage.bucketSeconds * 1000;
