@@ -15,6 +15,8 @@ export function sendProblem(
   const json = JSON.stringify(body);
   if (extras.headers) for (const [name, value] of Object.entries(extras.headers)) res.setHeader(name, value);
   res.statusCode = status;
+  // The proxy writes its fields in one writeHead on success, so X-Request-Id may not be set yet.
+  if (!res.hasHeader('X-Request-Id')) res.setHeader('X-Request-Id', requestId);
   res.setHeader('Content-Type', 'application/problem+json');
   res.setHeader('Content-Length', Buffer.byteLength(json));
   res.setHeader('Cache-Control', 'no-store');

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from 'undici';
 import type { ErrorCode } from '../errors.js';
 import type { RequestAbort } from './abort-signal.js';
-import { clientResponseHeaders, type HeaderMap } from './headers.js';
+import { appendClientResponseHeaders, type HeaderMap } from './headers.js';
 import type { Upstream } from './upstream.js';
 
 export interface ForwardFailure {
@@ -36,10 +36,10 @@ function continuesPath(rest: string): boolean {
 }
 
 /** Rewrites a Location pointing into the upstream so the client follows it through the gateway. */
-function rewriteLocation(location: string, upstream: Upstream, publicBase: string): string {
+function rewriteLocation(location: string, upstream: Upstream, o: ForwardOptions): string {
   if (location.startsWith(upstream.baseUrl)) {
     const rest = location.slice(upstream.baseUrl.length);
-    if (continuesPath(rest)) return `${publicBase}/proxy${rest}`;
+    if (continuesPath(rest)) return `${o.proto}://${o.host ?? 'localhost'}/proxy${rest}`;
   }
   // A path-only Location under the base path, the base path itself included (`/v1`, `/v1?x`).
   if (upstream.basePath && location.startsWith(upstream.basePath)) {
@@ -55,9 +55,19 @@ export interface ForwardOptions {
   headers: HeaderMap;
   /** Cancels the upstream request (the client went away). */
   signal: AbortSignal | RequestAbort;
-  publicBase: string;
-  /** Called with the upstream's status once its headers arrive (for metrics and usage). */
-  onHeaders: (statusCode: number) => void;
+  /** How the client reached the gateway, for a rewritten absolute Location. */
+  proto: string;
+  host: string | undefined;
+  /**
+   * The gateway's own response fields (request id, rate limit), flat: `[name, value, …]`. The
+   * upstream's fields are appended and the whole list goes out in one `writeHead`; an upstream
+   * field named in `ownedFields` is dropped, since it would contradict the gateway's.
+   */
+  responseHeaders: (string | string[])[];
+  ownedFields: ReadonlySet<string>;
+  /** `performance.now()` when the request was sent: the upstream's time to headers goes to `upstreamDuration`. */
+  startedAt: number;
+  upstreamDuration: { observe(seconds: number): void };
 }
 
 /**
@@ -84,14 +94,16 @@ export function forward(
         signal: o.signal as AbortSignal | EventEmitter,
       },
       ({ statusCode, headers }) => {
-        o.onHeaders(statusCode);
-        const out = clientResponseHeaders(headers);
-        const location = out.location;
-        if (typeof location === 'string') out.location = rewriteLocation(location, upstream, o.publicBase);
-        res.statusCode = statusCode;
-        // X-Request-Id and the rate-limit fields are already set by the gateway; an upstream's
-        // fields of the same name (a legacy limiter, its own request id) would contradict them.
-        for (const name in out) if (!res.hasHeader(name)) res.setHeader(name, out[name]!);
+        o.upstreamDuration.observe((performance.now() - o.startedAt) / 1000);
+        const out = o.responseHeaders;
+        const location = appendClientResponseHeaders(out, headers, o.ownedFields);
+        if (location !== -1) {
+          const value = out[location];
+          if (typeof value === 'string') out[location] = rewriteLocation(value, upstream, o);
+        }
+        // One writeHead with a flat list: Node stores it as is, instead of a setHeader (validation,
+        // lower-casing, a [name, value] entry) per field — about a dozen per proxied response.
+        res.writeHead(statusCode, out);
         return res;
       },
     )

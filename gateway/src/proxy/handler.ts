@@ -6,8 +6,8 @@ import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { sendProblem } from '../middleware/problem.js';
-import { assignRequestId } from '../middleware/request-id.js';
-import { type RateLimiter, setRateLimitHeaders } from '../ratelimit/index.js';
+import { requestIdFor } from '../middleware/request-id.js';
+import { pushRateLimitHeaders, RATE_LIMIT_FIELDS, type RateLimiter, setFlatHeaders } from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { RequestAbort } from './abort-signal.js';
 import type { AuthFailureThrottle } from './auth-throttle.js';
@@ -36,6 +36,18 @@ export const PROXY_PREFIX = '/proxy';
 const CLIENT_CLOSED_REQUEST = 499;
 // Issued keys are 33–37 characters; anything much longer is not hashed, only rejected.
 const MAX_RAW_KEY_LENGTH = 64;
+// Response fields the gateway writes on a proxied answer; the upstream's fields of these names are dropped.
+const OWNED_RESPONSE_FIELDS: ReadonlySet<string> = new Set(['x-request-id', ...RATE_LIMIT_FIELDS]);
+
+function fail(
+  res: ServerResponse,
+  requestId: string,
+  code: ErrorCode,
+  detail: string,
+  headers?: Record<string, string>,
+): void {
+  sendProblem(res, requestId, code, detail, headers ? { headers } : {});
+}
 
 /** True for `/proxy`, `/proxy/…` and `/proxy?…` — the requests the proxy handler owns. */
 export function isProxyUrl(url: string): boolean {
@@ -64,14 +76,15 @@ export function createProxyHandler(deps: ProxyDeps) {
 
   return async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const requestId = assignRequestId(req, res);
+    const requestId = requestIdFor(req);
     const url = req.url ?? '/';
     let keyId: string | undefined;
     let upstreamAbort: RequestAbort | undefined;
     // 'close' rather than 'finish': a client that hangs up mid-response still used a rate-limit slot
     // and its owner should see the request, recorded as 499 (nginx's "client closed request").
     // The same listener cancels the upstream request then (one listener per request, not two).
-    res.once('close', () => {
+    // `on`, not `once`: 'close' fires once anyway, and `once` wraps the listener in another closure.
+    res.on('close', () => {
       const latencyMs = performance.now() - started;
       const finished = res.writableFinished;
       if (!finished) upstreamAbort?.abort();
@@ -84,16 +97,18 @@ export function createProxyHandler(deps: ProxyDeps) {
         usage.record({ keyId, method: req.method ?? 'GET', path, statusCode, latencyMs, timestamp: Date.now() });
       }
     });
-    const fail = (code: ErrorCode, detail: string, headers?: Record<string, string>) =>
-      sendProblem(res, requestId, code, detail, headers ? { headers } : {});
-
     // 1. The key: X-API-Key wins over ?api_key= when both are sent.
     const header = req.headers['x-api-key'];
     const rawKey = typeof header === 'string' ? header : apiKeyFromQuery(url);
     const ip = deps.clientIp(req);
     if (!rawKey) {
       metrics.authFailures.labels('missing').inc();
-      return fail('UNAUTHORIZED', 'Send your API key in the X-API-Key header (or the api_key query parameter).');
+      return fail(
+        res,
+        requestId,
+        'UNAUTHORIZED',
+        'Send your API key in the X-API-Key header (or the api_key query parameter).',
+      );
     }
     // A key the cache holds as valid was well-formed when it was first looked up: skip the base58
     // decode and checksum (~1.7 µs) for it. Anything else is checked before any lookup or I/O.
@@ -102,7 +117,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     if (!known && !isWellFormedApiKey(rawKey)) {
       authThrottle.fail(ip);
       metrics.authFailures.labels('malformed').inc();
-      return fail('INVALID_API_KEY', 'The API key is not valid.');
+      return fail(res, requestId, 'INVALID_API_KEY', 'The API key is not valid.');
     }
 
     // 2. Authenticate: hash → in-process cache → database. An address that sent too many bad keys
@@ -111,9 +126,15 @@ export function createProxyHandler(deps: ProxyDeps) {
     const wait = authThrottle.retryAfter(ip);
     if (wait > 0 && !known) {
       metrics.authFailures.labels('throttled').inc();
-      return fail('TOO_MANY_FAILED_ATTEMPTS', 'Too many requests with invalid API keys from this address.', {
-        'Retry-After': String(wait),
-      });
+      return fail(
+        res,
+        requestId,
+        'TOO_MANY_FAILED_ATTEMPTS',
+        'Too many requests with invalid API keys from this address.',
+        {
+          'Retry-After': String(wait),
+        },
+      );
     }
     let key: CachedKey | null;
     try {
@@ -123,44 +144,63 @@ export function createProxyHandler(deps: ProxyDeps) {
     } catch (err) {
       // The key may well be valid: say "try again", not "unauthorized".
       logger.warn({ err, requestId }, 'api key lookup failed');
-      return fail('SERVICE_UNAVAILABLE', 'The gateway cannot verify API keys right now; retry shortly.', {
-        'Retry-After': '5',
-      });
+      return fail(
+        res,
+        requestId,
+        'SERVICE_UNAVAILABLE',
+        'The gateway cannot verify API keys right now; retry shortly.',
+        {
+          'Retry-After': '5',
+        },
+      );
     }
     if (!key) {
       authThrottle.fail(ip);
       metrics.authFailures.labels('unknown').inc();
-      return fail('INVALID_API_KEY', 'The API key is not valid.');
+      return fail(res, requestId, 'INVALID_API_KEY', 'The API key is not valid.');
     }
     keyId = key.id;
     if (!key.active) {
       metrics.authFailures.labels('disabled').inc();
-      return fail('KEY_DISABLED', 'This API key has been disabled.');
+      return fail(res, requestId, 'KEY_DISABLED', 'This API key has been disabled.');
     }
     const now = Date.now();
     if (key.expiresAt !== null && key.expiresAt <= now) {
       metrics.authFailures.labels('expired').inc();
-      return fail('KEY_EXPIRED', 'This API key has expired.');
+      return fail(res, requestId, 'KEY_EXPIRED', 'This API key has expired.');
     }
 
     // 3. Rate limit: one round trip checks and counts both windows.
     const decision = await limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
-    setRateLimitHeaders(res, decision);
+    // The gateway's own response fields, flat, written with the upstream's in one writeHead.
+    const own: string[] = ['X-Request-Id', requestId];
+    pushRateLimitHeaders(own, decision);
     if (!decision.allowed) {
+      setFlatHeaders(res, own);
       if (decision.backend === 'closed') {
         return fail(
+          res,
+          requestId,
           'SERVICE_UNAVAILABLE',
           'Rate limiting is unavailable and the gateway is configured to fail closed.',
         );
       }
       const which = decision.day.remaining === 0 && decision.minute.remaining > 0 ? 'daily quota' : 'per-minute limit';
-      return fail('RATE_LIMITED', `The key's ${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`);
+      return fail(
+        res,
+        requestId,
+        'RATE_LIMITED',
+        `The key's ${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`,
+      );
     }
     keys.touch(key.id, now);
 
     // 4. Forward.
     const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
-    if (path === null) return fail('BAD_REQUEST', 'The request path is not allowed.');
+    if (path === null) {
+      setFlatHeaders(res, own);
+      return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
+    }
     upstreamAbort = new RequestAbort();
     // The client may have left while we were checking the key: then undici does not even connect.
     if (res.destroyed) upstreamAbort.abort();
@@ -178,8 +218,12 @@ export function createProxyHandler(deps: ProxyDeps) {
           gatewayCookie: SESSION_COOKIE,
         }),
         signal: upstreamAbort,
-        publicBase: `${proto}://${host ?? 'localhost'}`,
-        onHeaders: () => upstreamDuration.observe((performance.now() - upstreamStarted) / 1000),
+        proto,
+        host,
+        responseHeaders: own,
+        ownedFields: OWNED_RESPONSE_FIELDS,
+        startedAt: upstreamStarted,
+        upstreamDuration,
       });
     } catch (err) {
       // A client that hung up makes undici fail with whatever it noticed first (often "Premature
@@ -196,7 +240,8 @@ export function createProxyHandler(deps: ProxyDeps) {
         return;
       }
       logger.warn({ requestId, kind: failure.kind, err: (err as Error).message }, 'upstream request failed');
-      fail(failure.code, failure.detail);
+      setFlatHeaders(res, own);
+      fail(res, requestId, failure.code, failure.detail);
     }
   };
 }

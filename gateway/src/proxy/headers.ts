@@ -75,14 +75,25 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: Forwa
   return out;
 }
 
-/** Response headers for the client: hop-by-hop fields (and those the upstream's Connection names) out. */
-export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): HeaderMap {
+/**
+ * Appends the upstream's response fields for the client to `out` (a flat `[name, value, …]` list, as
+ * `res.writeHead` takes it): hop-by-hop fields, those the upstream's Connection names, and `owned`
+ * (fields the gateway sets itself) are left out. Returns the index in `out` of the Location value,
+ * or -1, so the caller can rewrite it.
+ */
+export function appendClientResponseHeaders(
+  out: (string | string[])[],
+  upstream: Record<string, string | string[] | undefined>,
+  owned: ReadonlySet<string>,
+): number {
+  let location = -1;
   const dropped = connectionTokens(upstream.connection);
-  const out: HeaderMap = {};
   for (const name in upstream) {
-    if (HOP_BY_HOP.has(name) || (dropped.length > 0 && dropped.includes(name))) continue;
+    if (HOP_BY_HOP.has(name) || owned.has(name) || (dropped.length > 0 && dropped.includes(name))) continue;
     const value = upstream[name];
-    if (value !== undefined) out[name] = value;
+    if (value === undefined) continue;
+    if (name === 'location') location = out.length + 1;
+    out.push(name, value);
   }
-  return out;
+  return location;
 }

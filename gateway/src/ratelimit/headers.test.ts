@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { rateLimitHeaders, setRateLimitHeaders } from './headers.js';
+import { RATE_LIMIT_FIELDS, rateLimitHeaders, setRateLimitHeaders } from './headers.js';
 import { createMemoryRateLimiter } from './memory-limiter.js';
 import type { RateLimitDecision, RateLimits } from './types.js';
 
@@ -70,6 +70,16 @@ describe('rateLimitHeaders', () => {
         expect(value).toMatch(/^[\x20-\x7e]+$/);
       }
     }
+  });
+});
+
+describe('RATE_LIMIT_FIELDS', () => {
+  it('names every field of an allowed answer, and Retry-After only on a refusal', async () => {
+    const [allowed, denied] = await decisions({ perMinute: 1, perDay: 10 }, 2);
+    const allowedNames = rateLimitHeaders(allowed as RateLimitDecision).map(([name]) => name.toLowerCase());
+    expect(new Set(allowedNames)).toEqual(RATE_LIMIT_FIELDS);
+    const deniedNames = rateLimitHeaders(denied as RateLimitDecision).map(([name]) => name.toLowerCase());
+    expect(deniedNames.filter((name) => !RATE_LIMIT_FIELDS.has(name))).toEqual(['retry-after']);
   });
 });
 

@@ -29,40 +29,76 @@ export function rateLimitPolicy(perMinute: number, perDay: number): string {
   return value;
 }
 
+/** A flat field list, `[name, value, name, value, …]`: what `res.writeHead` takes in one call. */
+export type FlatHeaders = string[];
+
 /**
- * Emits the rate-limit fields of a /proxy response. The un-suffixed X-RateLimit-* trio and the
- * IETF `RateLimit` field describe the tighter window: fewer requests remaining, or on a tie the one
- * that frees up later — so on a denial they agree with Retry-After.
+ * The fields `pushRateLimitHeaders` writes on every answer, lower-cased: on a forwarded answer the
+ * upstream's fields of these names are dropped. (Retry-After is not one: the gateway sets it only
+ * when it refuses a request, and an upstream's Retry-After on its own answer must reach the client.)
  */
-function emitHeaders(decision: RateLimitDecision, set: (name: string, value: string) => void): void {
+export const RATE_LIMIT_FIELDS: ReadonlySet<string> = new Set([
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'x-ratelimit-limit-minute',
+  'x-ratelimit-remaining-minute',
+  'x-ratelimit-limit-day',
+  'x-ratelimit-remaining-day',
+  'ratelimit-policy',
+  'ratelimit',
+]);
+
+/**
+ * Appends the rate-limit fields of a /proxy response to `out`. The un-suffixed X-RateLimit-* trio
+ * and the IETF `RateLimit` field describe the tighter window: fewer requests remaining, or on a tie
+ * the one that frees up later — so on a denial they agree with Retry-After.
+ */
+export function pushRateLimitHeaders(out: FlatHeaders, decision: RateLimitDecision): void {
   const { minute, day } = decision;
   const dayIsTighter =
     day.remaining < minute.remaining || (day.remaining === minute.remaining && day.resetSeconds > minute.resetSeconds);
   const tight = dayIsTighter ? day : minute;
-  set('X-RateLimit-Limit', String(tight.limit));
-  set('X-RateLimit-Remaining', String(tight.remaining));
-  set('X-RateLimit-Reset', String(tight.resetSeconds));
-  set('X-RateLimit-Limit-Minute', String(minute.limit));
-  set('X-RateLimit-Remaining-Minute', String(minute.remaining));
-  set('X-RateLimit-Limit-Day', String(day.limit));
-  set('X-RateLimit-Remaining-Day', String(day.remaining));
-  set('RateLimit-Policy', rateLimitPolicy(minute.limit, day.limit));
-  set('RateLimit', `${dayIsTighter ? '"day"' : '"minute"'};r=${tight.remaining};t=${tight.resetSeconds}`);
-  if (!decision.allowed) set('Retry-After', String(decision.retryAfterSeconds));
+  out.push(
+    'X-RateLimit-Limit',
+    String(tight.limit),
+    'X-RateLimit-Remaining',
+    String(tight.remaining),
+    'X-RateLimit-Reset',
+    String(tight.resetSeconds),
+    'X-RateLimit-Limit-Minute',
+    String(minute.limit),
+    'X-RateLimit-Remaining-Minute',
+    String(minute.remaining),
+    'X-RateLimit-Limit-Day',
+    String(day.limit),
+    'X-RateLimit-Remaining-Day',
+    String(day.remaining),
+    'RateLimit-Policy',
+    rateLimitPolicy(minute.limit, day.limit),
+    'RateLimit',
+    `${dayIsTighter ? '"day"' : '"minute"'};r=${tight.remaining};t=${tight.resetSeconds}`,
+  );
+  if (!decision.allowed) out.push('Retry-After', String(decision.retryAfterSeconds));
+}
+
+/** Sets each field of a flat list on `res` (for answers that are not written with one `writeHead`). */
+export function setFlatHeaders(res: Pick<ServerResponse, 'setHeader'>, fields: FlatHeaders): void {
+  for (let i = 0; i < fields.length; i += 2) res.setHeader(fields[i]!, fields[i + 1]!);
 }
 
 /** The rate-limit header fields for `decision`, as [name, value] pairs. */
 export function rateLimitHeaders(decision: RateLimitDecision): HeaderPair[] {
-  const headers: HeaderPair[] = [];
-  emitHeaders(decision, (name, value) => {
-    headers.push([name, value]);
-  });
-  return headers;
+  const flat: FlatHeaders = [];
+  pushRateLimitHeaders(flat, decision);
+  const pairs: HeaderPair[] = [];
+  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+  return pairs;
 }
 
-/** Writes the rate-limit header fields straight onto a response (no intermediate array). */
+/** Writes the rate-limit header fields onto a response. */
 export function setRateLimitHeaders(res: Pick<ServerResponse, 'setHeader'>, decision: RateLimitDecision): void {
-  emitHeaders(decision, (name, value) => {
-    res.setHeader(name, value);
-  });
+  const flat: FlatHeaders = [];
+  pushRateLimitHeaders(flat, decision);
+  setFlatHeaders(res, flat);
 }

@@ -1,5 +1,14 @@
 export { type RateLimitMetrics, recordDecision, withDecisionMetrics } from './decision-metrics.js';
-export { type HeaderPair, rateLimitHeaders, rateLimitPolicy, setRateLimitHeaders } from './headers.js';
+export {
+  type FlatHeaders,
+  type HeaderPair,
+  pushRateLimitHeaders,
+  RATE_LIMIT_FIELDS,
+  rateLimitHeaders,
+  rateLimitPolicy,
+  setFlatHeaders,
+  setRateLimitHeaders,
+} from './headers.js';
 export { createMemoryRateLimiter, type MemoryRateLimiter, type MemoryRateLimiterOptions } from './memory-limiter.js';
 export { createRedisRateLimiter, type RedisRateLimiterOptions } from './redis-limiter.js';
 export {

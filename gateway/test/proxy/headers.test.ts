@@ -31,6 +31,8 @@ describe('/proxy header filtering', () => {
         'x-ratelimit-remaining': '998',
         ratelimit: '"upstream";r=998;t=1',
         'x-request-id': 'upstream-id',
+        // The gateway sets Retry-After only when it refuses a request: on a forwarded answer it is the upstream's.
+        'retry-after': '120',
       });
       res.end('ok');
     });
@@ -148,5 +150,6 @@ describe('/proxy header filtering', () => {
     expect(res.headers['x-ratelimit-limit']).toBe(res.headers['x-ratelimit-limit-minute']);
     expect(res.headers['x-ratelimit-remaining']).toBe(res.headers['x-ratelimit-remaining-minute']);
     expect(res.headers.ratelimit).toMatch(/^"minute";r=\d+;t=\d+$/);
+    expect(res.headers['retry-after']).toBe('120');
   });
 });
