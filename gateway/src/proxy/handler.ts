@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { ErrorCode } from '../errors.js';
 import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { CounterSlot, Metrics } from '../metrics.js';
 import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
 import { pushRateLimitHeaders, RATE_LIMIT_FIELDS, type RateLimiter, setFlatHeaders } from '../ratelimit/index.js';
@@ -64,11 +64,12 @@ export function createProxyHandler(deps: ProxyDeps) {
   const { metrics, keys, limiter, usage, upstream, authThrottle, logger } = deps;
   const duration = metrics.requestDuration.labels('proxy');
   const upstreamDuration = metrics.upstreamDuration;
-  const statusCounters = new Map<number, ReturnType<typeof metrics.httpRequests.labels>>();
+  // One slot per status code seen (at most 900: Node refuses codes outside 100–999).
+  const statusCounters = new Map<number, CounterSlot>();
   const countStatus = (status: number) => {
     let counter = statusCounters.get(status);
     if (!counter) {
-      counter = metrics.httpRequests.labels('proxy', String(status));
+      counter = metrics.httpRequests.slot({ route: 'proxy', status: String(status) });
       statusCounters.set(status, counter);
     }
     counter.inc();

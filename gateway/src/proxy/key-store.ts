@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { CounterSlot, Metrics } from '../metrics.js';
 
 /** What the proxy needs to know about a key; cached in-process. */
 export interface CachedKey {
@@ -40,7 +40,15 @@ export class KeyStore {
   private readonly inflight = new Map<string, Promise<CachedKey | null>>();
   private readonly lastUsedWritten = new LRUCache<string, number>({ max: 100_000 });
 
+  private readonly counts: Record<'hit' | 'negative_hit' | 'miss', CounterSlot>;
+
   constructor(private readonly options: KeyStoreOptions) {
+    const { keyCache } = options.metrics;
+    this.counts = {
+      hit: keyCache.slot({ result: 'hit' }),
+      negative_hit: keyCache.slot({ result: 'negative_hit' }),
+      miss: keyCache.slot({ result: 'miss' }),
+    };
     this.cache = new LRUCache<string, Entry>({ max: options.max, ttl: Math.max(1, options.ttlMs) });
   }
 
@@ -48,10 +56,10 @@ export class KeyStore {
   lookup(hash: string): Promise<CachedKey | null> | CachedKey | null {
     const hit = this.options.ttlMs > 0 ? this.cache.get(hash) : undefined;
     if (hit !== undefined) {
-      this.options.metrics.keyCache.labels(hit === NEGATIVE ? 'negative_hit' : 'hit').inc();
+      (hit === NEGATIVE ? this.counts.negative_hit : this.counts.hit).inc();
       return hit === NEGATIVE ? null : hit;
     }
-    this.options.metrics.keyCache.labels('miss').inc();
+    this.counts.miss.inc();
     let pending = this.inflight.get(hash);
     if (!pending) {
       pending = this.load(hash).finally(() => this.inflight.delete(hash));

@@ -1,23 +1,35 @@
-import type { Metrics } from '../metrics.js';
+import type { CounterSlot, Metrics } from '../metrics.js';
 import type { RateLimitBackend, RateLimitDecision, RateLimiter } from './types.js';
 
 export type RateLimitMetrics = Pick<Metrics, 'rateLimitDecisions' | 'rateLimitFailureMode'>;
 
-type DecisionLabels = { result: 'allowed' | 'denied'; backend: RateLimitBackend };
-
 const BACKENDS: readonly RateLimitBackend[] = ['redis', 'memory', 'local-fallback', 'open', 'closed'];
 
-// Label objects built once: this runs on every proxied request.
-const LABELS = Object.fromEntries(
-  BACKENDS.map((backend) => [
-    backend,
-    { allowed: { result: 'allowed', backend }, denied: { result: 'denied', backend } },
-  ]),
-) as Record<RateLimitBackend, { allowed: DecisionLabels; denied: DecisionLabels }>;
+type DecisionSlots = Record<RateLimitBackend, { allowed: CounterSlot; denied: CounterSlot }>;
+
+// Slots made once per counter: this runs on every proxied request.
+const slotsByCounter = new WeakMap<RateLimitMetrics['rateLimitDecisions'], DecisionSlots>();
+
+function slotsOf(counter: RateLimitMetrics['rateLimitDecisions']): DecisionSlots {
+  let slots = slotsByCounter.get(counter);
+  if (slots === undefined) {
+    slots = Object.fromEntries(
+      BACKENDS.map((backend) => [
+        backend,
+        {
+          allowed: counter.slot({ result: 'allowed', backend }),
+          denied: counter.slot({ result: 'denied', backend }),
+        },
+      ]),
+    ) as DecisionSlots;
+    slotsByCounter.set(counter, slots);
+  }
+  return slots;
+}
 
 export function recordDecision(metrics: RateLimitMetrics, decision: RateLimitDecision): void {
-  const labels = LABELS[decision.backend];
-  metrics.rateLimitDecisions.inc(decision.allowed ? labels.allowed : labels.denied);
+  const slots = slotsOf(metrics.rateLimitDecisions)[decision.backend];
+  (decision.allowed ? slots.allowed : slots.denied).inc();
 }
 
 /** Counts every decision of `limiter` (for the memory-only setup, which has no resilient wrapper). */
