@@ -80,32 +80,30 @@ export function forward(
   res: ServerResponse,
   upstream: Upstream,
   o: ForwardOptions,
-): Promise<void> {
+): Promise<unknown> {
   const method = req.method ?? 'GET';
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-  return upstream.pool
-    .stream(
-      {
-        path: o.path,
-        method: method as 'GET',
-        headers: o.headers,
-        body: hasBody ? req : null,
-        // undici takes EventEmitter-shaped signals too; RequestAbort is the minimal one.
-        signal: o.signal as AbortSignal | EventEmitter,
-      },
-      ({ statusCode, headers }) => {
-        o.upstreamDuration.observe((performance.now() - o.startedAt) / 1000);
-        const out = o.responseHeaders;
-        const location = appendClientResponseHeaders(out, headers, o.ownedFields);
-        if (location !== -1) {
-          const value = out[location];
-          if (typeof value === 'string') out[location] = rewriteLocation(value, upstream, o);
-        }
-        // One writeHead with a flat list: Node stores it as is, instead of a setHeader (validation,
-        // lower-casing, a [name, value] entry) per field — about a dozen per proxied response.
-        res.writeHead(statusCode, out);
-        return res;
-      },
-    )
-    .then(() => undefined);
+  return upstream.pool.stream(
+    {
+      path: o.path,
+      method: method as 'GET',
+      headers: o.headers,
+      body: hasBody ? req : null,
+      // undici takes EventEmitter-shaped signals too; RequestAbort is the minimal one.
+      signal: o.signal as AbortSignal | EventEmitter,
+    },
+    ({ statusCode, headers }) => {
+      o.upstreamDuration.observe((performance.now() - o.startedAt) / 1000);
+      const out = o.responseHeaders;
+      const location = appendClientResponseHeaders(out, headers, o.ownedFields);
+      if (location !== -1) {
+        const value = out[location];
+        if (typeof value === 'string') out[location] = rewriteLocation(value, upstream, o);
+      }
+      // One writeHead with a flat list: Node stores it as is, instead of a setHeader (validation,
+      // lower-casing, a [name, value] entry) per field — about a dozen per proxied response.
+      res.writeHead(statusCode, out);
+      return res;
+    },
+  );
 }

@@ -88,9 +88,9 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
     assertLimits(limits);
     if (redis.status !== 'ready') {
       engage(`client ${redis.status}`);
-      return degraded(keyId, limits);
+      return degraded(keyId, limits).then(record);
     }
-    if (engaged && probing) return degraded(keyId, limits);
+    if (engaged && probing) return degraded(keyId, limits).then(record);
     const isProbe = engaged;
     if (isProbe) probing = true;
     let pending: Promise<RateLimitDecision>;
@@ -103,13 +103,13 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
       (decision) => {
         if (isProbe) probing = false;
         disengage();
-        return decision;
+        return record(decision);
       },
       (err: unknown) => {
         if (isProbe) probing = false;
         if (err instanceof RangeError) throw err; // bad input, not an outage
         engage('command failed', err);
-        return degraded(keyId, limits);
+        return degraded(keyId, limits).then(record);
       },
     );
   }
@@ -117,7 +117,7 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
   return {
     check(keyId, limits) {
       try {
-        return decide(keyId, limits).then(record);
+        return decide(keyId, limits);
       } catch (err) {
         return Promise.reject(err);
       }

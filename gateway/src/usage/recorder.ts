@@ -45,6 +45,10 @@ SELECT u.i, u.k, u.m, u.p, u.s, u.l, to_timestamp(u.t / 1000)
  WHERE EXISTS (SELECT 1 FROM api_keys a WHERE a.id = u.k)
 ON CONFLICT (id) DO NOTHING`;
 
+// The last millisecond uuidv7 formatted, and its `tttttttt-tttt-7` prefix.
+let lastMs = -1;
+let lastPrefix = '';
+
 /**
  * A UUIDv7 (RFC 9562 §5.7) for a record made at `ms`: 48-bit Unix milliseconds, then 74 random bits
  * (taken from a v4 UUID, which Node generates from a pooled random buffer). Row ids that grow with
@@ -52,9 +56,15 @@ ON CONFLICT (id) DO NOTHING`;
  * rows, a 1,000-row batch took ~100 ms with random (v4) ids and ~7.5 ms with these.
  */
 export function uuidv7(ms: number): string {
-  const time = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  const whole = Math.max(0, Math.floor(ms));
+  // Records come many to a millisecond: format the time part once per millisecond (halves the cost).
+  if (whole !== lastMs) {
+    const time = whole.toString(16).padStart(12, '0');
+    lastPrefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    lastMs = whole;
+  }
   // v4 layout: xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; keep everything after the version digit.
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
+  return lastPrefix + randomUUID().slice(15);
 }
 
 /** A PostgreSQL array literal of `values`; text elements are quoted, with `"` and `\` escaped. */
