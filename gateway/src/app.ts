@@ -98,6 +98,8 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
     requireActor: createRequireActor({ config, prisma: db.prisma }),
   };
 
+  const managementDuration = metrics.requestDuration.labels('management');
+  const systemDuration = metrics.requestDuration.labels('system');
   app.use((req, res, next) => {
     assignRequestId(req, res);
     const started = performance.now();
@@ -105,7 +107,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
       const route =
         req.path === '/health' || req.path === '/ready' || req.path === '/metrics' ? 'system' : 'management';
       metrics.httpRequests.labels(route, String(res.statusCode)).inc();
-      metrics.requestDuration.labels(route).observe((performance.now() - started) / 1000);
+      (route === 'system' ? systemDuration : managementDuration).observe((performance.now() - started) / 1000);
       logger.debug(
         { requestId: requestIdOf(req), method: req.method, path: req.path, status: res.statusCode },
         'request',
