@@ -9,9 +9,8 @@ import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
 import { pushRateLimitHeaders, RATE_LIMIT_FIELDS, type RateLimiter, setFlatHeaders } from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
-import { RequestAbort } from './abort-signal.js';
 import type { AuthFailureThrottle } from './auth-throttle.js';
-import { classifyUpstreamError, forward } from './forward.js';
+import { classifyUpstreamError, UpstreamExchange } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import type { CachedKey, KeyStore } from './key-store.js';
 import { apiKeyFromQuery, buildTargetPath } from './target-path.js';
@@ -80,7 +79,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     const requestId = requestIdFor(req);
     const url = req.url ?? '/';
     let keyId: string | undefined;
-    let upstreamAbort: RequestAbort | undefined;
+    let exchange: UpstreamExchange | undefined;
     // 'close' rather than 'finish': a client that hangs up mid-response still used a rate-limit slot
     // and its owner should see the request, recorded as 499 (nginx's "client closed request").
     // The same listener cancels the upstream request then (one listener per request, not two).
@@ -88,7 +87,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     res.on('close', () => {
       const latencyMs = performance.now() - started;
       const finished = res.writableFinished;
-      if (!finished) upstreamAbort?.abort();
+      if (!finished) exchange?.abort();
       const statusCode = finished ? res.statusCode : CLIENT_CLOSED_REQUEST;
       countStatus(statusCode);
       duration.observe(latencyMs / 1000);
@@ -202,36 +201,35 @@ export function createProxyHandler(deps: ProxyDeps) {
       setFlatHeaders(res, own);
       return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
     }
-    upstreamAbort = new RequestAbort();
-    // The client may have left while we were checking the key: then undici does not even connect.
-    if (res.destroyed) upstreamAbort.abort();
     const host = deps.publicHost(req);
     const proto = deps.isSecure(req) ? 'https' : 'http';
-    const upstreamStarted = performance.now();
-    try {
-      await forward(req, res, upstream, {
-        path,
-        headers: upstreamRequestHeaders(req.headers, {
-          peerIp: req.socket.remoteAddress ?? ip,
-          proto,
-          host,
-          requestId,
-          gatewayCookie: SESSION_COOKIE,
-        }),
-        signal: upstreamAbort,
+    exchange = new UpstreamExchange(res, upstream, {
+      path,
+      headers: upstreamRequestHeaders(req.headers, {
+        peerIp: req.socket.remoteAddress ?? ip,
         proto,
         host,
-        responseHeaders: own,
-        ownedFields: OWNED_RESPONSE_FIELDS,
-        startedAt: upstreamStarted,
-        upstreamDuration,
-      });
+        requestId,
+        gatewayCookie: SESSION_COOKIE,
+      }),
+      proto,
+      host,
+      responseHeaders: own,
+      ownedFields: OWNED_RESPONSE_FIELDS,
+      startedAt: performance.now(),
+      upstreamDuration,
+    });
+    // The client may have left while we were checking the key: then undici does not even connect.
+    if (res.destroyed) exchange.abort();
+    try {
+      exchange.start(req);
+      await exchange.done;
     } catch (err) {
       // A client that hung up makes undici fail with whatever it noticed first (often "Premature
       // close" on the response): that is the client leaving, not the upstream failing, and no
       // reason for a warning per request.
       const failure = classifyUpstreamError(err);
-      const kind = upstreamAbort.aborted ? 'aborted' : failure.kind;
+      const kind = exchange.aborted ? 'aborted' : failure.kind;
       metrics.upstreamErrors.labels(kind).inc();
       if (kind === 'aborted') return;
       if (res.headersSent) {
