@@ -94,7 +94,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       if (keyId) {
         const q = url.indexOf('?');
         const path = url.slice(PROXY_PREFIX.length, q === -1 ? undefined : q) || '/';
-        usage.record({ keyId, method: req.method ?? 'GET', path, statusCode, latencyMs, timestamp: Date.now() });
+        usage.record(keyId, req.method ?? 'GET', path, statusCode, latencyMs, Date.now());
       }
     });
     // 1. The key: X-API-Key wins over ?api_key= when both are sent.

@@ -71,14 +71,7 @@ describe('UsageRecorder', () => {
     });
     const t0 = Date.UTC(2031, 4, 6, 7, 8, 9, 123);
     AWKWARD.forEach((path, i) => {
-      recorder.record({
-        keyId,
-        method: i % 2 ? 'POST' : 'GET',
-        path,
-        statusCode: 200 + i,
-        latencyMs: i + 0.25,
-        timestamp: t0 + i,
-      });
+      recorder.record(keyId, i % 2 ? 'POST' : 'GET', path, 200 + i, i + 0.25, t0 + i);
     });
     await recorder.close(5_000);
     const { rows } = await db.sql.query<{

@@ -2,19 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlExecutor } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { RingBuffer } from './ring-buffer.js';
-
-/** One proxied request as the usage log keeps it. */
-export interface UsageRecord {
-  keyId: string;
-  method: string;
-  path: string;
-  statusCode: number;
-  latencyMs: number;
-  timestamp: number;
-  /** Row id, given on the first write attempt and kept for retries (see INSERT_BATCH). */
-  id?: string;
-}
+import { UsageRing } from './ring-buffer.js';
 
 export interface UsageRecorderOptions {
   sql: SqlExecutor;
@@ -88,7 +76,7 @@ export function arrayLiteral(values: readonly (string | number)[], quote: boolea
  * database is down, drops (and counts) the oldest records when full, and drains on `close`.
  */
 export class UsageRecorder {
-  private readonly buffer: RingBuffer<UsageRecord>;
+  private readonly buffer: UsageRing;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
@@ -103,7 +91,7 @@ export class UsageRecorder {
   dropped = 0;
 
   constructor(private readonly options: UsageRecorderOptions) {
-    this.buffer = new RingBuffer(options.bufferMax);
+    this.buffer = new UsageRing(options.bufferMax);
   }
 
   start(): void {
@@ -115,9 +103,9 @@ export class UsageRecorder {
     return this.buffer.size;
   }
 
-  /** Hot path: O(1), never waits for the database. */
-  record(entry: UsageRecord): void {
-    if (this.buffer.push(entry)) {
+  /** Hot path: O(1), allocates nothing, never waits for the database. `timestamp` in epoch ms. */
+  record(keyId: string, method: string, path: string, statusCode: number, latencyMs: number, timestamp: number): void {
+    if (this.buffer.push(keyId, method, path, statusCode, latencyMs, timestamp)) {
       if (this.inFlightOverwritten < this.inFlight) this.inFlightOverwritten++;
       else this.countDropped(1);
     }
@@ -138,11 +126,11 @@ export class UsageRecorder {
   private async writeAll(): Promise<void> {
     const { metrics, logger, batchSize } = this.options;
     while (this.buffer.size > 0) {
-      const batch = this.buffer.peek(batchSize);
-      this.inFlight = batch.length;
+      const n = Math.min(batchSize, this.buffer.size);
+      this.inFlight = n;
       this.inFlightOverwritten = 0;
       try {
-        await this.write(batch);
+        await this.write(n);
       } catch (error) {
         const overwritten = this.endWrite();
         if (overwritten > 0) this.countDropped(overwritten);
@@ -156,8 +144,8 @@ export class UsageRecorder {
         return;
       }
       // Records of the batch that overflow overwrote meanwhile are gone from the buffer already.
-      this.buffer.drop(batch.length - this.endWrite());
-      metrics.usageFlushed.inc(batch.length);
+      this.buffer.drop(n - this.endWrite());
+      metrics.usageFlushed.inc(n);
       if (this.failures > 0) logger.info({ pending: this.buffer.size }, 'usage flush recovered');
       this.failures = 0;
       this.retryAt = 0;
@@ -177,8 +165,9 @@ export class UsageRecorder {
     this.options.metrics.usageDropped.inc(n);
   }
 
-  private async write(batch: UsageRecord[]): Promise<void> {
-    const n = batch.length;
+  /** Writes the oldest `n` records. The columns are encoded before the first await. */
+  private async write(n: number): Promise<void> {
+    const ring = this.buffer;
     const ids = new Array<string>(n);
     const keys = new Array<string>(n);
     const methods = new Array<string>(n);
@@ -187,15 +176,20 @@ export class UsageRecorder {
     const latencies = new Array<number>(n);
     const times = new Array<number>(n);
     for (let i = 0; i < n; i++) {
-      const r = batch[i]!;
-      r.id ??= uuidv7(r.timestamp);
-      ids[i] = r.id;
-      keys[i] = r.keyId;
-      methods[i] = r.method;
-      paths[i] = r.path.length > MAX_PATH_LENGTH ? r.path.slice(0, MAX_PATH_LENGTH) : r.path;
-      statuses[i] = r.statusCode;
-      latencies[i] = r.latencyMs;
-      times[i] = r.timestamp;
+      const slot = ring.slot(i);
+      let id = ring.ids[slot];
+      if (id === undefined) {
+        id = uuidv7(ring.times[slot]!);
+        ring.ids[slot] = id;
+      }
+      const path = ring.paths[slot]!;
+      ids[i] = id;
+      keys[i] = ring.keyIds[slot]!;
+      methods[i] = ring.methods[slot]!;
+      paths[i] = path.length > MAX_PATH_LENGTH ? path.slice(0, MAX_PATH_LENGTH) : path;
+      statuses[i] = ring.statuses[slot]!;
+      latencies[i] = ring.latencies[slot]!;
+      times[i] = ring.times[slot]!;
     }
     await this.options.sql.query(INSERT_BATCH, [
       arrayLiteral(ids, false),
