@@ -8,6 +8,8 @@
 //            --scenarios=small,4k,10mb,light,c8 (all) --no-results (do not touch RESULTS.md)
 //            --gateway-flags="<node flags>" (default: those of gateway/package.json's start script)
 //            --results-suffix=<name> (write RESULTS.md sections "throughput-<name>" … instead)
+//            --baseline=stream|dispatch (stream: bench/baseline-proxy.mjs, Pool.stream — the default;
+//            dispatch: bench/baseline-dispatch.mjs, an undici dispatch handler as the gateway uses)
 //            --usage-rows=<rows for the measured key> (10000000) --usage-calls=<n> (15)
 //
 // Everything runs on 127.0.0.1: an upstream, the bare proxy, the built gateway with a fresh
@@ -40,14 +42,20 @@ const { values: opts } = parseArgs({
     scenarios: { type: 'string', default: SCENARIOS.map((s) => s.id).join(',') },
     'gateway-flags': { type: 'string' },
     'results-suffix': { type: 'string', default: '' },
+    baseline: { type: 'string', default: 'stream' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
   console.log(
-    'npm run bench [-- --skip-usage | --usage-only] [--profile] [--duration=5] [--rounds=3] [--warmup=2] [--no-pin] [--usage-rows=10000000] [--usage-calls=15] [--scenarios=small,4k,10mb,light,c8] [--gateway-flags="<node flags>"] [--no-results] [--results-suffix=<name>]',
+    'npm run bench [-- --skip-usage | --usage-only] [--profile] [--duration=5] [--rounds=3] [--warmup=2] [--no-pin] [--usage-rows=10000000] [--usage-calls=15] [--scenarios=small,4k,10mb,light,c8] [--gateway-flags="<node flags>"] [--no-results] [--results-suffix=<name>] [--baseline=stream|dispatch]',
   );
   process.exit(0);
+}
+const BASELINES = { stream: 'baseline-proxy.mjs', dispatch: 'baseline-dispatch.mjs' };
+if (!Object.hasOwn(BASELINES, opts.baseline)) {
+  console.error(`--baseline must be one of ${Object.keys(BASELINES).join(', ')}`);
+  process.exit(2);
 }
 const runThroughputPart = !opts['usage-only'];
 const runUsagePart = !opts['skip-usage'];
@@ -101,7 +109,7 @@ async function main() {
     const baseline = startProcess(
       'baseline',
       process.execPath,
-      [join(ROOT, 'bench', 'baseline-proxy.mjs'), String(baselinePort), upstreamUrl],
+      [join(ROOT, 'bench', BASELINES[opts.baseline]), String(baselinePort), upstreamUrl],
       { cpus: pinned ? SUT_CPU : undefined, logFile: join(workDir, 'baseline.log') },
     );
     const baselineUrl = `http://127.0.0.1:${baselinePort}`;
@@ -158,7 +166,8 @@ async function main() {
     `Measured ${when} UTC with \`${command}\` on ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ` +
     `Linux ${machine.kernel}; Node ${machine.node}, PostgreSQL ${machine.postgres}, Redis ${machine.redis}` +
     (runThroughputPart ? `, ${wrkVersion()}` : '') +
-    `. Gateway started as \`node ${[...gatewayFlags, 'gateway/dist/index.js'].join(' ')}\`.`;
+    `. Gateway started as \`node ${[...gatewayFlags, 'gateway/dist/index.js'].join(' ')}\`` +
+    (runThroughputPart ? `; baseline \`bench/${BASELINES[opts.baseline]}\`.` : '.');
   const sections = {};
   if (throughput) {
     const s = throughput.summary;
