@@ -17,7 +17,15 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDatabase, createRedisPrefix, describeMachine, ensureBuild, freePort, ROOT } from './lib/environment.mjs';
+import {
+  checkpointDatabase,
+  createDatabase,
+  createRedisPrefix,
+  describeMachine,
+  ensureBuild,
+  freePort,
+  ROOT,
+} from './lib/environment.mjs';
 import { startGateway, startScriptNodeFlags } from './lib/gateway.mjs';
 import { cleanup, startProcess, waitForHttp, wasInterrupted } from './lib/processes.mjs';
 import { summarizeProfile } from './lib/profile.mjs';
@@ -117,6 +125,7 @@ async function main() {
     const key = await gateway.createKey('bench-throughput');
     await waitForHttp(`${gateway.url}/proxy/small`, { headers: { 'x-api-key': key.key }, proc: gateway.proc });
 
+    await checkpointDatabase();
     console.log(
       `\nthroughput: ${opts.rounds} rounds × ${opts.duration} s per scenario and target (wrk, 2 threads)` +
         (pinned ? `; proxy on CPU ${SUT_CPU}, wrk + upstream on CPU ${LOAD_CPU}` : '; unpinned'),
