@@ -71,9 +71,10 @@ export interface ForwardOptions {
  * client response, never buffering a whole body. It is an undici dispatch handler (the controller
  * API) rather than `pool.stream`, which per request also makes an AsyncResource, a promise around
  * a callback, a factory call and `stream.finished` on the response (half a dozen listeners), and
- * needs an abort signal object: together a few µs of a request that costs the gateway ~40.
- * `done` settles when the answer is fully handed to the client socket, or rejects before any byte
- * reaches the client when the upstream fails to answer.
+ * needs an abort signal object: together a few µs per request.
+ * `done` resolves once the whole answer has been written to the client response; it rejects when
+ * the upstream fails or the client leaves (before any byte reached the client if the upstream
+ * failed to answer at all, so the caller can still send a problem document).
  */
 export class UpstreamExchange implements Dispatcher.DispatchHandler {
   readonly done: Promise<void>;
@@ -95,7 +96,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     });
   }
 
-  /** Sends the request; `body` is the client request when it has a body. */
+  /** Sends the request upstream, streaming the client's body when it has one. */
   start(req: IncomingMessage): void {
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     this.upstream.pool.dispatch(

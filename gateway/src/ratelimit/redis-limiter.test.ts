@@ -62,6 +62,19 @@ describe('createRedisRateLimiter', () => {
     }
   });
 
+  it('encodes a key prefix of multi-byte characters correctly on the wire', async () => {
+    // The command's encoding is cached per key and minute; RESP lengths count bytes, not characters.
+    const wide = `${prefix}é→`;
+    const limiter = createRedisRateLimiter({ redis: replicaA, prefix: wide, clock });
+    const keyId = randomUUID();
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.check(keyId, { perMinute: 2, perDay: 100 }));
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, false]);
+    const stored = await replicaA.get(`${wide}rl:{${keyId}}:m:${Math.floor(T0 / 60_000)}`);
+    expect(stored).toBe('2');
+    expect(await replicaA.ping()).toBe('PONG');
+  });
+
   it('refuses anything but a key id, so a raw API key never reaches a key name', async () => {
     const limiter = createRedisRateLimiter({ redis: replicaA, prefix, clock });
     const rawKey = 'ak_3mJr7AoUXx2Wqd8YB4aQ9kC5tZ';

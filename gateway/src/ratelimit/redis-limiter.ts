@@ -59,8 +59,10 @@ interface KeyNames {
   wirePrefix: string;
 }
 
-/** A RESP bulk string of an ASCII argument. */
-const bulk = (arg: string) => `$${arg.length}\r\n${arg}\r\n`;
+/** A RESP bulk string (its length in bytes: a key prefix passed in options may be any text). */
+const bulk = (arg: string) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
+/** The same for the per-call numbers, whose digits are one byte each. */
+const bulkNumber = (digits: string) => `$${digits.length}\r\n${digits}\r\n`;
 
 /**
  * EVALSHA with its encoding mostly precomputed. ioredis' Command flattens its arguments with
@@ -159,7 +161,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
           minuteTtlArg,
           dayTtlArg,
         ],
-        names.wirePrefix + bulk(perMinute) + bulk(perDay) + bulk(elapsed) + bulk(minuteTtlArg) + bulk(dayTtlArg),
+        names.wirePrefix +
+          bulkNumber(perMinute) +
+          bulkNumber(perDay) +
+          bulkNumber(elapsed) +
+          bulkNumber(minuteTtlArg) +
+          bulkNumber(dayTtlArg),
       );
       // EVALSHA; after a Redis restart or SCRIPT FLUSH the script is gone and EVAL runs — and
       // caches — it again. (ioredis' defineCommand does the same, but wraps every call in a script
