@@ -8,28 +8,15 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKeysUnder } from '../../gateway/test/support/redis.js';
 import { freePort, type RunningContainer, runInContainer, startContainer, waitUntilHealthy } from './lib/container.js';
 import { type ReplayedImage, replayDockerfile } from './lib/docker-replay.js';
 import { existsInRepo, REPO_ROOT, readRepoFile } from './lib/repo.js';
 
 const POSTGRES_ADMIN_URL = process.env.CHECKS_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.CHECKS_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Deletes the keys the container wrote under its own prefix (the Redis is shared with other runs). */
-async function deleteRedisKeys(pattern: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    for await (const keys of redis.scanStream({ match: pattern, count: 500 })) {
-      if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
 const BUILD_TIMEOUT_MS = 20 * 60_000;
 const CLEANUP_TIMEOUT_MS = 2 * 60_000;
 const KEEP = process.env.CHECKS_KEEP_REPLAY === '1';
@@ -97,7 +84,8 @@ describe.skipIf(!gatewayWritten)('gateway/Dockerfile replayed outside Docker', (
   afterAll(async () => {
     if (container) await container.stop('SIGKILL').catch(() => {});
     await withPostgres((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).catch(() => {});
-    await deleteRedisKeys(`${keyPrefix}*`).catch(() => {});
+    // The container rate-limits through the shared Redis under its own prefix.
+    await deleteKeysUnder(keyPrefix, REDIS_URL).catch(() => {});
     if (work && !KEEP) await rm(work.dir, { recursive: true, force: true });
   }, CLEANUP_TIMEOUT_MS);
 
