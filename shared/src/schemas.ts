@@ -36,33 +36,221 @@ const limitSchema = (max: number) =>
 export const LimitPerMinuteSchema = limitSchema(MAX_LIMIT_PER_MINUTE);
 export const LimitPerDaySchema = limitSchema(MAX_LIMIT_PER_DAY);
 
-// ---- Users and sessions ----
+// ---- Users, roles and sign-in ----
 
-export const LoginRequestSchema = z.strictObject({ email: EmailSchema });
-export type LoginRequest = z.input<typeof LoginRequestSchema>;
+export const ROLES = ['admin', 'user'] as const;
+export const RoleSchema = z.enum(ROLES, { error: 'must be "admin" or "user"' });
+export type Role = z.infer<typeof RoleSchema>;
 
 export const UserSchema = z.object({
   id: IdSchema,
   email: z.string(),
+  role: RoleSchema,
   createdAt: z.string(),
+  lastSignInAt: z.string().nullable(),
 });
 export type User = z.infer<typeof UserSchema>;
 
-export const LoginResponseSchema = z.object({
+/** `POST /auth/email` – ask for a one-time sign-in link (always 202: no account enumeration). */
+export const EmailSignInRequestSchema = z.strictObject({ email: EmailSchema });
+export type EmailSignInRequest = z.input<typeof EmailSignInRequestSchema>;
+export const EmailSignInResponseSchema = z.object({ status: z.literal('sent'), expiresInSeconds: z.number().int() });
+export type EmailSignInResponse = z.infer<typeof EmailSignInResponseSchema>;
+
+/** `POST /auth/email/verify` – exchange the link's token (bound to its email) for a session. */
+export const VerifyEmailRequestSchema = z.strictObject({
+  email: EmailSchema,
+  token: z
+    .string({ error: 'must be a string' })
+    .min(1, { error: 'must not be empty' })
+    .max(200, { error: 'is not a valid sign-in token' }),
+});
+export type VerifyEmailRequest = z.input<typeof VerifyEmailRequestSchema>;
+
+/** A signed-in session: what verify and the OIDC callback yield (the token also travels as a cookie). */
+export const SignInResponseSchema = z.object({
   user: UserSchema,
   token: z.string(),
   expiresAt: z.string(),
 });
-export type LoginResponse = z.infer<typeof LoginResponseSchema>;
+export type SignInResponse = z.infer<typeof SignInResponseSchema>;
 
-export const UserByEmailQuerySchema = z.strictObject({ email: EmailSchema });
+/** `GET /auth/providers` – what the sign-in page may offer (public). */
+export const AuthProvidersResponseSchema = z.object({
+  email: z.object({ enabled: z.boolean(), devMailbox: z.boolean() }),
+  oidc: z.object({ name: z.string(), startUrl: z.string() }).nullable(),
+});
+export type AuthProvidersResponse = z.infer<typeof AuthProvidersResponseSchema>;
 
+/** Who is calling: a signed-in user, a management API token or the bootstrap admin token. */
+export const CredentialKindSchema = z.enum(['session', 'token', 'bootstrap']);
+export type CredentialKind = z.infer<typeof CredentialKindSchema>;
+
+/** `GET /auth/session` */
 export const SessionResponseSchema = z.object({
   user: UserSchema.nullable(),
-  role: z.enum(['admin', 'user']),
+  role: RoleSchema,
+  credential: CredentialKindSchema,
+  /** For API tokens: its scope. Sessions and the bootstrap token may write. */
+  scope: z.enum(['read', 'write']),
   expiresAt: z.string().nullable(),
 });
 export type SessionResponse = z.infer<typeof SessionResponseSchema>;
+
+/** `POST /users` (admins) – create or get a user by email without signing in as them. */
+export const CreateUserRequestSchema = z.strictObject({ email: EmailSchema, role: RoleSchema.optional() });
+export type CreateUserRequest = z.input<typeof CreateUserRequestSchema>;
+export const CreateUserResponseSchema = z.object({ user: UserSchema });
+export type CreateUserResponse = z.infer<typeof CreateUserResponseSchema>;
+
+export const UserByEmailQuerySchema = z.strictObject({ email: EmailSchema });
+
+const pageLimit = (max: number, fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(max, { error: `must be at most ${max}` })
+    .default(fallback);
+
+const CursorSchema = z
+  .string()
+  .max(200, { error: 'is not a valid cursor' })
+  .regex(/^[A-Za-z0-9_-]+$/, { error: 'is not a valid cursor' });
+
+const SearchSchema = z.string().trim().max(254, { error: 'must be at most 254 characters' });
+
+export const MAX_LIST_PAGE = 200;
+export const DEFAULT_LIST_PAGE = 50;
+
+/** `GET /users?search=&role=&limit=&cursor=` (admins) */
+export const ListUsersQuerySchema = z.strictObject({
+  search: SearchSchema.optional(),
+  role: RoleSchema.optional(),
+  limit: pageLimit(MAX_LIST_PAGE, DEFAULT_LIST_PAGE),
+  cursor: CursorSchema.optional(),
+});
+export const UserSummarySchema = UserSchema.extend({ keyCount: z.number().int() });
+export type UserSummary = z.infer<typeof UserSummarySchema>;
+export const ListUsersResponseSchema = z.object({ data: z.array(UserSummarySchema), nextCursor: z.string().nullable() });
+export type ListUsersResponse = z.infer<typeof ListUsersResponseSchema>;
+
+/** `PATCH /users/:id` (admins) – promote or demote; the last admin cannot be demoted. */
+export const UpdateUserRequestSchema = z.strictObject({ role: RoleSchema });
+export type UpdateUserRequest = z.input<typeof UpdateUserRequestSchema>;
+
+// ---- Consumer caps (admin-set limits on what users may give themselves) ----
+
+export const SettingsSchema = z.object({
+  /** Most keys one user may hold (admins may create more for them). */
+  maxKeysPerUser: z.number().int(),
+  /** Highest per-minute / per-day limit a user may set on their own keys. */
+  maxLimitPerMinute: z.number().int(),
+  maxLimitPerDay: z.number().int(),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const UpdateSettingsRequestSchema = z
+  .strictObject({
+    maxKeysPerUser: z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .min(0, { error: 'must be at least 0' })
+      .max(100_000, { error: 'must be at most 100000' })
+      .optional(),
+    maxLimitPerMinute: limitSchema(MAX_LIMIT_PER_MINUTE).optional(),
+    maxLimitPerDay: limitSchema(MAX_LIMIT_PER_DAY).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { error: 'at least one field must be given' });
+export type UpdateSettingsRequest = z.input<typeof UpdateSettingsRequestSchema>;
+
+// ---- Management API tokens (automation) ----
+
+export const TokenScopeSchema = z.enum(['read', 'write'], { error: 'must be "read" or "write"' });
+export type TokenScope = z.infer<typeof TokenScopeSchema>;
+
+export const CreateTokenRequestSchema = z.strictObject({
+  name: KeyNameSchema,
+  scope: TokenScopeSchema,
+  expiresAt: isoDateTime.nullable().optional(),
+});
+export type CreateTokenRequest = z.input<typeof CreateTokenRequestSchema>;
+
+export const ApiTokenSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  scope: TokenScopeSchema,
+  /** Displayable beginning, e.g. `gwt_4Fq9`. */
+  start: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type ApiToken = z.infer<typeof ApiTokenSchema>;
+export const CreatedApiTokenSchema = ApiTokenSchema.extend({ token: z.string() });
+export type CreatedApiToken = z.infer<typeof CreatedApiTokenSchema>;
+export const ListTokensResponseSchema = z.object({ data: z.array(ApiTokenSchema) });
+export type ListTokensResponse = z.infer<typeof ListTokensResponseSchema>;
+
+// ---- Audit log ----
+
+export const AUDIT_ACTIONS = [
+  'auth.sign_in',
+  'auth.sign_out',
+  'auth.sign_out_all',
+  'user.create',
+  'user.role_change',
+  'key.create',
+  'key.update',
+  'key.enable',
+  'key.disable',
+  'key.delete',
+  'token.create',
+  'token.revoke',
+  'settings.update',
+] as const;
+export const AuditActionSchema = z.enum(AUDIT_ACTIONS, { error: 'is not a known audit action' });
+export type AuditAction = z.infer<typeof AuditActionSchema>;
+
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.object({
+    kind: z.enum(['user', 'token', 'bootstrap', 'system']),
+    id: z.string().nullable(),
+    label: z.string().nullable(),
+  }),
+  action: AuditActionSchema,
+  target: z.object({ type: z.string(), id: z.string().nullable(), label: z.string().nullable() }),
+  /** Changed non-secret fields: `{ field: { from, to } }`. */
+  changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  requestId: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+export const AuditQuerySchema = z
+  .strictObject({
+    action: AuditActionSchema.optional(),
+    actorId: z.string().max(100).optional(),
+    targetId: z.string().max(100).optional(),
+    /** Entries about this user (as actor or owner of the target). Admins only. */
+    userId: IdSchema.optional(),
+    from: isoDateTime.optional(),
+    to: isoDateTime.optional(),
+    limit: pageLimit(MAX_LIST_PAGE, DEFAULT_LIST_PAGE),
+    cursor: CursorSchema.optional(),
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    error: '`from` must be before `to`',
+    path: ['from'],
+  });
+export type AuditQuery = z.input<typeof AuditQuerySchema>;
+export const ListAuditResponseSchema = z.object({ data: z.array(AuditEntrySchema), nextCursor: z.string().nullable() });
+export type ListAuditResponse = z.infer<typeof ListAuditResponseSchema>;
 
 // ---- API keys ----
 
@@ -86,7 +274,17 @@ export const UpdateKeyRequestSchema = z
   .refine((body) => Object.keys(body).length > 0, { error: 'at least one field must be given' });
 export type UpdateKeyRequest = z.input<typeof UpdateKeyRequestSchema>;
 
-export const ListKeysQuerySchema = z.strictObject({ userId: IdSchema.optional() });
+export const KEY_STATES = ['active', 'disabled', 'expired'] as const;
+
+/** `GET /keys?userId=&search=&state=&limit=&cursor=` – newest first; a user sees only their own. */
+export const ListKeysQuerySchema = z.strictObject({
+  userId: IdSchema.optional(),
+  /** Matches the key's name (substring, any case) or the beginning of the key (`ak_7Kq2`). */
+  search: SearchSchema.optional(),
+  state: z.enum(KEY_STATES, { error: 'must be "active", "disabled" or "expired"' }).optional(),
+  limit: pageLimit(MAX_LIST_PAGE, DEFAULT_LIST_PAGE),
+  cursor: CursorSchema.optional(),
+});
 
 export const ApiKeySchema = z.object({
   id: IdSchema,
@@ -105,7 +303,7 @@ export type ApiKey = z.infer<typeof ApiKeySchema>;
 export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() });
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
 
-export const ListKeysResponseSchema = z.object({ data: z.array(ApiKeySchema) });
+export const ListKeysResponseSchema = z.object({ data: z.array(ApiKeySchema), nextCursor: z.string().nullable() });
 export type ListKeysResponse = z.infer<typeof ListKeysResponseSchema>;
 
 // ---- Usage ----
@@ -120,11 +318,7 @@ export const UsageQuerySchema = z
       .min(1, { error: 'must be at least 1' })
       .max(MAX_USAGE_PAGE, { error: `must be at most ${MAX_USAGE_PAGE}` })
       .default(DEFAULT_USAGE_PAGE),
-    cursor: z
-      .string()
-      .max(200, { error: 'is not a valid cursor' })
-      .regex(/^[A-Za-z0-9_-]+$/, { error: 'is not a valid cursor' })
-      .optional(),
+    cursor: CursorSchema.optional(),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
     error: '`from` must be before `to`',
@@ -168,6 +362,36 @@ export const UsageResponseSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 export type UsageResponse = z.infer<typeof UsageResponseSchema>;
+
+/** `GET /usage?from=&to=` (admins) – traffic across every key. */
+export const OverviewQuerySchema = z
+  .strictObject({ from: isoDateTime.optional(), to: isoDateTime.optional() })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    error: '`from` must be before `to`',
+    path: ['from'],
+  });
+export type OverviewQuery = z.input<typeof OverviewQuerySchema>;
+
+export const TopKeySchema = z.object({
+  keyId: IdSchema,
+  name: z.string(),
+  start: z.string(),
+  userId: IdSchema,
+  email: z.string(),
+  requests: z.number().int(),
+  errors: z.number().int(),
+  rateLimited: z.number().int(),
+});
+export type TopKey = z.infer<typeof TopKeySchema>;
+
+export const OverviewResponseSchema = UsageResponseSchema.omit({ keyId: true, recent: true, nextCursor: true }).extend({
+  /** Requests answered 5xx or 4xx (429 included) over all requests; null without traffic. */
+  errorRate: z.number().nullable(),
+  activeKeys: z.number().int(),
+  topKeysByRequests: z.array(TopKeySchema),
+  topKeysByErrors: z.array(TopKeySchema),
+});
+export type OverviewResponse = z.infer<typeof OverviewResponseSchema>;
 
 // ---- Errors ----
 
