@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
-import express from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { createRequireActor } from './auth/management-auth.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { ApiError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { Mailer } from './mail/mailer.js';
 import type { Metrics } from './metrics.js';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { jsonBody } from './middleware/json-body.js';
@@ -18,9 +20,14 @@ import type { KeyEvents } from './proxy/key-events.js';
 import type { KeyStore } from './proxy/key-store.js';
 import type { Upstream } from './proxy/upstream.js';
 import type { RateLimiter } from './ratelimit/index.js';
+import { auditRouter } from './routes/audit.js';
+import { authRouter } from './routes/auth.js';
 import { keysRouter } from './routes/keys.js';
-import { sessionRouter } from './routes/session.js';
+import { type OidcClient, oidcRouter } from './routes/oidc.js';
+import { settingsRouter } from './routes/settings.js';
 import { systemRouter } from './routes/system.js';
+import { tokensRouter } from './routes/tokens.js';
+import type { RouteDeps } from './routes/types.js';
 import { usageRouter } from './routes/usage.js';
 import { usersRouter } from './routes/users.js';
 import type { UsageRecorder } from './usage/recorder.js';
@@ -38,6 +45,11 @@ export interface Services {
   usage: UsageRecorder;
   upstream: Upstream;
   authThrottle: AuthFailureThrottle;
+  mailer: Mailer;
+  /** Present when OIDC_ISSUER is configured. */
+  oidc?: OidcClient | undefined;
+  /** Stops timers such as the purge of expired sessions. */
+  stopBackgroundJobs(): void;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -51,17 +63,18 @@ export function trustProxySetting(value: string): boolean | number | string {
 }
 
 /**
- * The gateway's request listener: `/proxy` requests go straight to the proxy handler (none of the
- * management middleware runs on the hot path); everything else goes through Express.
+ * The gateway's two request listeners. The proxy listener serves `/proxy/*` (straight to the proxy
+ * handler: none of the management middleware runs on the hot path), `/health` and `/ready`, nothing
+ * else. The management listener serves the management API, sign-in and `/metrics` on its own port:
+ * proxied content never shares an origin with the management API or its cookie, so a page served
+ * through the proxy cannot read management responses (CORS) and its mutations fail the Origin check.
  */
 export function createApp(services: Services, state: { shuttingDown: boolean } = { shuttingDown: false }) {
   const { config, logger, metrics, db } = services;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
-  app.set('etag', false);
+  const management = express();
+  configureExpress(management, config);
   // Express computes req.ip / req.protocol with the trust-proxy rules; the proxy reuses them.
-  const trust = app.get('trust proxy fn') as (addr: string, i: number) => boolean;
+  const trust = management.get('trust proxy fn') as (addr: string, i: number) => boolean;
   const clientIp = (req: IncomingMessage) => {
     const socketIp = req.socket.remoteAddress ?? 'unknown';
     const xff = req.headers['x-forwarded-for'];
@@ -89,18 +102,26 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   };
   const proxy = createProxyHandler({ ...services, clientIp, isSecure, publicHost });
 
-  const routeDeps = {
+  const routeDeps: RouteDeps = {
     config,
     prisma: db.prisma,
     sql: db.sql,
     logger,
     keyChanges: services.keyEvents,
     requireActor: createRequireActor({ config, prisma: db.prisma }),
+    limiter: services.limiter,
+    mailer: services.mailer,
   };
+  const system = systemRouter({
+    db,
+    redis: services.redis,
+    metrics,
+    isShuttingDown: () => state.shuttingDown,
+  });
 
   const managementDuration = metrics.requestDuration.labels('management');
   const systemDuration = metrics.requestDuration.labels('system');
-  app.use((req, res, next) => {
+  const observe: RequestHandler = (req, res, next) => {
     assignRequestId(req, res);
     const started = performance.now();
     res.once('finish', () => {
@@ -114,40 +135,62 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
       );
     });
     next();
+  };
+  const secureHeaders = helmet({
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+    strictTransportSecurity: config.SECURE_COOKIES,
   });
-  app.use(
-    helmet({
-      contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-      crossOriginResourcePolicy: { policy: 'same-site' },
-      strictTransportSecurity: config.SECURE_COOKIES,
-    }),
-  );
-  app.use(systemRouter({ db, redis: services.redis, metrics, isShuttingDown: () => state.shuttingDown }));
-  app.use(
+
+  management.use(observe);
+  management.use(secureHeaders);
+  management.use(system.probes);
+  management.use(system.metrics);
+  management.use(
     cors({
       origin: config.DASHBOARD_ORIGIN,
       credentials: true,
       methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'],
       maxAge: 600,
     }),
   );
-  app.use(jsonBody(config.MANAGEMENT_BODY_LIMIT));
-  app.use((_req, res, next) => {
+  management.use(jsonBody(config.MANAGEMENT_BODY_LIMIT));
+  management.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(usersRouter(routeDeps));
-  app.use(sessionRouter(routeDeps));
-  app.use(keysRouter(routeDeps));
-  app.use(usageRouter(routeDeps));
-  app.use(notFoundHandler);
-  app.use(createErrorHandler(logger));
+  management.use(authRouter(routeDeps));
+  if (services.oidc) management.use(oidcRouter({ ...routeDeps, oidc: services.oidc }));
+  management.use(usersRouter(routeDeps));
+  management.use(keysRouter(routeDeps));
+  management.use(usageRouter(routeDeps));
+  management.use(tokensRouter(routeDeps));
+  management.use(settingsRouter(routeDeps));
+  management.use(auditRouter(routeDeps));
+  management.use(notFoundHandler);
+  management.use(createErrorHandler(logger));
 
-  const listener: RequestListener = (req, res) => {
+  // The proxy listener's few non-proxy routes: probes for load balancers and orchestrators.
+  const front = express();
+  configureExpress(front, config);
+  front.use(observe);
+  front.use(secureHeaders);
+  front.use(system.probes);
+  front.use(function onlyProxy(req, _res, next) {
+    next(
+      new ApiError(
+        'NOT_FOUND',
+        `No route for ${req.method} ${req.path} here: this listener serves /proxy/* only (the management API has its own).`,
+      ),
+    );
+  });
+  front.use(createErrorHandler(logger));
+
+  const proxyListener: RequestListener = (req, res) => {
     if (!isProxyUrl(req.url ?? '')) {
-      app(req, res);
+      front(req, res);
       return;
     }
     proxy(req, res).catch((err: unknown) => {
@@ -156,5 +199,14 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
       else res.destroy();
     });
   };
-  return { app, listener };
+  const managementListener: RequestListener = (req, res) => {
+    management(req, res);
+  };
+  return { management, proxyListener, managementListener };
+}
+
+function configureExpress(app: Express, config: Config): void {
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  app.set('etag', false);
 }

@@ -6,6 +6,16 @@ const bool = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
+
 const secret = z.string().min(32, { error: 'must be at least 32 characters' });
 
 const url = (protocols: string[]) =>
@@ -19,6 +29,9 @@ export const ConfigSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: int(0, 65535).default(3001),
+    /** The management API, sign-in and /metrics: never on the proxy's listener (its own origin). */
+    MANAGEMENT_PORT: int(0, 65535).default(3002),
+    MANAGEMENT_HOST: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATABASE_POOL_SIZE: int(1, 200).default(10),
@@ -32,6 +45,27 @@ export const ConfigSchema = z
     ADMIN_API_TOKEN: secret.optional(),
     SESSION_SECRET: secret.optional(),
     SESSION_TTL_HOURS: int(1, 24 * 90).default(24 * 7),
+    SESSION_IDLE_HOURS: int(1, 24 * 90).default(24),
+    SIGN_IN_LINK_TTL_MINUTES: int(1, 24 * 60).default(15),
+    /** `open`: anyone with an email address may sign in (the seed's promise); `closed`: known users only. */
+    SIGN_UP: z.enum(['open', 'closed']).default('open'),
+    /** Sign-in links one email address may be sent per UTC day (and at most 3 a minute). */
+    SIGN_IN_REQUESTS_PER_EMAIL: int(1, 10_000).default(20),
+    /** Sign-in requests one client address may make per UTC day (and at most 30 a minute). */
+    SIGN_IN_REQUESTS_PER_ADDRESS: int(1, 1_000_000).default(200),
+    ADMIN_EMAILS: list.pipe(z.array(z.email({ error: 'must be a comma-separated list of email addresses' }))),
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    MAIL_FROM: z.string().min(3).default('API Gateway <no-reply@localhost>'),
+    OIDC_ISSUER: url(['http:', 'https:']).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_NAME: z.string().min(1).max(40).default('SSO'),
+    OIDC_REDIRECT_URI: url(['http:', 'https:']).optional(),
+    OIDC_ADMIN_CLAIM: z.string().min(1).default('groups'),
+    OIDC_ADMIN_VALUES: list,
+    USER_MAX_KEYS: int(0, 100_000).default(10),
+    USER_MAX_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+    USER_MAX_LIMIT_PER_DAY: int(1, 1_000_000_000).default(100_000),
     DASHBOARD_ORIGIN: z
       .string()
       .default('http://localhost:3000')
@@ -62,7 +96,24 @@ export const ConfigSchema = z
     SECURE_COOKIES: bool.optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.OIDC_ISSUER && !env.OIDC_CLIENT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'is required when OIDC_ISSUER is set' });
+    }
+    if (env.PORT !== 0 && env.PORT === env.MANAGEMENT_PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MANAGEMENT_PORT'],
+        message: 'must differ from PORT: the management API never shares an origin with proxied content',
+      });
+    }
     if (env.NODE_ENV !== 'production') return;
+    if (!env.SMTP_URL && !env.OIDC_ISSUER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message: 'or OIDC_ISSUER is required when NODE_ENV=production: people must be able to sign in',
+      });
+    }
     for (const name of ['ADMIN_API_TOKEN', 'SESSION_SECRET'] as const) {
       if (!env[name]) {
         ctx.addIssue({

@@ -1,10 +1,15 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createApp, type Services } from './app.js';
 
 export interface RunningGateway {
+  /** The proxy listener (PORT): /proxy/*, /health, /ready. */
   server: Server;
   port: number;
+  /** The management listener (MANAGEMENT_PORT): management API, sign-in, /metrics. */
+  managementServer: Server;
+  managementPort: number;
   services: Services;
   /** Graceful stop: refuse new work, drain in-flight requests, flush usage logs, close everything. */
   stop(): Promise<void>;
@@ -17,28 +22,31 @@ export async function startServer(
 ): Promise<RunningGateway> {
   const { config, logger } = services;
   const state = { shuttingDown: false };
-  const { listener } = createApp(services, state);
-  const server = createServer(
-    {
-      // Slow clients (slowloris) cannot hold sockets open: headers must arrive within
-      // HEADERS_TIMEOUT_MS and a whole request within REQUEST_TIMEOUT_MS.
-      headersTimeout: config.HEADERS_TIMEOUT_MS,
-      requestTimeout: config.REQUEST_TIMEOUT_MS,
-      // Node enforces both timeouts from a periodic sweep, every 30 s by default: a slowloris
-      // client held its socket ~30 s whatever HEADERS_TIMEOUT_MS said (test/reliability/slow-clients).
-      connectionsCheckingInterval: Math.min(1_000, Math.floor(config.HEADERS_TIMEOUT_MS / 2)),
-      keepAliveTimeout: 5_000,
-      maxHeaderSize: 16 * 1024,
-    },
-    (req, res) => {
-      // While draining, answer what arrives on open connections but with `Connection: close`:
-      // a busy keep-alive connection otherwise never goes idle, and the drain lasted until
-      // SHUTDOWN_TIMEOUT_MS and then cut whatever was in flight (test/reliability/shutdown).
-      if (state.shuttingDown) res.shouldKeepAlive = false;
-      listener(req, res);
-    },
-  );
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+  const { proxyListener, managementListener } = createApp(services, state);
+  const serve = (listener: (req: IncomingMessage, res: ServerResponse) => void) =>
+    createServer(
+      {
+        // Slow clients (slowloris) cannot hold sockets open: headers must arrive within
+        // HEADERS_TIMEOUT_MS and a whole request within REQUEST_TIMEOUT_MS.
+        headersTimeout: config.HEADERS_TIMEOUT_MS,
+        requestTimeout: config.REQUEST_TIMEOUT_MS,
+        // Node enforces both timeouts from a periodic sweep, every 30 s by default: a slowloris
+        // client held its socket ~30 s whatever HEADERS_TIMEOUT_MS said (test/reliability/slow-clients).
+        connectionsCheckingInterval: Math.min(1_000, Math.floor(config.HEADERS_TIMEOUT_MS / 2)),
+        keepAliveTimeout: 5_000,
+        maxHeaderSize: 16 * 1024,
+      },
+      (req, res) => {
+        // While draining, answer what arrives on open connections but with `Connection: close`:
+        // a busy keep-alive connection otherwise never goes idle, and the drain lasted until
+        // SHUTDOWN_TIMEOUT_MS and then cut whatever was in flight (test/reliability/shutdown).
+        if (state.shuttingDown) res.shouldKeepAlive = false;
+        listener(req, res);
+      },
+    );
+  const server = serve(proxyListener);
+  const managementServer = serve(managementListener);
+  const onClientError = (err: NodeJS.ErrnoException, socket: Duplex) => {
     // As Node's default handler does: once a response has started on this socket (a request
     // timing out mid-upload while the upstream already streams its answer), an error status line
     // would land inside that body. Only cutting the connection is safe then.
@@ -51,23 +59,37 @@ export async function startServer(
           ? '408 Request Timeout'
           : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  };
+  server.on('clientError', onClientError);
+  managementServer.on('clientError', onClientError);
+  const listen = (srv: Server, port: number, host: string) =>
+    new Promise<number>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(port, host, () => resolve((srv.address() as AddressInfo).port));
+    });
+  const port = await listen(server, config.PORT, config.HOST);
+  let managementPort: number;
+  try {
+    managementPort = await listen(managementServer, config.MANAGEMENT_PORT, config.MANAGEMENT_HOST ?? config.HOST);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       state.shuttingDown = true;
       logger.info('shutting down: draining in-flight requests');
-      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      const servers = [server, managementServer];
+      const drained = Promise.all(servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
       // close() closes the connections idle right now; those whose response was already under way
       // become idle later, so keep closing idle ones until everything is drained.
-      server.closeIdleConnections();
-      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const closeIdle = () => {
+        for (const srv of servers) srv.closeIdleConnections();
+      };
+      closeIdle();
+      const sweep = setInterval(closeIdle, 100);
       const timedOut = await Promise.race([
         drained.then(() => false),
         new Promise<boolean>((r) => setTimeout(() => r(true), config.SHUTDOWN_TIMEOUT_MS).unref()),
@@ -75,10 +97,12 @@ export async function startServer(
       clearInterval(sweep);
       if (timedOut) {
         logger.warn('shutdown timeout: closing remaining connections');
-        server.closeAllConnections();
+        for (const srv of servers) srv.closeAllConnections();
       }
       await services.usage.close(config.SHUTDOWN_TIMEOUT_MS);
       await services.keyEvents.close();
+      services.stopBackgroundJobs();
+      services.mailer.close();
       await services.limiter.close();
       await services.upstream.pool.close().catch(() => {});
       services.redis?.disconnect();
@@ -88,5 +112,5 @@ export async function startServer(
     })();
     return stopping;
   };
-  return { server, port, services, stop };
+  return { server, port, managementServer, managementPort, services, stop };
 }

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import type { Logger } from './logger.js';
+import { createMailer } from './mail/mailer.js';
 import { createMetrics } from './metrics.js';
 import { AuthFailureThrottle } from './proxy/auth-throttle.js';
 import { createLocalKeyEvents, createRedisKeyEvents } from './proxy/key-events.js';
@@ -16,7 +17,10 @@ import {
   type RateLimiter,
   withDecisionMetrics,
 } from './ratelimit/index.js';
+import { purgeExpired } from './repositories/sessions.js';
 import { UsageRecorder } from './usage/recorder.js';
+
+const PURGE_EVERY_MS = 3_600_000;
 
 export interface BuildOptions {
   config: Config;
@@ -117,11 +121,23 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
   });
   usage.start();
 
+  // Expired sessions and sign-in tokens are deleted hourly (every replica may: the delete is idempotent).
+  const purge = () =>
+    purgeExpired(db.prisma, { ttlHours: config.SESSION_TTL_HOURS, idleHours: config.SESSION_IDLE_HOURS }).catch(
+      (err: Error) => logger.warn({ err: err.message }, 'purging expired sessions failed; retrying in an hour'),
+    );
+  const purgeTimer = setInterval(purge, PURGE_EVERY_MS);
+  purgeTimer.unref();
+  void purge();
+
   return {
     config,
     logger,
     metrics,
     db,
+    mailer: createMailer(config, logger),
+    oidc: undefined,
+    stopBackgroundJobs: () => clearInterval(purgeTimer),
     redis,
     limiter,
     keys,

@@ -6,6 +6,9 @@ import { PrismaClient } from '../generated/prisma/client.js';
 
 export type { PrismaClient };
 
+/** A Prisma client or the client of an interactive transaction (`prisma.$transaction(async (tx) => …)`). */
+export type PrismaTx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
 /**
  * The slice of a SQL driver the gateway uses outside Prisma: the migration runner and the two
  * hot/heavy statements (batched usage inserts, usage aggregates) where a raw parameterised query is

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SESSION_COOKIE } from '../auth/management-auth.js';
 import type { Config } from '../config.js';
 import type { ErrorCode } from '../errors.js';
+import { SESSION_COOKIE } from '../http/gateway-cookies.js';
 import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
 import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { setsGatewayCookie } from '../http/gateway-cookies.js';
 
 // RFC 9110 §7.6.1 (https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1): connection-specific
 // fields a proxy must not forward, plus the legacy ones every proxy still strips.
@@ -78,7 +79,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: Forwa
 /**
  * Appends the upstream's response fields for the client to `out` (a flat `[name, value, …]` list, as
  * `res.writeHead` takes it): hop-by-hop fields, those the upstream's Connection names, and `owned`
- * (fields the gateway sets itself) are left out. Returns the index in `out` of the Location value,
+ * (fields the gateway sets itself) are left out, and so are `Set-Cookie` values for the gateway's own
+ * cookies (`gw_…`): proxied content must not plant a session in the browser. Returns the index in `out` of the Location value,
  * or -1, so the caller can rewrite it.
  */
 export function appendClientResponseHeaders(
@@ -93,6 +95,11 @@ export function appendClientResponseHeaders(
     const value = upstream[name];
     if (value === undefined) continue;
     if (name === 'location') location = out.length + 1;
+    if (name === 'set-cookie') {
+      const kept = (Array.isArray(value) ? value : [value]).filter((c) => !setsGatewayCookie(c));
+      if (kept.length > 0) out.push(name, kept);
+      continue;
+    }
     out.push(name, value);
   }
   return location;

@@ -1,83 +1,135 @@
-import type { CreateKeyRequestSchema, UpdateKeyRequestSchema } from '@gateway/shared';
+import type { CreateKeyRequestSchema, ListKeysQuerySchema, Settings, UpdateKeyRequestSchema } from '@gateway/shared';
 import type { z } from 'zod';
-import type { Actor } from '../auth/actor.js';
-import type { PrismaClient } from '../db/client.js';
+import { type Actor, confinedTo } from '../auth/actor.js';
+import type { PrismaClient, PrismaTx } from '../db/client.js';
 import { ApiError } from '../errors.js';
-import type { ApiKey as ApiKeyRow } from '../generated/prisma/client.js';
+import type { ApiKey as ApiKeyRow, Prisma } from '../generated/prisma/client.js';
 import { generateApiKey } from '../keys/api-key.js';
+import { decodeListCursor, encodeListCursor } from './list-cursor.js';
 import { getUserOrThrow } from './users.js';
 
 type CreateKeyInput = z.output<typeof CreateKeyRequestSchema>;
 type UpdateKeyInput = z.output<typeof UpdateKeyRequestSchema>;
-
-// Listing every key of every user is an operator's view; cap it so one request stays cheap.
-export const ADMIN_LIST_LIMIT = 1000;
+type ListKeysQuery = z.output<typeof ListKeysQuerySchema>;
 
 export interface KeyDefaults {
   limitPerMinute: number;
   limitPerDay: number;
 }
 
-/** Creates a key for the actor (or, for the admin, for `input.userId`); returns the row and the raw key. */
+/**
+ * What a user may give themselves: admins set the caps (GET/PATCH /settings); admins themselves may
+ * set anything. Limits over a cap are field errors, so the dashboard shows them beside the inputs.
+ */
+function assertWithinCaps(input: { limitPerMinute?: number; limitPerDay?: number }, caps: Settings): void {
+  const errors: { path: string; message: string }[] = [];
+  if (input.limitPerMinute !== undefined && input.limitPerMinute > caps.maxLimitPerMinute) {
+    errors.push({ path: 'limitPerMinute', message: `must be at most ${caps.maxLimitPerMinute} (your allowance)` });
+  }
+  if (input.limitPerDay !== undefined && input.limitPerDay > caps.maxLimitPerDay) {
+    errors.push({ path: 'limitPerDay', message: `must be at most ${caps.maxLimitPerDay} (your allowance)` });
+  }
+  if (errors.length > 0) {
+    throw new ApiError('VALIDATION_FAILED', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+  }
+}
+
+/** Creates a key for the actor (or, for an admin, for `input.userId`); returns the row and the raw key. */
 export async function createKey(
-  prisma: PrismaClient,
+  tx: PrismaTx,
   actor: Actor,
   input: CreateKeyInput,
   defaults: KeyDefaults,
+  caps: Settings,
 ): Promise<{ row: ApiKeyRow; key: string }> {
   let userId: string;
-  if (actor.role === 'admin') {
-    if (!input.userId) {
-      throw new ApiError('VALIDATION_FAILED', 'userId is required when creating a key with the admin token.', {
-        errors: [{ path: 'userId', message: 'is required' }],
-      });
-    }
+  const own = confinedTo(actor);
+  if (own) {
+    userId = input.userId ?? own;
+  } else if (input.userId) {
     userId = input.userId;
+  } else if (actor.kind === 'session') {
+    userId = actor.userId;
   } else {
-    userId = input.userId ?? actor.userId;
+    throw new ApiError('VALIDATION_FAILED', 'userId is required when creating a key with an API token.', {
+      errors: [{ path: 'userId', message: 'is required' }],
+    });
   }
-  await getUserOrThrow(prisma, actor, userId);
+  await getUserOrThrow(tx, actor, userId);
   assertFuture(input.expiresAt);
+  let limitPerMinute = input.limitPerMinute ?? defaults.limitPerMinute;
+  let limitPerDay = input.limitPerDay ?? defaults.limitPerDay;
+  if (own) {
+    assertWithinCaps(input, caps);
+    limitPerMinute = Math.min(limitPerMinute, caps.maxLimitPerMinute);
+    limitPerDay = Math.min(limitPerDay, caps.maxLimitPerDay);
+    // Serialise a user's concurrent creations so the count below cannot be raced past the cap.
+    await tx.$queryRaw`SELECT id FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
+    const held = await tx.apiKey.count({ where: { userId } });
+    if (held >= caps.maxKeysPerUser) {
+      throw new ApiError(
+        'CAP_EXCEEDED',
+        `You already hold ${held} keys, the most allowed (${caps.maxKeysPerUser}). Delete one or ask an admin.`,
+      );
+    }
+  }
   const { key, hash, start } = generateApiKey();
-  const row = await prisma.apiKey.create({
+  const row = await tx.apiKey.create({
     data: {
       userId,
       keyHash: hash,
       start,
       name: input.name ?? 'Untitled key',
-      limitPerMinute: input.limitPerMinute ?? defaults.limitPerMinute,
-      limitPerDay: input.limitPerDay ?? defaults.limitPerDay,
+      limitPerMinute,
+      limitPerDay,
       expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
     },
   });
   return { row, key };
 }
 
-export async function listKeys(prisma: PrismaClient, actor: Actor, userId?: string): Promise<ApiKeyRow[]> {
-  if (actor.role === 'user') {
-    if (userId && userId !== actor.userId) return [];
-    return prisma.apiKey.findMany({ where: { userId: actor.userId }, orderBy: { createdAt: 'desc' } });
+/** Keys the actor may see, newest first, filtered and paged (`GET /keys`). */
+export async function listKeys(prisma: PrismaClient, actor: Actor, query: ListKeysQuery) {
+  const own = confinedTo(actor);
+  if (own && query.userId && query.userId !== own) return { rows: [], nextCursor: null };
+  const now = new Date();
+  const and: Prisma.ApiKeyWhereInput[] = [];
+  if (query.search) {
+    and.push({
+      OR: [{ name: { contains: query.search, mode: 'insensitive' } }, { start: { startsWith: query.search } }],
+    });
   }
-  return prisma.apiKey.findMany({
-    where: userId ? { userId } : {},
-    orderBy: { createdAt: 'desc' },
-    take: userId ? undefined : ADMIN_LIST_LIMIT,
+  if (query.state === 'active') and.push({ active: true, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] });
+  if (query.state === 'disabled') and.push({ active: false });
+  if (query.state === 'expired') and.push({ expiresAt: { lte: now } });
+  if (query.cursor) {
+    const after = decodeListCursor(query.cursor);
+    and.push({ OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] });
+  }
+  const rows = await prisma.apiKey.findMany({
+    where: { userId: own ?? query.userId, AND: and },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: query.limit + 1,
   });
+  const more = rows.length > query.limit;
+  if (more) rows.pop();
+  const last = rows.at(-1);
+  return { rows, nextCursor: more && last ? encodeListCursor(last.createdAt, last.id) : null };
 }
 
 /** One key, enforcing ownership: another user's key is reported as missing. */
-export async function getKeyOrThrow(prisma: PrismaClient, actor: Actor, id: string): Promise<ApiKeyRow> {
-  const row = await prisma.apiKey.findUnique({ where: { id } });
-  if (!row || (actor.role === 'user' && row.userId !== actor.userId)) {
-    throw new ApiError('NOT_FOUND', `No API key with id ${id}.`);
-  }
+export async function getKeyOrThrow(tx: PrismaTx, actor: Actor, id: string): Promise<ApiKeyRow> {
+  const row = await tx.apiKey.findUnique({ where: { id } });
+  const own = confinedTo(actor);
+  if (!row || (own && row.userId !== own)) throw new ApiError('NOT_FOUND', `No API key with id ${id}.`);
   return row;
 }
 
-export async function updateKey(prisma: PrismaClient, actor: Actor, id: string, input: UpdateKeyInput) {
-  const before = await getKeyOrThrow(prisma, actor, id);
+export async function updateKey(tx: PrismaTx, actor: Actor, id: string, input: UpdateKeyInput, caps: Settings) {
+  const before = await getKeyOrThrow(tx, actor, id);
   assertFuture(input.expiresAt);
-  const row = await prisma.apiKey.update({
+  if (confinedTo(actor)) assertWithinCaps(input, caps);
+  const row = await tx.apiKey.update({
     where: { id },
     data: {
       active: input.active,
@@ -91,9 +143,9 @@ export async function updateKey(prisma: PrismaClient, actor: Actor, id: string, 
   return { before, row };
 }
 
-export async function deleteKey(prisma: PrismaClient, actor: Actor, id: string): Promise<ApiKeyRow> {
-  const row = await getKeyOrThrow(prisma, actor, id);
-  await prisma.apiKey.delete({ where: { id } });
+export async function deleteKey(tx: PrismaTx, actor: Actor, id: string): Promise<ApiKeyRow> {
+  const row = await getKeyOrThrow(tx, actor, id);
+  await tx.apiKey.delete({ where: { id } });
   return row;
 }
 

@@ -1,8 +1,16 @@
-import type { ApiKey, User } from '@gateway/shared';
-import type { ApiKey as ApiKeyRow, User as UserRow } from '../generated/prisma/client.js';
+import type { ApiKey, ApiToken, User } from '@gateway/shared';
+import type { ApiKey as ApiKeyRow, ApiToken as ApiTokenRow, User as UserRow } from '../generated/prisma/client.js';
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export function toUser(row: UserRow): User {
-  return { id: row.id, email: row.email, createdAt: row.createdAt.toISOString() };
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    createdAt: row.createdAt.toISOString(),
+    lastSignInAt: iso(row.lastSignInAt),
+  };
 }
 
 /** The public shape of a key: never the hash, never the raw key. */
@@ -15,8 +23,23 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     active: row.active,
     limitPerMinute: row.limitPerMinute,
     limitPerDay: row.limitPerDay,
-    expiresAt: row.expiresAt?.toISOString() ?? null,
+    expiresAt: iso(row.expiresAt),
     createdAt: row.createdAt.toISOString(),
-    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    lastUsedAt: iso(row.lastUsedAt),
+  };
+}
+
+/** The public shape of a management API token: never the hash, never the raw token. */
+export function toApiToken(row: ApiTokenRow): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope === 'write' ? 'write' : 'read',
+    start: row.start,
+    createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdBy,
+    expiresAt: iso(row.expiresAt),
+    lastUsedAt: iso(row.lastUsedAt),
+    revokedAt: iso(row.revokedAt),
   };
 }

@@ -24,6 +24,7 @@ export function systemRouter(deps: {
   isShuttingDown: () => boolean;
 }) {
   const router = Router();
+  const metricsRouter = Router();
 
   // GET /health – liveness: the process answers
   router.get('/health', (_req, res) => {
@@ -56,11 +57,11 @@ export function systemRouter(deps: {
     res.json({ status: 'ready', database: deps.db.kind, checks });
   });
 
-  // GET /metrics – Prometheus exposition
-  router.get('/metrics', async (_req, res) => {
+  // GET /metrics – Prometheus exposition (management listener only: not for the public)
+  metricsRouter.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
     res.end(await deps.metrics.registry.metrics());
   });
 
-  return router;
+  return { probes: router, metrics: metricsRouter };
 }

@@ -2,6 +2,8 @@ import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { PrismaClient, SqlExecutor } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { RateLimiter } from '../ratelimit/index.js';
 
 /** Callbacks that let a key change reach every gateway replica's key cache at once. */
 export interface KeyChangeNotifier {
@@ -15,4 +17,7 @@ export interface RouteDeps {
   logger: Logger;
   requireActor: RequestHandler;
   keyChanges: KeyChangeNotifier;
+  /** Throttles sign-in requests (per email and per client address) with the proxy's limiter. */
+  limiter: RateLimiter;
+  mailer: Mailer;
 }

@@ -1,16 +1,24 @@
-import { IdSchema, UsageQuerySchema } from '@gateway/shared';
+import { IdSchema, OverviewQuerySchema, UsageQuerySchema } from '@gateway/shared';
 import { Router } from 'express';
-import { actorOf } from '../auth/management-auth.js';
+import { actorOf, requireAdmin } from '../auth/management-auth.js';
 import { parseOrThrow } from '../middleware/validate.js';
 import { getKeyOrThrow } from '../repositories/keys.js';
+import { getOverview } from '../usage/overview.js';
 import { getUsage, resolveWindow } from '../usage/stats.js';
 import type { RouteDeps } from './types.js';
 
 export function usageRouter(deps: RouteDeps): Router {
   const router = Router();
+  router.use('/usage', deps.requireActor);
+
+  // GET /usage?from=&to= – traffic across every key: totals, series, top keys (admins)
+  router.get('/usage', requireAdmin, async (req, res) => {
+    const query = parseOrThrow(OverviewQuerySchema, req.query, 'query string');
+    res.json(await getOverview(deps.sql, resolveWindow(query)));
+  });
 
   // GET /usage/:keyId?from=&to=&limit=&cursor= – stats and recent logs of one key (default: last 24 h)
-  router.get('/usage/:keyId', deps.requireActor, async (req, res) => {
+  router.get('/usage/:keyId', async (req, res) => {
     const keyId = parseOrThrow(IdSchema, req.params.keyId, 'key id');
     const query = parseOrThrow(UsageQuerySchema, req.query, 'query string');
     await getKeyOrThrow(deps.prisma, actorOf(res), keyId);

@@ -45,12 +45,15 @@ function decodeCursor(cursor: string): { timestamp: Date; id: string } {
 }
 
 const MINUTE_MS = 60_000;
-const QUANTILES = [0.5, 0.95, 0.99] as const;
+export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
 // Whole minutes come from usage_rollups (one row per key and minute, maintained by a trigger as
 // logs are inserted); only the partial minutes at the window's two edges are read from usage_logs.
 // A week is then ~10,080 rollup rows instead of every request, and every count stays exact.
-const HISTOGRAM_SUMS = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `sum(latency_histogram[${i + 1}])`).join(', ');
+export const HISTOGRAM_SUMS = Array.from(
+  { length: LATENCY_BUCKETS },
+  (_, i) => `sum(latency_histogram[${i + 1}])`,
+).join(', ');
 
 const ROLLUP_TOTALS = `
 SELECT sum(requests)::float8 AS requests, sum(status_2xx)::float8 AS s2, sum(status_3xx)::float8 AS s3,
@@ -195,12 +198,12 @@ export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageR
   };
 }
 
-function round(n: number | null | undefined): number | null {
+export function round(n: number | null | undefined): number | null {
   return n === null || n === undefined ? null : Math.round(n * 100) / 100;
 }
 
 /** One point per bucket from `from` to `to`, zeros where no request fell. */
-function fillSeries(
+export function fillSeries(
   rows: { t: Date; requests: number; errors: number }[],
   from: Date,
   to: Date,

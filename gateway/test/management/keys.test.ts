@@ -15,7 +15,11 @@ describe.each(['postgres', 'pglite'] as Backend[])('keys (%s)', (backend) => {
 
   beforeAll(async () => {
     upstream = await startUpstream((_req, res) => res.end('ok'));
-    gw = await startTestGateway({ backend, upstreamUrl: upstream.url, env: { LOG_LEVEL: 'debug' } });
+    gw = await startTestGateway({
+      backend,
+      upstreamUrl: upstream.url,
+      env: { LOG_LEVEL: 'debug', USER_MAX_KEYS: '1000' },
+    });
     alice = await login(gw, 'alice@example.com');
     bob = await login(gw, 'bob@example.com');
   });

@@ -141,7 +141,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (ba
   it('answers 404 for another user’s key and for a missing key, 401 without credentials', async () => {
     await expectProblem(await as(gw, other.token)(`/usage/${keyId}`), 404, 'NOT_FOUND');
     await expectProblem(await as(gw, owner.token)('/usage/00000000-0000-4000-8000-000000000000'), 404);
-    await expectProblem(await fetch(`${gw.url}/usage/${keyId}`), 401);
+    await expectProblem(await fetch(`${gw.managementUrl}/usage/${keyId}`), 401);
     expect((await gw.admin(`/usage/${keyId}`)).status).toBe(200);
   });
 });

@@ -34,7 +34,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('users and sessions (%s)', (b
       expect(cookie).toMatch(/^gw_session=/);
       expect(cookie).toMatch(/HttpOnly/i);
       expect(cookie).toMatch(/SameSite=Lax/i);
-      const session = await fetch(`${gw.url}/session`, { headers: { cookie: cookie.split(';')[0]! } });
+      const session = await fetch(`${gw.managementUrl}/auth/session`, { headers: { cookie: cookie.split(';')[0]! } });
       expect(session.status).toBe(200);
       expect(((await session.json()) as { user: { email: string } }).user.email).toBe('cookie@example.com');
     });
@@ -64,7 +64,10 @@ describe.each(['postgres', 'pglite'] as Backend[])('users and sessions (%s)', (b
     });
 
     it('answers 400 for an empty body', async () => {
-      const res = await fetch(`${gw.url}/users`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`${gw.managementUrl}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
       await expectProblem(res, 400, 'VALIDATION_FAILED');
     });
 
@@ -107,9 +110,13 @@ describe.each(['postgres', 'pglite'] as Backend[])('users and sessions (%s)', (b
     });
 
     it('answers 401 without a token or with a bad one', async () => {
-      await expectProblem(await fetch(`${gw.url}/users/by-email?email=lookup@example.com`), 401, 'UNAUTHORIZED');
+      await expectProblem(
+        await fetch(`${gw.managementUrl}/users/by-email?email=lookup@example.com`),
+        401,
+        'UNAUTHORIZED',
+      );
       await expectProblem(await as(gw, 'wrong-token')('/users/by-email?email=lookup@example.com'), 401);
-      const res = await fetch(`${gw.url}/users/by-email?email=x@example.com`, {
+      const res = await fetch(`${gw.managementUrl}/users/by-email?email=x@example.com`, {
         headers: { authorization: 'Basic abc' },
       });
       await expectProblem(res, 401);

@@ -29,7 +29,7 @@ describe.each([
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429, 401, 401]);
     // Wait for the usage writer, then take one scrape for every assertion.
     text = await eventually(async () => {
-      const t = await scrapeMetrics(gw.url);
+      const t = await scrapeMetrics(gw.managementUrl);
       expect(metricValue(t, 'gateway_usage_records_flushed_total')).toBe(8);
       return t;
     });

@@ -71,9 +71,9 @@ describe('/proxy when the upstream fails', () => {
   });
 
   it('counts upstream failures by kind in /metrics', async () => {
-    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const text = await (await fetch(`${gw.managementUrl}/metrics`)).text();
     expect(text).toMatch(/^gateway_upstream_errors_total\{kind="timeout"\} [1-9]/m);
-    const down = await (await fetch(`${downGw.url}/metrics`)).text();
+    const down = await (await fetch(`${downGw.managementUrl}/metrics`)).text();
     expect(down).toMatch(/^gateway_upstream_errors_total\{kind="connect"\} [1-9]/m);
   });
 });

@@ -29,7 +29,7 @@ describe.each(['postgres', 'pglite'] as const)('/proxy usage logging while write
   });
 
   const get = (key: string, path = '/x') => fetch(`${gw.url}/proxy${path}`, { headers: { 'x-api-key': key } });
-  const metric = (name: string) => readMetric(gw.url, name);
+  const metric = (name: string) => readMetric(gw.managementUrl, name);
   const failures = () => metric('gateway_usage_flush_failures_total');
 
   /** Runs `during` with usage_logs renamed away, after the writer has failed at least once. */

@@ -78,9 +78,9 @@ describe('PostgreSQL outage', () => {
     answeredWithCached += 50;
     await expectProblem(await fetch(`${gw.url}/ready`), 503, 'SERVICE_UNAVAILABLE');
     await eventually(async () =>
-      expect(await readMetric(gw.url, 'gateway_usage_flush_failures_total')).toBeGreaterThan(0),
+      expect(await readMetric(gw.managementUrl, 'gateway_usage_flush_failures_total')).toBeGreaterThan(0),
     );
-    expect(await readMetric(gw.url, 'gateway_usage_buffer_depth')).toBeGreaterThan(0);
+    expect(await readMetric(gw.managementUrl, 'gateway_usage_buffer_depth')).toBeGreaterThan(0);
 
     link.restore();
     const result = await load.stop();
@@ -92,7 +92,7 @@ describe('PostgreSQL outage', () => {
     await eventually(async () => expect((await get(gw, uncached.key)).status).toBe(200), 5_000);
     await eventually(async () => expect(await env.rowsOf(cached.id)).toBe(answeredWithCached), 15_000, 100);
     expect(await env.rowsOf(uncached.id)).toBe(1);
-    expect(await readMetric(gw.url, 'gateway_usage_records_dropped_total')).toBe(0);
+    expect(await readMetric(gw.managementUrl, 'gateway_usage_records_dropped_total')).toBe(0);
     expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
   });
 
@@ -117,7 +117,7 @@ describe('PostgreSQL outage', () => {
     try {
       await expectProblem(await gw.admin('/keys'), 503, 'SERVICE_UNAVAILABLE');
       await expectProblem(await gw.admin(`/keys/${cached.id}`), 503, 'SERVICE_UNAVAILABLE');
-      const login = await fetch(`${gw.url}/users`, {
+      const login = await fetch(`${gw.managementUrl}/users`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'outage@example.com' }),
@@ -158,12 +158,12 @@ describe('PostgreSQL outage with a small usage buffer', () => {
       expect(countByStatus(await burst(agent, `${gw.url}/proxy/x`, key.key, 50))).toEqual({ 200: 50 });
       answered += 50;
     }
-    expect(await readMetric(gw.url, 'gateway_usage_records_dropped_total')).toBe(150);
-    expect(await readMetric(gw.url, 'gateway_usage_buffer_depth')).toBeLessThanOrEqual(100);
+    expect(await readMetric(gw.managementUrl, 'gateway_usage_records_dropped_total')).toBe(150);
+    expect(await readMetric(gw.managementUrl, 'gateway_usage_buffer_depth')).toBeLessThanOrEqual(100);
 
     link.restore();
     await eventually(async () => expect(await env.rowsOf(key.id)).toBe(120), 15_000, 100);
-    const dropped = await readMetric(gw.url, 'gateway_usage_records_dropped_total');
+    const dropped = await readMetric(gw.managementUrl, 'gateway_usage_records_dropped_total');
     expect(dropped).toBe(150);
     expect((await env.rowsOf(key.id)) + dropped).toBe(answered);
   });

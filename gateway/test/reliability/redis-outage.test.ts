@@ -45,14 +45,14 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
   it('limits through Redis, loses Redis under load, fails as configured, and is exact again once Redis is back', async () => {
     // Before: 3 of the 10 daily requests are spent in Redis.
     expect(countByStatus(await burst(agent, `${gw.url}/proxy/a`, counted.key, 3))).toEqual({ 200: 3 });
-    expect(await readMetric(gw.url, ENGAGED)).toBe(0);
+    expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(0);
 
     const load = startLoad(gw.url, { key: loadKey.key, concurrency: 6 });
     await eventually(() => expect(load.result.answered).toBeGreaterThan(20));
 
     // Outage: every connection to Redis is reset, new ones too.
     link.cut();
-    await eventually(async () => expect(await readMetric(gw.url, ENGAGED)).toBe(1), 3_000);
+    await eventually(async () => expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(1), 3_000);
     const during = await burst(agent, `${gw.url}/proxy/a`, counted.key, 30);
     if (mode === 'local') {
       // Per-replica counters that start empty: this replica alone lets exactly 10 through.
@@ -65,16 +65,16 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
       await expectProblem(res, 503, 'SERVICE_UNAVAILABLE');
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     }
-    expect(await readMetric(gw.url, ENGAGED)).toBe(1);
+    expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(1);
     expect(
-      await readMetric(gw.url, 'gateway_rate_limit_decisions_total', {
+      await readMetric(gw.managementUrl, 'gateway_rate_limit_decisions_total', {
         backend: mode === 'local' ? 'local-fallback' : mode,
       }),
     ).toBeGreaterThan(0);
 
     // Redis is back: ioredis reconnects by itself and the next decision goes to Redis again.
     link.restore();
-    await eventually(async () => expect(await readMetric(gw.url, ENGAGED)).toBe(0), 6_000);
+    await eventually(async () => expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(0), 6_000);
     const result = await load.stop();
 
     // Under load, nothing but the failure mode's own answer: no 500, no dropped connection.
@@ -102,7 +102,7 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
     // ioredis' commandTimeout (500 ms) bounds how long one request can wait for a hung Redis.
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(res.status).toBe(mode === 'closed' ? 503 : 200);
-    expect(await readMetric(gw.url, ENGAGED)).toBe(1);
+    expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(1);
     // While engaged, other requests do not wait for the hung Redis: one probe at a time does.
     const t0 = performance.now();
     const answers = await burst(agent, `${gw.url}/proxy/a`, loadKey.key, 10);
@@ -111,7 +111,7 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
     link.restore();
     await eventually(async () => {
       await fetch(`${gw.url}/proxy/a`, { headers: { 'x-api-key': loadKey.key } });
-      expect(await readMetric(gw.url, ENGAGED)).toBe(0);
+      expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(0);
     }, 6_000);
   });
 });

@@ -237,7 +237,7 @@ describe('/proxy in front of a misbehaving upstream', () => {
   });
 
   it('counts each failure by kind and never answers 500', async () => {
-    const text = await scrapeMetrics(gw.url);
+    const text = await scrapeMetrics(gw.managementUrl);
     expect(text).toMatch(/^gateway_upstream_errors_total\{kind="timeout"\} [1-9]/m);
     expect(text).toMatch(/^gateway_upstream_errors_total\{kind="other"\} [1-9]/m);
     expect(metricValue(text, 'gateway_http_requests_total', { route: 'proxy', status: '500' })).toBe(0);

@@ -60,7 +60,7 @@ describe('access control', () => {
         const h = { ...headers };
         if (h.cookie === 'gw_session=ADMIN') h.cookie = `gw_session=${gw.adminToken}`;
         if (body) h['content-type'] = 'application/json';
-        const res = await fetch(gw.url + path, { method, headers: h, body });
+        const res = await fetch(gw.managementUrl + path, { method, headers: h, body });
         const problem = await expectProblem(res, 401);
         // The same answer whether or not the resource exists: nothing to learn from a 401.
         answers.push(`${problem.code} ${problem.detail.replace(/\d+/g, '')}`);
@@ -71,8 +71,8 @@ describe('access control', () => {
     });
 
     it('answers 401 alike for an existing and a missing key', async () => {
-      const a = await expectProblem(await fetch(`${gw.url}/keys/${keyId}`), 401);
-      const b = await expectProblem(await fetch(`${gw.url}/keys/${randomUUID()}`), 401);
+      const a = await expectProblem(await fetch(`${gw.managementUrl}/keys/${keyId}`), 401);
+      const b = await expectProblem(await fetch(`${gw.managementUrl}/keys/${randomUUID()}`), 401);
       expect({ ...a, requestId: '' }).toEqual({ ...b, requestId: '' });
     });
   });
@@ -114,15 +114,17 @@ describe('access control', () => {
       const first = await login(gw, 'two-sessions@example.com');
       const second = await login(gw, 'two-sessions@example.com');
       const cookie = first.res.headers.get('set-cookie')!.split(';')[0]!;
-      expect((await fetch(`${gw.url}/session`, { method: 'DELETE', headers: { cookie } })).status).toBe(204);
-      await expectProblem(await fetch(`${gw.url}/keys`, { headers: { cookie } }), 401);
+      expect((await fetch(`${gw.managementUrl}/auth/session`, { method: 'DELETE', headers: { cookie } })).status).toBe(
+        204,
+      );
+      await expectProblem(await fetch(`${gw.managementUrl}/keys`, { headers: { cookie } }), 401);
       expect((await as(gw, second.token)('/keys')).status).toBe(200);
     });
   });
 
   describe('CORS', () => {
     const preflight = (origin: string) =>
-      fetch(`${gw.url}/keys/${keyId}`, {
+      fetch(`${gw.managementUrl}/keys/${keyId}`, {
         method: 'OPTIONS',
         headers: {
           origin,
@@ -152,7 +154,9 @@ describe('access control', () => {
       // Without a matching Access-Control-Allow-Origin the browser refuses the response (the cors
       // package still sends Allow-Credentials: true, which means nothing on its own).
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
-      const actual = await fetch(`${gw.url}/session`, { headers: { origin, authorization: `Bearer ${user.token}` } });
+      const actual = await fetch(`${gw.managementUrl}/auth/session`, {
+        headers: { origin, authorization: `Bearer ${user.token}` },
+      });
       expect(actual.headers.get('access-control-allow-origin')).toBeNull();
     });
   });
@@ -160,7 +164,7 @@ describe('access control', () => {
   describe('security headers', () => {
     it.each([
       ['a 200', () => as(gw, user.token)('/session')],
-      ['a 401', () => fetch(`${gw.url}/keys`)],
+      ['a 401', () => fetch(`${gw.managementUrl}/keys`)],
       ['a 404', () => fetch(`${gw.url}/nope`)],
       ['a 400', () => as(gw, user.token)('/keys', { method: 'POST', rawBody: '{' })],
       ['a 415', () => as(gw, undefined)('/users', { method: 'POST', rawBody: 'x', contentType: 'text/plain' })],

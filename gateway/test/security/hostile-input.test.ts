@@ -367,7 +367,7 @@ describe('hostile input', () => {
     it('answers 413 to a gzip bomb: the limit applies to the inflated body', async () => {
       const bomb = gzipSync(Buffer.from(`{"email":"${' '.repeat(20 * 1024 * 1024)}"}`));
       expect(bomb.length).toBeLessThan(100 * 1024);
-      const res = await fetch(`${gw.url}/users`, {
+      const res = await fetch(`${gw.managementUrl}/users`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
         body: bomb,
@@ -376,7 +376,7 @@ describe('hostile input', () => {
     });
 
     it('answers 415 to an unknown content encoding', async () => {
-      const res = await fetch(`${gw.url}/users`, {
+      const res = await fetch(`${gw.managementUrl}/users`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-encoding': 'compress' },
         body: '{"email":"x@example.com"}',

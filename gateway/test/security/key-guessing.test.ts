@@ -93,10 +93,10 @@ describe('API key guessing', () => {
   it('looks a well-formed unknown key up once, then answers from the negative cache until it expires', async () => {
     const unknown = generateApiKey().key;
     const before = queries();
-    const text0 = await scrapeMetrics(gw.url);
+    const text0 = await scrapeMetrics(gw.managementUrl);
     for (let i = 0; i < 10; i++) await expectProblem(await guess(gw, unknown, anotherClient()), 401);
     expect(queries()).toBe(before + 1);
-    const text1 = await scrapeMetrics(gw.url);
+    const text1 = await scrapeMetrics(gw.managementUrl);
     const delta = (result: string) =>
       metricValue(text1, 'gateway_key_cache_lookups_total', { result }) -
       metricValue(text0, 'gateway_key_cache_lookups_total', { result });

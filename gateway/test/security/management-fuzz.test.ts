@@ -146,7 +146,7 @@ describe('management API fuzzing', () => {
     upstream = await startUpstream((_req, res) => res.end('ok'));
     gw = await startTestGateway({ backend: 'postgres', upstreamUrl: upstream.url });
     session = (await login(gw, 'fuzz@example.com')).token;
-    const res = await fetch(`${gw.url}/keys`, {
+    const res = await fetch(`${gw.managementUrl}/keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' },
       body: '{}',

@@ -80,9 +80,9 @@ describe('no secret in the logs', () => {
     await as(gw, token)(`/keys?api_key=${a.key}`);
     await as(gw, token)('/keys', { method: 'POST', rawBody: `{"name": "${a.key}", ` });
     await as(gw, token)('/keys', { method: 'POST', body: { name: 'x', key: c.key } });
-    await fetch(`${gw.url}/keys`, { headers: { authorization: `Token ${gw.adminToken}` } });
-    await fetch(`${gw.url}/keys`, { headers: { authorization: `Bearer ${gw.adminToken}x` } });
-    await fetch(`${gw.url}/session`, { headers: { cookie: `gw_session=${token}x` } });
+    await fetch(`${gw.managementUrl}/keys`, { headers: { authorization: `Token ${gw.adminToken}` } });
+    await fetch(`${gw.managementUrl}/keys`, { headers: { authorization: `Bearer ${gw.adminToken}x` } });
+    await fetch(`${gw.managementUrl}/auth/session`, { headers: { cookie: `gw_session=${token}x` } });
     await as(gw, token)(`/keys/${a.id}`, { method: 'PATCH', body: { active: false } });
 
     // The database goes away: an uncached key (in the query string) and a management call fail.

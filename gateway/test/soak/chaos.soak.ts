@@ -163,7 +163,7 @@ describe(`chaos soak (${SECONDS} s)`, () => {
       await fetch(`${gw.url}/proxy/ok`, { headers: { 'x-api-key': key.key } }).then((r) => r.body?.cancel());
       answeredWithKey++;
       tally(statuses, 'proxy (recovery)');
-      expect(await readMetric(gw.url, 'gateway_rate_limit_failure_mode_engaged')).toBe(0);
+      expect(await readMetric(gw.managementUrl, 'gateway_rate_limit_failure_mode_engaged')).toBe(0);
     }, 10_000);
     await eventually(async () => expect(gw.gateway.services.usage.pending).toBe(0), 20_000, 100);
     console.log('soak statuses', statuses, 'client-side failures', failures, 'lookup 503s', lookup503);
@@ -183,7 +183,7 @@ describe(`chaos soak (${SECONDS} s)`, () => {
       await direct.query<{ n: number }>('SELECT count(*)::int AS n FROM usage_logs WHERE api_key_id = $1', [key.id])
     ).rows[0]!.n;
     await direct.end();
-    const dropped = await readMetric(gw.url, 'gateway_usage_records_dropped_total');
+    const dropped = await readMetric(gw.managementUrl, 'gateway_usage_records_dropped_total');
     expect(rows + dropped).toBe(answeredWithKey - lookup503);
 
     // 3. Nothing left open (bar the test's own idle keep-alive sockets), memory flat.
@@ -203,7 +203,7 @@ describe(`chaos soak (${SECONDS} s)`, () => {
     const limitAgent = new Agent({ connections: 64 });
     expect(countByStatus(await burst(limitAgent, `${gw.url}/proxy/ok`, fresh.key, 200))).toEqual({ 200: 50, 429: 150 });
     await limitAgent.close();
-    const text = await scrapeMetrics(gw.url);
+    const text = await scrapeMetrics(gw.managementUrl);
     expect(metricValue(text, 'gateway_http_requests_total', { route: 'management', status: '500' })).toBe(0);
     expect(metricValue(text, 'gateway_http_requests_total', { route: 'proxy', status: '500' })).toBe(0);
   });

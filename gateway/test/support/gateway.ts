@@ -26,7 +26,12 @@ export interface TestGatewayOptions {
 }
 
 export interface TestGateway {
+  /** The proxy listener: /proxy/*, /health, /ready. */
   url: string;
+  /** The management listener: management API, /auth/*, /metrics. */
+  managementUrl: string;
+  /** The gateway's DATA_DIR (its dev mailbox is `mailbox/` inside). */
+  dataDir: string;
   adminToken: string;
   gateway: RunningGateway;
   databaseUrl: string | undefined;
@@ -73,6 +78,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
+    MANAGEMENT_PORT: '0',
     LOG_LEVEL: 'info',
     DATA_DIR: dataDir,
     ADMIN_API_TOKEN: adminToken,
@@ -95,9 +101,12 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   });
   const gateway = await startServer(services);
   const url = `http://127.0.0.1:${gateway.port}`;
+  const managementUrl = `http://127.0.0.1:${gateway.managementPort}`;
   let stopped = false;
   return {
     url,
+    managementUrl,
+    dataDir,
     adminToken,
     gateway,
     databaseUrl,
@@ -111,7 +120,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
       for (const c of cleanups.reverse()) await c();
     },
     admin: (path, init = {}) =>
-      fetch(url + path, {
+      fetch(managementUrl + path, {
         ...init,
         headers: {
           authorization: `Bearer ${adminToken}`,

@@ -1,17 +1,30 @@
 import type { TestGateway } from './gateway.js';
+import { linkParams, nextMailTo, readDevMailbox } from './mailbox.js';
 
-/** Signs a user in by email and returns its session token and id. */
+/**
+ * Signs a user in the way a person does: asks for a link (`POST /auth/email`), takes it from the
+ * gateway's dev mailbox and exchanges it (`POST /auth/email/verify`). Returns the session token.
+ */
 export async function login(gw: TestGateway, email: string): Promise<{ token: string; userId: string; res: Response }> {
-  const res = await fetch(`${gw.url}/users`, {
+  const seen = (await readDevMailbox(gw.dataDir)).filter((m) => m.to === email).length;
+  const asked = await fetch(`${gw.managementUrl}/auth/email`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email }),
   });
+  if (asked.status !== 202) throw new Error(`POST /auth/email → ${asked.status}: ${await asked.text()}`);
+  const mail = await nextMailTo(gw.dataDir, email, seen);
+  const res = await fetch(`${gw.managementUrl}/auth/email/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(linkParams(mail.link!)),
+  });
+  if (res.status !== 200) throw new Error(`POST /auth/email/verify → ${res.status}: ${await res.clone().text()}`);
   const body = (await res.clone().json()) as { token: string; user: { id: string } };
   return { token: body.token, userId: body.user.id, res };
 }
 
-/** fetch against the gateway as the given bearer token (JSON body when `body` is an object). */
+/** fetch against the management API as the given bearer token (JSON body when `body` is an object). */
 export function as(gw: TestGateway, token: string | undefined) {
   return (
     path: string,
@@ -23,7 +36,7 @@ export function as(gw: TestGateway, token: string | undefined) {
     if (init.rawBody !== undefined) body = init.rawBody;
     else if (init.body !== undefined) body = JSON.stringify(init.body);
     if (body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
-    return fetch(gw.url + path, { ...init, headers, body });
+    return fetch(gw.managementUrl + path, { ...init, headers, body });
   };
 }
 
