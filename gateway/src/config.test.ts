@@ -32,11 +32,27 @@ describe('parseConfig', () => {
     }
   });
 
-  it('requires the admin token and session secret in production', () => {
-    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/ADMIN_API_TOKEN[\s\S]*SESSION_SECRET/);
-    const secret = 'x'.repeat(40);
-    expect(parseConfig({ NODE_ENV: 'production', ADMIN_API_TOKEN: secret, SESSION_SECRET: secret }).NODE_ENV).toBe(
+  it('requires the admin token, the session secret and a way to sign in (SMTP or OIDC) in production', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(
+      /SMTP_URL[\s\S]*ADMIN_API_TOKEN[\s\S]*SESSION_SECRET/,
+    );
+    const secrets = { NODE_ENV: 'production', ADMIN_API_TOKEN: 'x'.repeat(40), SESSION_SECRET: 'y'.repeat(40) };
+    expect(() => parseConfig(secrets)).toThrow(/SMTP_URL or OIDC_ISSUER is required when NODE_ENV=production/);
+    expect(parseConfig({ ...secrets, SMTP_URL: 'smtp://mail:25' }).NODE_ENV).toBe('production');
+    expect(parseConfig({ ...secrets, OIDC_ISSUER: 'https://id.example.com', OIDC_CLIENT_ID: 'gw' }).NODE_ENV).toBe(
       'production',
     );
+  });
+
+  it('keeps the management API off the proxy port and reads list variables', () => {
+    expect(() => parseConfig({ PORT: '4000', MANAGEMENT_PORT: '4000' })).toThrow(
+      /MANAGEMENT_PORT must differ from PORT/,
+    );
+    expect(parseConfig({ PORT: '0', MANAGEMENT_PORT: '0' }).MANAGEMENT_PORT).toBe(0);
+    const config = parseConfig({ ADMIN_EMAILS: ' a@example.com, b@example.com ,', OIDC_ADMIN_VALUES: 'ops,admins' });
+    expect(config.ADMIN_EMAILS).toEqual(['a@example.com', 'b@example.com']);
+    expect(config.OIDC_ADMIN_VALUES).toEqual(['ops', 'admins']);
+    expect(() => parseConfig({ ADMIN_EMAILS: 'not-an-email' })).toThrow(/ADMIN_EMAILS/);
+    expect(() => parseConfig({ OIDC_ISSUER: 'https://id.example.com' })).toThrow(/OIDC_CLIENT_ID is required/);
   });
 });

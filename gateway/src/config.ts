@@ -53,7 +53,9 @@ export const ConfigSchema = z
     SIGN_IN_REQUESTS_PER_EMAIL: int(1, 10_000).default(20),
     /** Sign-in requests one client address may make per UTC day (and at most 30 a minute). */
     SIGN_IN_REQUESTS_PER_ADDRESS: int(1, 1_000_000).default(200),
-    ADMIN_EMAILS: list.pipe(z.array(z.email({ error: 'must be a comma-separated list of email addresses' }))),
+    ADMIN_EMAILS: list
+      .pipe(z.array(z.email({ error: 'must be a comma-separated list of email addresses' })))
+      .transform((emails) => emails.map((e) => e.toLowerCase())),
     SMTP_URL: url(['smtp:', 'smtps:']).optional(),
     MAIL_FROM: z.string().min(3).default('API Gateway <no-reply@localhost>'),
     OIDC_ISSUER: url(['http:', 'https:']).optional(),

@@ -32,7 +32,7 @@ describe('requireActor and the admin token', () => {
   it('compares the admin token with safeEqual (constant time), not ===', async () => {
     vi.mocked(safeEqual).mockClear();
     const { actor } = await authenticate(`Bearer ${ADMIN}`);
-    expect(actor).toEqual({ role: 'admin' });
+    expect(actor).toEqual({ kind: 'bootstrap' });
     expect(safeEqual).toHaveBeenCalledWith(ADMIN, ADMIN);
   });
 

@@ -1,15 +1,27 @@
+import { ListUsersResponseSchema, UserSchema } from '@gateway/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { as, expectProblem, login } from '../support/management.js';
 import { startUpstream } from '../support/upstream.js';
 
-describe.each(['postgres', 'pglite'] as Backend[])('users and sessions (%s)', (backend) => {
+const ADMIN = 'ops@example.com';
+
+describe.each(['postgres', 'pglite'] as Backend[])('users and roles (%s)', (backend) => {
   let gw: TestGateway;
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let admin: { token: string; userId: string };
+  let user: { token: string; userId: string };
+
+  const createUser = (body: unknown, token?: string) =>
+    token
+      ? as(gw, token)('/users', { method: 'POST', body })
+      : gw.admin('/users', { method: 'POST', body: JSON.stringify(body) });
 
   beforeAll(async () => {
     upstream = await startUpstream((_req, res) => res.end('ok'));
-    gw = await startTestGateway({ backend, upstreamUrl: upstream.url });
+    gw = await startTestGateway({ backend, upstreamUrl: upstream.url, env: { ADMIN_EMAILS: ADMIN } });
+    admin = await login(gw, ADMIN);
+    user = await login(gw, 'consumer@example.com');
   });
   afterAll(async () => {
     await gw?.stop();
@@ -17,26 +29,28 @@ describe.each(['postgres', 'pglite'] as Backend[])('users and sessions (%s)', (b
   });
 
   describe('POST /users', () => {
-    it('creates a user on first sign-in (201) and returns the same one afterwards (200)', async () => {
-      const first = await login(gw, 'Grace@Example.COM');
-      expect(first.res.status).toBe(201);
-      const again = await login(gw, 'grace@example.com');
-      expect(again.res.status).toBe(200);
-      expect(again.userId).toBe(first.userId);
-      const body = (await again.res.json()) as { user: { email: string }; expiresAt: string };
-      expect(body.user.email).toBe('grace@example.com');
-      expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
+    it('creates a user without signing in as them (201), then finds the same one (200)', async () => {
+      const first = await createUser({ email: 'Grace@Example.COM' });
+      expect(first.status).toBe(201);
+      expect(first.headers.get('set-cookie')).toBeNull();
+      const body = (await first.json()) as { user: unknown; token?: string };
+      expect(body.token).toBeUndefined();
+      const created = UserSchema.parse(body.user);
+      expect(created).toMatchObject({ email: 'grace@example.com', role: 'user', lastSignInAt: null });
+      const again = await createUser({ email: 'grace@example.com' }, admin.token);
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as { user: { id: string } }).user.id).toBe(created.id);
     });
 
-    it('sets an HttpOnly, SameSite session cookie that authenticates', async () => {
-      const { res } = await login(gw, 'cookie@example.com');
-      const cookie = res.headers.get('set-cookie') ?? '';
-      expect(cookie).toMatch(/^gw_session=/);
-      expect(cookie).toMatch(/HttpOnly/i);
-      expect(cookie).toMatch(/SameSite=Lax/i);
-      const session = await fetch(`${gw.managementUrl}/auth/session`, { headers: { cookie: cookie.split(';')[0]! } });
-      expect(session.status).toBe(200);
-      expect(((await session.json()) as { user: { email: string } }).user.email).toBe('cookie@example.com');
+    it('may create an admin', async () => {
+      const res = await createUser({ email: 'second-admin@example.com', role: 'admin' });
+      expect(((await res.json()) as { user: { role: string } }).user.role).toBe('admin');
+    });
+
+    it('is for admins only: a user gets 403, nobody 401', async () => {
+      await expectProblem(await createUser({ email: 'sneaky@example.com' }, user.token), 403, 'FORBIDDEN');
+      await expectProblem(await as(gw, undefined)('/users', { method: 'POST', body: { email: 'x@example.com' } }), 401);
+      expect((await gw.admin('/users/by-email?email=sneaky@example.com')).status).toBe(404);
     });
 
     it.each([
@@ -44,61 +58,70 @@ describe.each(['postgres', 'pglite'] as Backend[])('users and sessions (%s)', (b
       ['a missing email', {}, 'email'],
       ['a wrongly typed email', { email: 42 }, 'email'],
       ['an unknown field', { email: 'x@example.com', admin: true }, '(body)'],
+      ['an unknown role', { email: 'x@example.com', role: 'root' }, 'role'],
       ['an over-long email', { email: `${'a'.repeat(250)}@example.com` }, 'email'],
       ['an array body', [{ email: 'x@example.com' }], '(body)'],
     ])('answers 400 problem+json for %s', async (_name, body, path) => {
-      const problem = await expectProblem(
-        await as(gw, undefined)('/users', { method: 'POST', body }),
-        400,
-        'VALIDATION_FAILED',
-      );
+      const problem = await expectProblem(await createUser(body), 400, 'VALIDATION_FAILED');
       expect(problem.errors?.map((e) => e.path)).toContain(path);
     });
 
-    it('answers 400 for broken JSON', async () => {
+    it('answers 400 for broken JSON and an empty body, 413 when oversized, 415 when not JSON', async () => {
       await expectProblem(
-        await as(gw, undefined)('/users', { method: 'POST', rawBody: '{"email": ' }),
+        await as(gw, gw.adminToken)('/users', { method: 'POST', rawBody: '{"email": ' }),
         400,
         'INVALID_JSON',
       );
-    });
-
-    it('answers 400 for an empty body', async () => {
-      const res = await fetch(`${gw.managementUrl}/users`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-      });
-      await expectProblem(res, 400, 'VALIDATION_FAILED');
-    });
-
-    it('answers 413 for an oversized body', async () => {
+      await expectProblem(await as(gw, gw.adminToken)('/users', { method: 'POST' }), 400, 'VALIDATION_FAILED');
       const rawBody = JSON.stringify({ email: 'x@example.com', pad: 'x'.repeat(200_000) });
-      await expectProblem(await as(gw, undefined)('/users', { method: 'POST', rawBody }), 413, 'PAYLOAD_TOO_LARGE');
-    });
-
-    it('answers 415 for a body that is not JSON', async () => {
-      const res = await as(gw, undefined)('/users', {
-        method: 'POST',
-        rawBody: 'email=x@example.com',
-        contentType: 'application/x-www-form-urlencoded',
-      });
-      await expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      await expectProblem(await as(gw, gw.adminToken)('/users', { method: 'POST', rawBody }), 413, 'PAYLOAD_TOO_LARGE');
+      const form = { method: 'POST', rawBody: 'email=x@example.com', contentType: 'application/x-www-form-urlencoded' };
+      await expectProblem(await as(gw, gw.adminToken)('/users', form), 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
   });
 
-  describe('GET /users/by-email', () => {
-    it('finds any user with the admin token', async () => {
-      const { userId } = await login(gw, 'lookup@example.com');
-      const res = await gw.admin('/users/by-email?email=LOOKUP@example.com');
-      expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ id: userId, email: 'lookup@example.com' });
+  describe('GET /users', () => {
+    it('lists users newest first with their key counts, searchable and filterable by role', async () => {
+      await as(gw, user.token)('/keys', { method: 'POST', body: { name: 'one' } });
+      const all = ListUsersResponseSchema.parse(await (await as(gw, admin.token)('/users')).json());
+      const consumer = all.data.find((u) => u.email === 'consumer@example.com');
+      expect(consumer?.keyCount).toBe(1);
+      const created = all.data.map((u) => Date.parse(u.createdAt));
+      expect(created).toEqual([...created].sort((a, b) => b - a));
+      const found = ListUsersResponseSchema.parse(await (await gw.admin('/users?search=CONSUMER')).json());
+      expect(found.data.map((u) => u.email)).toEqual(['consumer@example.com']);
+      const admins = ListUsersResponseSchema.parse(await (await gw.admin('/users?role=admin')).json());
+      expect(admins.data.every((u) => u.role === 'admin')).toBe(true);
+      expect(admins.data.map((u) => u.email)).toContain(ADMIN);
     });
 
-    it('lets a session find itself but answers 404 for another user', async () => {
-      const a = await login(gw, 'self-a@example.com');
-      await login(gw, 'self-b@example.com');
-      expect((await as(gw, a.token)('/users/by-email?email=self-a@example.com')).status).toBe(200);
-      await expectProblem(await as(gw, a.token)('/users/by-email?email=self-b@example.com'), 404, 'NOT_FOUND');
+    it('pages with a cursor, without gaps or repeats', async () => {
+      for (let i = 0; i < 5; i++) await createUser({ email: `page-${i}@example.com` });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await gw.admin(`/users?search=page-&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const page = ListUsersResponseSchema.parse(await res.json());
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data.map((u) => u.email));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen.sort()).toEqual([0, 1, 2, 3, 4].map((i) => `page-${i}@example.com`));
+      await expectProblem(await gw.admin('/users?cursor=bm90LWEtY3Vyc29y'), 400, 'VALIDATION_FAILED');
+    });
+
+    it('is for admins only', async () => {
+      await expectProblem(await as(gw, user.token)('/users'), 403, 'FORBIDDEN');
+    });
+  });
+
+  describe('GET /users/by-email and /users/:id', () => {
+    it('finds any user for an admin; a user may read only themselves', async () => {
+      const byEmail = await as(gw, admin.token)('/users/by-email?email=CONSUMER@example.com');
+      expect(await byEmail.json()).toMatchObject({ id: user.userId, email: 'consumer@example.com', role: 'user' });
+      await expectProblem(await as(gw, user.token)('/users/by-email?email=consumer@example.com'), 403, 'FORBIDDEN');
+      expect((await as(gw, user.token)(`/users/${user.userId}`)).status).toBe(200);
+      await expectProblem(await as(gw, user.token)(`/users/${admin.userId}`), 404, 'NOT_FOUND');
     });
 
     it('answers 404 for an unknown email and 400 for a malformed or missing one', async () => {
@@ -108,40 +131,67 @@ describe.each(['postgres', 'pglite'] as Backend[])('users and sessions (%s)', (b
       await expectProblem(await gw.admin('/users/by-email?email=a@example.com&email=b@example.com'), 400);
       await expectProblem(await gw.admin('/users/by-email?email=a@example.com&x=1'), 400);
     });
+  });
 
-    it('answers 401 without a token or with a bad one', async () => {
-      await expectProblem(
-        await fetch(`${gw.managementUrl}/users/by-email?email=lookup@example.com`),
-        401,
-        'UNAUTHORIZED',
-      );
-      await expectProblem(await as(gw, 'wrong-token')('/users/by-email?email=lookup@example.com'), 401);
-      const res = await fetch(`${gw.managementUrl}/users/by-email?email=x@example.com`, {
-        headers: { authorization: 'Basic abc' },
+  describe('PATCH /users/:id (roles)', () => {
+    it('promotes and demotes; the promoted user can act as an admin at once', async () => {
+      const target = await login(gw, 'promote-me@example.com');
+      await expectProblem(await as(gw, target.token)('/users'), 403);
+      const promoted = await as(gw, admin.token)(`/users/${target.userId}`, {
+        method: 'PATCH',
+        body: { role: 'admin' },
       });
-      await expectProblem(res, 401);
+      expect(await promoted.json()).toMatchObject({ role: 'admin' });
+      expect((await as(gw, target.token)('/users')).status).toBe(200);
+      await as(gw, admin.token)(`/users/${target.userId}`, { method: 'PATCH', body: { role: 'user' } });
+      await expectProblem(await as(gw, target.token)('/users'), 403);
+    });
+
+    it('never demotes the last admin', async () => {
+      const solo = await startTestGateway({
+        backend,
+        upstreamUrl: upstream.url,
+        env: { ADMIN_EMAILS: 'solo@example.com' },
+      });
+      try {
+        const only = await login(solo, 'solo@example.com');
+        const problem = await expectProblem(
+          await as(solo, only.token)(`/users/${only.userId}`, { method: 'PATCH', body: { role: 'user' } }),
+          409,
+          'CONFLICT',
+        );
+        expect(problem.detail).toMatch(/last admin/);
+        expect((await as(solo, only.token)('/users')).status).toBe(200);
+      } finally {
+        await solo.stop();
+      }
+    });
+
+    it('refuses users, unknown ids and bad bodies', async () => {
+      await expectProblem(
+        await as(gw, user.token)(`/users/${user.userId}`, { method: 'PATCH', body: { role: 'admin' } }),
+        403,
+        'FORBIDDEN',
+      );
+      await expectProblem(
+        await gw.admin('/users/00000000-0000-4000-8000-000000000000', { method: 'PATCH', body: '{"role":"admin"}' }),
+        404,
+      );
+      await expectProblem(await gw.admin(`/users/${user.userId}`, { method: 'PATCH', body: '{"role":"god"}' }), 400);
+      await expectProblem(await gw.admin(`/users/${user.userId}`, { method: 'PATCH', body: '{}' }), 400);
     });
   });
 
-  describe('GET and DELETE /session', () => {
-    it('describes the admin token as the admin role', async () => {
-      expect(await (await gw.admin('/session')).json()).toEqual({ user: null, role: 'admin', expiresAt: null });
-    });
-
-    it('signs out: the token stops working at once and the cookie is cleared', async () => {
-      const { token } = await login(gw, 'logout@example.com');
-      expect((await as(gw, token)('/session')).status).toBe(200);
-      const out = await as(gw, token)('/session', { method: 'DELETE' });
-      expect(out.status).toBe(204);
-      expect(out.headers.get('set-cookie')).toMatch(/gw_session=;.*Expires=Thu, 01 Jan 1970/i);
-      await expectProblem(await as(gw, token)('/session'), 401, 'UNAUTHORIZED');
-      await expectProblem(await as(gw, token)('/keys'), 401, 'UNAUTHORIZED');
-    });
-
-    it('refuses a tampered session token', async () => {
-      const { token } = await login(gw, 'tamper@example.com');
-      const [id, exp, sig] = token.split('.');
-      await expectProblem(await as(gw, `${id}.${Number(exp) + 1000}.${sig}`)('/session'), 401);
+  describe('DELETE /users/:id/sessions', () => {
+    it('signs a user out everywhere (admins)', async () => {
+      const target = await login(gw, 'kick@example.com');
+      await expectProblem(
+        await as(gw, user.token)(`/users/${target.userId}/sessions`, { method: 'DELETE' }),
+        403,
+        'FORBIDDEN',
+      );
+      expect((await as(gw, admin.token)(`/users/${target.userId}/sessions`, { method: 'DELETE' })).status).toBe(204);
+      await expectProblem(await as(gw, target.token)('/auth/session'), 401);
     });
   });
 });

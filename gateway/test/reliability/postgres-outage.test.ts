@@ -117,7 +117,7 @@ describe('PostgreSQL outage', () => {
     try {
       await expectProblem(await gw.admin('/keys'), 503, 'SERVICE_UNAVAILABLE');
       await expectProblem(await gw.admin(`/keys/${cached.id}`), 503, 'SERVICE_UNAVAILABLE');
-      const login = await fetch(`${gw.managementUrl}/users`, {
+      const login = await fetch(`${gw.managementUrl}/auth/email`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'outage@example.com' }),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSessionToken } from '../../src/auth/session-token.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { as, expectProblem, login } from '../support/management.js';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { startUpstream } from '../support/upstream.js';
 
 const DASHBOARD = 'https://dashboard.example.com';
@@ -10,8 +11,8 @@ const DASHBOARD = 'https://dashboard.example.com';
 /** The management routes that need credentials, with a body where they take one. */
 function protectedRoutes(keyId: string): [method: string, path: string, body?: string][] {
   return [
-    ['GET', '/session'],
-    ['DELETE', '/session'],
+    ['GET', '/auth/session'],
+    ['DELETE', '/auth/session'],
     ['GET', '/users/by-email?email=someone@example.com'],
     ['POST', '/keys', '{}'],
     ['GET', '/keys'],
@@ -82,7 +83,7 @@ describe('access control', () => {
       const session = (await gw.gateway.services.db.sql.query<{ id: string }>('SELECT id FROM sessions LIMIT 1'))
         .rows[0]!;
       const foreign = signSessionToken('another-secret-'.repeat(4), session.id, new Date(Date.now() + 3_600_000));
-      await expectProblem(await as(gw, foreign)('/session'), 401);
+      await expectProblem(await as(gw, foreign)('/auth/session'), 401);
     });
 
     it('refuses a correctly signed token once its own expiry has passed', async () => {
@@ -90,9 +91,9 @@ describe('access control', () => {
       const sessionId = token.split('.')[0]!;
       const secret = gw.gateway.services.config.SESSION_SECRET;
       const expired = signSessionToken(secret, sessionId, new Date(Date.now() - 1_000));
-      await expectProblem(await as(gw, expired)('/session'), 401);
+      await expectProblem(await as(gw, expired)('/auth/session'), 401);
       // The genuine token still works: only the expired one is refused.
-      expect((await as(gw, token)('/session')).status).toBe(200);
+      expect((await as(gw, token)('/auth/session')).status).toBe(200);
     });
 
     it('refuses a validly signed token whose session expired in the database', async () => {
@@ -101,22 +102,28 @@ describe('access control', () => {
         `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`,
         [token.split('.')[0]],
       );
-      await expectProblem(await as(gw, token)('/session'), 401);
+      await expectProblem(await as(gw, token)('/auth/session'), 401);
     });
 
     it('refuses a validly signed token for a session that never existed', async () => {
       const secret = gw.gateway.services.config.SESSION_SECRET;
       const ghost = signSessionToken(secret, randomUUID(), new Date(Date.now() + 3_600_000));
-      await expectProblem(await as(gw, ghost)('/session'), 401);
+      await expectProblem(await as(gw, ghost)('/auth/session'), 401);
     });
 
     it('signs out one session as a cookie too, leaving the user’s other sessions alone', async () => {
       const first = await login(gw, 'two-sessions@example.com');
       const second = await login(gw, 'two-sessions@example.com');
       const cookie = first.res.headers.get('set-cookie')!.split(';')[0]!;
-      expect((await fetch(`${gw.managementUrl}/auth/session`, { method: 'DELETE', headers: { cookie } })).status).toBe(
-        204,
-      );
+      const signOut = (origin?: string) =>
+        fetch(`${gw.managementUrl}/auth/session`, {
+          method: 'DELETE',
+          headers: { cookie, ...(origin ? { origin } : {}) },
+        });
+      // A cookie alone is not enough to change anything: the request must come from the dashboard.
+      await expectProblem(await signOut(), 403, 'ORIGIN_NOT_ALLOWED');
+      await expectProblem(await signOut(gw.url), 403, 'ORIGIN_NOT_ALLOWED');
+      expect((await signOut(DASHBOARD)).status).toBe(204);
       await expectProblem(await fetch(`${gw.managementUrl}/keys`, { headers: { cookie } }), 401);
       expect((await as(gw, second.token)('/keys')).status).toBe(200);
     });
@@ -163,7 +170,7 @@ describe('access control', () => {
 
   describe('security headers', () => {
     it.each([
-      ['a 200', () => as(gw, user.token)('/session')],
+      ['a 200', () => as(gw, user.token)('/auth/session')],
       ['a 401', () => fetch(`${gw.managementUrl}/keys`)],
       ['a 404', () => fetch(`${gw.url}/nope`)],
       ['a 400', () => as(gw, user.token)('/keys', { method: 'POST', rawBody: '{' })],
@@ -200,15 +207,24 @@ describe('access control', () => {
 
 describe('cookies and HSTS in production', () => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let smtp: TestSmtpServer;
   let gw: TestGateway;
 
   beforeAll(async () => {
     upstream = await startUpstream((_req, res) => res.end('ok'));
-    gw = await startTestGateway({ backend: 'postgres', upstreamUrl: upstream.url, env: { NODE_ENV: 'production' } });
+    // Production mails sign-in links for real: it refuses to start without SMTP_URL (or OIDC).
+    smtp = await startSmtpServer();
+    gw = await startTestGateway({
+      backend: 'postgres',
+      upstreamUrl: upstream.url,
+      smtp,
+      env: { NODE_ENV: 'production' },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
     await upstream?.close();
+    await smtp?.close();
   });
 
   it('sets the session cookie Secure, HttpOnly, SameSite=Lax, and clears it the same way', async () => {
@@ -219,11 +235,12 @@ describe('cookies and HSTS in production', () => {
     expect(cookie).toMatch(/; HttpOnly/i);
     expect(cookie).toMatch(/; SameSite=Lax/i);
     expect(cookie).toMatch(/; Path=\//i);
-    const out = await as(gw, token)('/session', { method: 'DELETE' });
+    const out = await as(gw, token)('/auth/session', { method: 'DELETE' });
     expect(out.headers.get('set-cookie')).toMatch(/gw_session=;.*Secure/i);
   });
 
-  it('sends HSTS', async () => {
+  it('sends HSTS on both listeners', async () => {
+    expect((await fetch(`${gw.managementUrl}/health`)).headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
     const res = await fetch(`${gw.url}/health`);
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
   });

@@ -333,7 +333,7 @@ describe('hostile input', () => {
     ])('answers 400 quickly to a JSON bomb: %s', async (_name, rawBody) => {
       expect(rawBody.length).toBeLessThan(100 * 1024);
       for (const [path, method, t] of [
-        ['/users', 'POST', undefined],
+        ['/auth/email', 'POST', undefined],
         ['/keys', 'POST', token],
       ] as const) {
         const started = performance.now();
@@ -346,7 +346,7 @@ describe('hostile input', () => {
 
     it('answers 413 to a declared oversized body without waiting for it', async () => {
       const res = await rawExchange(
-        gw.url,
+        gw.managementUrl,
         'POST /users HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n{"email":',
         1_500,
       );
@@ -358,7 +358,7 @@ describe('hostile input', () => {
     it('answers 413 to an oversized chunked body', async () => {
       const chunk = `{"email":"${'a'.repeat(150_000)}"}`;
       const res = await rawExchange(
-        gw.url,
+        gw.managementUrl,
         `POST /users HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
       );
       expect(res.statuses).toEqual([413]);
@@ -407,7 +407,7 @@ describe('hostile input', () => {
 
     it('answers 415 to a body without a content type', async () => {
       const res = await rawExchange(
-        gw.url,
+        gw.managementUrl,
         'POST /users HTTP/1.1\r\nHost: gw\r\nContent-Length: 25\r\nConnection: close\r\n\r\n{"email":"x@example.com"}',
       );
       expect(res.statuses).toEqual([415]);

@@ -12,7 +12,22 @@ import { startUpstream } from '../support/upstream.js';
 // fast-check, which prints the seed and the shrunk counterexample when a property fails.
 const RUNS = 120;
 
-const FIELDS = ['email', 'userId', 'name', 'limitPerMinute', 'limitPerDay', 'expiresAt', 'active', 'from', 'to'];
+const FIELDS = [
+  'email',
+  'userId',
+  'name',
+  'limitPerMinute',
+  'limitPerDay',
+  'expiresAt',
+  'active',
+  'from',
+  'to',
+  'role',
+  'token',
+  'scope',
+  'maxKeysPerUser',
+  'maxLimitPerMinute',
+];
 const NASTY_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', ...FIELDS];
 
 /** Numbers JSON can carry that tend to break things. */
@@ -144,7 +159,11 @@ describe('management API fuzzing', () => {
 
   beforeAll(async () => {
     upstream = await startUpstream((_req, res) => res.end('ok'));
-    gw = await startTestGateway({ backend: 'postgres', upstreamUrl: upstream.url });
+    gw = await startTestGateway({
+      backend: 'postgres',
+      upstreamUrl: upstream.url,
+      env: { SIGN_IN_REQUESTS_PER_EMAIL: '10000', SIGN_IN_REQUESTS_PER_ADDRESS: '1000000', USER_MAX_KEYS: '100000' },
+    });
     session = (await login(gw, 'fuzz@example.com')).token;
     const res = await fetch(`${gw.managementUrl}/keys`, {
       method: 'POST',
@@ -164,7 +183,7 @@ describe('management API fuzzing', () => {
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     if (init.body !== undefined) headers['content-type'] ??= 'application/json';
     // node:http, not fetch: the path goes out exactly as generated, and any Latin-1 header value too.
-    const res = await rawRequest(gw.url, { method, path, headers, body: init.body });
+    const res = await rawRequest(gw.managementUrl, { method, path, headers, body: init.body });
     const text = res.body.toString('utf8');
     seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
     const where = `${method} ${path} ${init.body ?? ''} → ${res.status} ${text.slice(0, 300)}`;
@@ -174,6 +193,8 @@ describe('management API fuzzing', () => {
       const problem = ProblemSchema.safeParse(JSON.parse(text));
       expect(problem.success, where).toBe(true);
       expect(problem.data?.status, where).toBe(res.status);
+    } else if (String(res.headers['content-type']).startsWith('application/x-ndjson')) {
+      for (const line of text.split('\n').filter(Boolean)) expect(() => JSON.parse(line), where).not.toThrow();
     } else if (res.status !== 204) {
       expect(() => JSON.parse(text), where).not.toThrow();
     }
@@ -182,8 +203,42 @@ describe('management API fuzzing', () => {
   const run = (prop: fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>) =>
     fc.assert(prop as fc.IAsyncProperty<unknown>, { numRuns: RUNS, endOnFailure: true });
 
-  it('POST /users with any body', async () => {
-    await run(fc.asyncProperty(body, (b) => check('POST', '/users', { body: b })) as never);
+  it('POST /users and PATCH /users/:id with any body, as the admin', async () => {
+    await run(
+      fc.asyncProperty(body, segment, async (b, id) => {
+        await check('POST', '/users', { token: gw.adminToken, body: b });
+        await check('PATCH', `/users/${id}`, { token: gw.adminToken, body: b });
+      }) as never,
+    );
+  });
+
+  it('the sign-in routes with any body', async () => {
+    await run(
+      fc.asyncProperty(body, async (b) => {
+        await check('POST', '/auth/email', { body: b, headers: { 'x-forwarded-for': '203.0.113.9' } });
+        await check('POST', '/auth/email/verify', { body: b });
+      }) as never,
+    );
+  });
+
+  it('POST /tokens and PATCH /settings with any body', async () => {
+    await run(
+      fc.asyncProperty(body, async (b) => {
+        await check('POST', '/tokens', { token: gw.adminToken, body: b });
+        await check('PATCH', '/settings', { token: gw.adminToken, body: b });
+      }) as never,
+    );
+  });
+
+  it('GET /users, /audit and /usage (overview) with any query string', async () => {
+    await run(
+      fc.asyncProperty(query, async (q) => {
+        await check('GET', `/users?${q}`, { token: gw.adminToken });
+        await check('GET', `/audit?${q}`, { token: session });
+        await check('GET', `/audit/export?${q}`, { token: gw.adminToken });
+        await check('GET', `/usage?${q}`, { token: gw.adminToken });
+      }) as never,
+    );
   });
 
   it('GET /users/by-email with any query string', async () => {
@@ -232,12 +287,12 @@ describe('management API fuzzing', () => {
     );
   });
 
-  it('GET and DELETE /session (and every route) with any credentials', async () => {
+  it('GET and DELETE /auth/session (and every route) with any credentials', async () => {
     await run(
       fc.asyncProperty(headerValue, headerValue, async (authorization, cookie) => {
         const headers = { authorization, cookie: `gw_session=${cookie}` };
-        await check('GET', '/session', { headers });
-        await check('DELETE', '/session', { headers });
+        await check('GET', '/auth/session', { headers });
+        await check('DELETE', '/auth/session', { headers });
         await check('GET', `/keys/${keyId}`, { headers });
       }) as never,
     );

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { linkParams } from '../support/mailbox.js';
 import { as, login } from '../support/management.js';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { hostPortOf, startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startUpstream } from '../support/upstream.js';
 
@@ -14,6 +16,7 @@ describe('no secret in the logs', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let link: TcpProxy;
   let gw: TestGateway;
+  let smtp: TestSmtpServer;
   const secrets = new Map<string, string>();
 
   beforeAll(async () => {
@@ -28,11 +31,14 @@ describe('no secret in the logs', () => {
     });
     db = await createTestDatabase();
     link = await startTcpProxy(hostPortOf(db.url, 5432));
+    // Sign-in links travel by mail, as in production (the dev mailbox logs them on purpose).
+    smtp = await startSmtpServer();
     gw = await startTestGateway({
       backend: 'postgres',
       redis: true,
       upstreamUrl: upstream.url,
       databaseUrl: link.url(db.url),
+      smtp,
       env: { LOG_LEVEL: 'debug', UPSTREAM_TIMEOUT_MS: '300', AUTH_FAILURES_PER_MINUTE: '3' },
     });
   });
@@ -41,6 +47,7 @@ describe('no secret in the logs', () => {
     await link?.close();
     await db?.drop();
     await upstream?.close();
+    await smtp?.close();
   });
 
   it('logs the run without any raw key, token, admin token or session secret', async () => {
@@ -50,6 +57,13 @@ describe('no secret in the logs', () => {
     const { token } = await login(gw, 'logs@example.com');
     secrets.set('session token', token);
     secrets.set('session token signature', token.split('.')[2]!);
+    secrets.set('sign-in link token', linkParams(smtp.mails.at(-1)!.link!).token);
+    const apiToken = (await (
+      await gw.admin('/tokens', { method: 'POST', body: JSON.stringify({ name: 'ci', scope: 'read' }) })
+    ).json()) as { token: string };
+    secrets.set('management API token', apiToken.token);
+    await as(gw, apiToken.token)('/keys');
+    await as(gw, apiToken.token)('/keys', { method: 'POST', body: {} }); // 403: read scope
     const create = async (body: object) => {
       const res = await as(gw, token)('/keys', { method: 'POST', body });
       return (await res.json()) as { id: string; key: string };
@@ -92,8 +106,8 @@ describe('no secret in the logs', () => {
     link.restore();
     await eventually(async () => expect((await as(gw, token)('/keys')).status).toBe(200), 5_000);
 
-    expect((await as(gw, token)('/session', { method: 'DELETE' })).status).toBe(204);
-    await as(gw, token)('/session');
+    expect((await as(gw, token)('/auth/session', { method: 'DELETE' })).status).toBe(204);
+    await as(gw, token)('/auth/session');
     await gw.stop(); // flushes the logger's buffer along with everything else
 
     const logs = gw.logs();
@@ -105,5 +119,6 @@ describe('no secret in the logs', () => {
     expect(leaked).toEqual([]);
     // Nor any other string shaped like an API key.
     expect(logs.match(/ak_[1-9A-HJ-NP-Za-km-z]{20,}/g) ?? []).toEqual([]);
+    expect(logs.match(/gwt_[1-9A-HJ-NP-Za-km-z]{20,}/g) ?? []).toEqual([]);
   });
 });

@@ -9,7 +9,9 @@ import { resolveSecrets } from '../../src/secrets.js';
 import { type RunningGateway, startServer } from '../../src/server.js';
 import { buildServices } from '../../src/services.js';
 import { createTestDatabase } from './database.js';
+import { type ReceivedMail, readDevMailbox } from './mailbox.js';
 import { createRedisPrefix, TEST_REDIS_URL } from './redis.js';
+import type { TestSmtpServer } from './smtp.js';
 
 export type Backend = 'postgres' | 'pglite';
 
@@ -23,6 +25,8 @@ export interface TestGatewayOptions {
   /** Reuse a database created by another gateway (two replicas); it is not dropped by this one. */
   databaseUrl?: string;
   redisPrefix?: string;
+  /** Mail sign-in links through this SMTP server instead of the dev mailbox. */
+  smtp?: TestSmtpServer;
 }
 
 export interface TestGateway {
@@ -32,6 +36,8 @@ export interface TestGateway {
   managementUrl: string;
   /** The gateway's DATA_DIR (its dev mailbox is `mailbox/` inside). */
   dataDir: string;
+  /** Mails sent to `email` so far (dev mailbox or the test's SMTP server). */
+  mailsTo(email: string): Promise<ReceivedMail[]>;
   adminToken: string;
   gateway: RunningGateway;
   databaseUrl: string | undefined;
@@ -87,6 +93,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     USAGE_FLUSH_INTERVAL_MS: '50',
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(options.smtp ? { SMTP_URL: options.smtp.url } : {}),
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix! } : {}),
     ...options.env,
   };
@@ -107,6 +114,8 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     url,
     managementUrl,
     dataDir,
+    mailsTo: async (email) =>
+      (options.smtp ? options.smtp.mails : await readDevMailbox(dataDir)).filter((m) => m.to === email),
     adminToken,
     gateway,
     databaseUrl,

@@ -1,19 +1,24 @@
+import { eventually } from './eventually.js';
 import type { TestGateway } from './gateway.js';
-import { linkParams, nextMailTo, readDevMailbox } from './mailbox.js';
+import { linkParams } from './mailbox.js';
 
 /**
  * Signs a user in the way a person does: asks for a link (`POST /auth/email`), takes it from the
  * gateway's dev mailbox and exchanges it (`POST /auth/email/verify`). Returns the session token.
  */
 export async function login(gw: TestGateway, email: string): Promise<{ token: string; userId: string; res: Response }> {
-  const seen = (await readDevMailbox(gw.dataDir)).filter((m) => m.to === email).length;
+  const seen = (await gw.mailsTo(email)).length;
   const asked = await fetch(`${gw.managementUrl}/auth/email`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email }),
   });
   if (asked.status !== 202) throw new Error(`POST /auth/email → ${asked.status}: ${await asked.text()}`);
-  const mail = await nextMailTo(gw.dataDir, email, seen);
+  const mail = await eventually(async () => {
+    const mails = await gw.mailsTo(email);
+    if (mails.length <= seen) throw new Error(`no sign-in mail to ${email} yet`);
+    return mails.at(-1)!;
+  });
   const res = await fetch(`${gw.managementUrl}/auth/email/verify`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
