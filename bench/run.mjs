@@ -232,7 +232,7 @@ async function checkUsageLogged(gateway, databaseUrl, keyId, runs) {
       if (logged >= sent) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const metrics = await (await fetch(`${gateway.managementUrl}/metrics`)).text();
     const dropped = Number(/^gateway_usage_records_dropped_total (\d+)/m.exec(metrics)?.[1] ?? 'NaN');
     return `${logged.toLocaleString('en')} usage rows written for ${sent.toLocaleString('en')} measured gateway requests (plus warm-ups and requests in flight when wrk stopped), ${dropped} dropped.`;
   } finally {

@@ -9,8 +9,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const gatewayPort = process.env.GATEWAY_PORT ?? '3001';
+const managementPort = process.env.MANAGEMENT_PORT ?? '3002';
 const dashboardPort = process.env.DASHBOARD_PORT ?? '3000';
-const gatewayUrl = process.env.GATEWAY_API_URL ?? `http://localhost:${gatewayPort}`;
+const gatewayUrl = `http://localhost:${gatewayPort}`;
+// The dashboard talks to the management listener, never to the proxy's.
+const managementUrl = process.env.GATEWAY_API_URL ?? `http://localhost:${managementPort}`;
+// Without a mail server, sign-in links only reach this terminal, so the quick start can make the
+// first admin from a well-known address: whoever reads this terminal could sign in as anyone anyway.
+const devMailbox = !process.env.SMTP_URL && process.env.NODE_ENV !== 'production';
+const adminEmails = process.env.ADMIN_EMAILS ?? (devMailbox ? 'admin@example.com' : '');
 const dashboardOrigin = process.env.DASHBOARD_ORIGIN ?? `http://localhost:${dashboardPort}`;
 
 function newestMtime(path) {
@@ -74,7 +81,12 @@ function stopAll(code) {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
-start('gateway', ['gateway/dist/index.js'], { PORT: gatewayPort, DASHBOARD_ORIGIN: dashboardOrigin });
+start('gateway', ['gateway/dist/index.js'], {
+  PORT: gatewayPort,
+  MANAGEMENT_PORT: managementPort,
+  DASHBOARD_ORIGIN: dashboardOrigin,
+  ADMIN_EMAILS: adminEmails,
+});
 
 async function waitForGateway() {
   for (let i = 0; i < 120; i++) {
@@ -96,15 +108,22 @@ if (await waitForGateway()) {
       cpSync(join(root, 'dashboard/public'), join(standalone, 'public'), { recursive: true });
     }
     start('dashboard', [join(standalone, 'server.js')], {
-      GATEWAY_API_URL: gatewayUrl,
+      GATEWAY_API_URL: managementUrl,
       PORT: dashboardPort,
       HOSTNAME: process.env.DASHBOARD_HOST ?? '0.0.0.0',
     });
   }
   console.log(`
   API Gateway Platform is up
-    gateway    ${gatewayUrl}   (proxy: ${gatewayUrl}/proxy/…, health: ${gatewayUrl}/health)
-    ${hasDashboard ? `dashboard  ${dashboardOrigin}` : 'dashboard  not built in this checkout'}
+    proxy           ${gatewayUrl}/proxy/…   (what your API's clients call; health: ${gatewayUrl}/health)
+    management API  ${managementUrl}   (keys, users, usage, sign-in, /metrics: keep it private)
+    ${hasDashboard ? `dashboard       ${dashboardOrigin}` : 'dashboard       not built in this checkout'}
+${
+  devMailbox
+    ? `  Sign in to the dashboard with ${adminEmails || 'your email'}${adminEmails ? ' (an admin)' : ''} or any other address:
+  no SMTP_URL is set, so sign-in links are printed above and saved in .data/mailbox/.`
+    : '  Sign-in links are mailed through SMTP_URL.'
+}
   Press Ctrl+C to stop.
 `);
 } else {

@@ -22,6 +22,7 @@ export function startScriptNodeFlags() {
  */
 export async function startGateway(o) {
   const port = await freePort();
+  const managementPort = await freePort();
   const adminToken = `bench-admin-${randomId(16)}`;
   const nodeArgs = [...(o.nodeArgs ?? []), ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [])];
   const proc = startProcess('gateway', process.execPath, [...nodeArgs, o.entry ?? GATEWAY_ENTRY], {
@@ -31,6 +32,9 @@ export async function startGateway(o) {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      MANAGEMENT_PORT: String(managementPort),
+      // Production refuses to start without a way to sign in; the benchmark never sends mail.
+      SMTP_URL: 'smtp://127.0.0.1:9',
       DATABASE_URL: o.databaseUrl,
       REDIS_URL,
       REDIS_KEY_PREFIX: o.redisPrefix,
@@ -43,10 +47,11 @@ export async function startGateway(o) {
     },
   });
   const url = `http://127.0.0.1:${port}`;
+  const managementUrl = `http://127.0.0.1:${managementPort}`;
   await waitForHttp(`${url}/health`, { proc });
 
   const admin = async (method, path, body) => {
-    const res = await fetch(`${url}${path}`, {
+    const res = await fetch(`${managementUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -67,5 +72,5 @@ export async function startGateway(o) {
     });
   };
 
-  return { proc, url, port, adminToken, admin, createKey, root: ROOT };
+  return { proc, url, managementUrl, port, adminToken, admin, createKey, root: ROOT };
 }

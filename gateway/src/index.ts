@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     logger.warn({ demoUpstream: demo.url }, 'INTERNAL_API_BASE_URL is not set: proxying to the built-in demo upstream');
   }
 
-  const services = await buildServices({ config, logger, upstreamUrl });
+  const services = await buildServices({ config, logger, upstreamUrl, echoMail: true });
   const gateway = await startServer(services, async () => demo?.close());
   const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
   const managementHost =

@@ -29,6 +29,8 @@ export interface BuildOptions {
   upstreamUrl: string;
   /** Tests pass an already-migrated database; otherwise one is opened and migrated. */
   db?: Database;
+  /** Print dev-mailbox mails on stdout too (the CLI entry point). */
+  echoMail?: boolean;
   /** Keep an embedded database in memory (tests). */
   inMemoryDatabase?: boolean;
 }
@@ -135,7 +137,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     logger,
     metrics,
     db,
-    mailer: createMailer(config, logger),
+    mailer: createMailer(config, logger, options.echoMail),
     oidc: undefined,
     stopBackgroundJobs: () => clearInterval(purgeTimer),
     redis,

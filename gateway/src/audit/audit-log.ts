@@ -74,9 +74,13 @@ export function changesBetween<T extends Record<string, unknown>>(
   return changes;
 }
 
-/** A new object's initial fields, each as `{ from: null, to }`. */
+/** A new object's initial fields that have a value, each as `{ from: null, to }`. */
 export function creationOf(fields: Record<string, unknown>): Changes {
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { from: null, to: comparable(v) }]));
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => [k, { from: null, to: comparable(v) }]),
+  );
 }
 
 export function toAuditEntry(row: AuditRow): AuditEntry {

@@ -23,7 +23,8 @@ export interface Mailer {
 
 const SEND_TIMEOUT_MS = 10_000;
 
-export function createMailer(config: Config, logger: Logger): Mailer {
+/** `echo`: also print dev-mailbox mails on stdout, readable, for the person at the terminal. */
+export function createMailer(config: Config, logger: Logger, echo = false): Mailer {
   if (config.SMTP_URL) {
     const transport = nodemailer.createTransport({
       url: config.SMTP_URL,
@@ -53,7 +54,14 @@ export function createMailer(config: Config, logger: Logger): Mailer {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = join(mailboxDir, `${stamp}-${randomBytes(3).toString('hex')}.eml`);
       await writeFile(file, info.message as Buffer, { mode: 0o600 });
-      logger.info({ to: mail.to, subject: mail.subject, file }, `dev mailbox (no SMTP_URL):\n${mail.text}`);
+      logger.info(
+        { to: mail.to, subject: mail.subject, file, text: mail.text },
+        'dev mailbox: mail written (no SMTP_URL)',
+      );
+      if (echo) {
+        const body = mail.text.replace(/^/gm, '    ');
+        process.stdout.write(`\n  Mail to ${mail.to} (dev mailbox, no SMTP_URL): ${mail.subject}\n${body}\n\n`);
+      }
     },
     close: () => {},
   };
