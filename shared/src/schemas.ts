@@ -132,7 +132,10 @@ export const ListUsersQuerySchema = z.strictObject({
 });
 export const UserSummarySchema = UserSchema.extend({ keyCount: z.number().int() });
 export type UserSummary = z.infer<typeof UserSummarySchema>;
-export const ListUsersResponseSchema = z.object({ data: z.array(UserSummarySchema), nextCursor: z.string().nullable() });
+export const ListUsersResponseSchema = z.object({
+  data: z.array(UserSummarySchema),
+  nextCursor: z.string().nullable(),
+});
 export type ListUsersResponse = z.infer<typeof ListUsersResponseSchema>;
 
 /** `PATCH /users/:id` (admins) – promote or demote; the last admin cannot be demoted. */

@@ -33,6 +33,8 @@ describe('/proxy header filtering', () => {
         'x-request-id': 'upstream-id',
         // The gateway sets Retry-After only when it refuses a request: on a forwarded answer it is the upstream's.
         'retry-after': '120',
+        // Proxied content must not plant the gateway's own cookies (session fixation); others pass.
+        'set-cookie': ['gw_session=planted; Path=/; HttpOnly', 'app=1; Path=/', ' gw_oidc=x', 'theme=dark'],
       });
       res.end('ok');
     });
@@ -56,6 +58,12 @@ describe('/proxy header filtering', () => {
     expect(upstream.seen.length).toBe(before + 1);
     return upstream.seen.at(-1)!.headers;
   }
+
+  it('drops upstream Set-Cookie fields for the gateway’s own cookies and keeps the others', async () => {
+    const res = await rawRequest(hopGw.url, { path: '/proxy/h', headers: { 'x-api-key': hopKey } });
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toEqual(['app=1; Path=/', 'theme=dark']);
+  });
 
   it('does not forward hop-by-hop request headers, nor a header named in Connection', async () => {
     const seen = await forwarded({
