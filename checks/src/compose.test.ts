@@ -15,6 +15,7 @@ import {
 } from './lib/compose.js';
 import { composeSchemaErrors } from './lib/compose-schema.js';
 import { commandOf, lastOf, parseDockerfile } from './lib/dockerfile.js';
+import { parseNginxConf } from './lib/nginx-conf.js';
 import { existsInRepo, gatewayConfigDefault, gatewayConfigKeys, isGitIgnored, readRepoFile } from './lib/repo.js';
 import { looksLikeSecretValue } from './lib/secret-scan.js';
 
@@ -59,15 +60,44 @@ describe('docker-compose.yml (local stack)', () => {
     expect(composeSchemaErrors(compose)).toEqual([]);
   });
 
-  it('runs postgres :5432, redis :6379, gateway :3001 and dashboard :3000', () => {
-    expect(Object.keys(services).sort()).toEqual(['dashboard', 'gateway', 'postgres', 'redis']);
+  it('runs postgres :5432, redis :6379, the proxy :3001, management 127.0.0.1:3002, dashboard :3000, mailpit', () => {
+    expect(Object.keys(services).sort()).toEqual(['dashboard', 'gateway', 'mailpit', 'postgres', 'redis']);
     const ports = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, publishedPorts(s)]));
     expect(ports).toEqual({
       postgres: [{ hostIp: null, published: '5432', target: '5432' }],
       redis: [{ hostIp: null, published: '6379', target: '6379' }],
-      gateway: [{ hostIp: null, published: '3001', target: '3001' }],
+      // Mailpit's SMTP port stays on the Compose network; its web UI and the management API on loopback.
+      mailpit: [{ hostIp: '127.0.0.1', published: '8025', target: '8025' }],
+      gateway: [
+        { hostIp: null, published: '3001', target: '3001' },
+        { hostIp: '127.0.0.1', published: '3002', target: '3002' },
+      ],
       dashboard: [{ hostIp: null, published: '3000', target: '3000' }],
     });
+    const env = environmentOf(services.gateway!);
+    expect([env.PORT, env.MANAGEMENT_PORT]).toEqual(['3001', '3002']);
+  });
+
+  it('lets the gateway start in production mode locally: mail goes to Mailpit, ADMIN_EMAILS sign in as admins', () => {
+    const env = environmentOf(services.gateway!);
+    const smtp = new URL(env.SMTP_URL ?? '');
+    expect(smtp.protocol).toBe('smtp:');
+    expect(smtp.hostname).toBe('mailpit');
+    expect(smtp.port).toBe('1025');
+    expect(env.MAIL_FROM).toMatch(/@/);
+    expect(env.ADMIN_EMAILS?.split(',').every((e) => /^[^@\s]+@[^@\s]+$/.test(e))).toBe(true);
+    // The file tells newcomers how to sign in.
+    expect(raw).toMatch(/^# Sign in:.*ADMIN_EMAILS[\s\S]*Mailpit \(http:\/\/127\.0\.0\.1:8025\)/m);
+  });
+
+  it('points the dashboard at the management listener, on the same site as DASHBOARD_ORIGIN', () => {
+    const api = new URL(environmentOf(services.dashboard!).GATEWAY_API_URL ?? '');
+    const origin = new URL(environmentOf(services.gateway!).DASHBOARD_ORIGIN ?? '');
+    expect(api.hostname).toBe('localhost');
+    expect(origin.hostname).toBe(api.hostname);
+    const management = publishedPorts(services.gateway!).find((p) => p.target === '3002');
+    expect(api.port).toBe(management?.published);
+    expect(origin.port).toBe(publishedPorts(services.dashboard!)[0]?.published);
   });
 
   it('gives every service a health check; the app checks hit the same routes as the images', () => {
@@ -84,6 +114,7 @@ describe('docker-compose.yml (local stack)', () => {
     expect(dependenciesOf(services.gateway!)).toEqual({
       postgres: { condition: 'service_healthy', required: true },
       redis: { condition: 'service_healthy', required: true },
+      mailpit: { condition: 'service_healthy', required: true },
     });
     expect(dependenciesOf(services.dashboard!)).toEqual({ gateway: { condition: 'service_healthy', required: true } });
   });
@@ -145,7 +176,7 @@ describe('docker-compose.yml (local stack)', () => {
 
 describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
   const raw = readRepoFile('deploy/docker-compose.prod.yml');
-  const vars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://api.example.com' };
+  const vars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://manage.example.com' };
   const compose = interpolateTree(parseCompose(raw), vars);
   const services = compose.services;
 
@@ -194,9 +225,14 @@ describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
     expect(Number(grace)).toBeGreaterThan(gatewayConfigDefault('SHUTDOWN_TIMEOUT_MS') / 1000);
   });
 
-  it('publishes the gateway on 3001 and the dashboard on 3000, on loopback unless told otherwise', () => {
-    expect(publishedPorts(services.gateway!)).toEqual([{ hostIp: '127.0.0.1', published: '3001', target: '3001' }]);
+  it('publishes the proxy on 3001, management on 3002 and the dashboard on 3000, on loopback unless told otherwise', () => {
+    expect(publishedPorts(services.gateway!)).toEqual([
+      { hostIp: '127.0.0.1', published: '3001', target: '3001' },
+      { hostIp: '127.0.0.1', published: '3002', target: '3002' },
+    ]);
     expect(publishedPorts(services.dashboard!)).toEqual([{ hostIp: '127.0.0.1', published: '3000', target: '3000' }]);
+    const env = environmentOf(services.gateway!);
+    expect([env.PORT, env.MANAGEMENT_PORT]).toEqual(['3001', '3002']);
   });
 
   it('takes secrets from the env file or the environment, never from literals', () => {
@@ -227,8 +263,14 @@ describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
     const gatewayEnv = dotenv('deploy/gateway.env.example');
     const known = gatewayConfigKeys();
     expect(Object.keys(gatewayEnv).filter((k) => !known.has(k))).toEqual([]);
-    for (const key of ['DATABASE_URL', 'ADMIN_API_TOKEN', 'SESSION_SECRET'])
+    // What production refuses to start without (a sign-in method: SMTP_URL here, OIDC_* commented).
+    for (const key of ['DATABASE_URL', 'ADMIN_API_TOKEN', 'SESSION_SECRET', 'SMTP_URL', 'ADMIN_EMAILS'])
       expect(Object.keys(gatewayEnv)).toContain(key);
+    const commented = [...readRepoFile('deploy/gateway.env.example').matchAll(/^# ([A-Z][A-Z0-9_]*)=/gm)].map(
+      (m) => m[1] as string,
+    );
+    expect(commented.filter((k) => !known.has(k))).toEqual([]);
+    expect(commented).toContain('OIDC_ISSUER');
     for (const [key, value] of Object.entries({ ...composeVars, ...gatewayEnv })) {
       expect(looksLikeSecretValue(value), key).toBe(false);
       if (SECRET_NAME.test(key)) expect(value, key).toBe('');
@@ -238,11 +280,13 @@ describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
     expect(Object.keys(gatewayEnv).filter((k) => pinned.includes(k))).toEqual([]);
   });
 
-  it('fronts both services with Caddy in the tls profile', () => {
+  // Where each host's requests go is checked in public-exposure.test.ts; here, that the files fit together.
+  it('fronts the proxy, the management API and the dashboard with Caddy in the tls profile', () => {
     const caddy = services.caddy!;
     expect(caddy.profiles).toEqual(['tls']);
     const caddyfile = readRepoFile('deploy/Caddyfile');
     expect(caddyfile).toContain('reverse_proxy gateway:3001');
+    expect(caddyfile).toContain('reverse_proxy gateway:3002');
     expect(caddyfile).toContain('reverse_proxy dashboard:3000');
     const caddyEnv = Object.keys(environmentOf(caddy));
     for (const [, name] of caddyfile.matchAll(/\{\$([A-Z_]+)\}/g)) expect(caddyEnv).toContain(name);
@@ -253,10 +297,11 @@ describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
   it('ships an nginx alternative that proxies to the published ports without buffering', () => {
     const conf = readRepoFile('deploy/nginx/api-gateway.conf');
     expect(conf).toContain('proxy_pass http://127.0.0.1:3001;');
+    expect(conf).toContain('proxy_pass http://127.0.0.1:3002;');
     expect(conf).toContain('proxy_pass http://127.0.0.1:3000;');
     expect(conf).toMatch(/proxy_buffering off;/);
     expect(conf).toMatch(/proxy_request_buffering off;/);
-    expect(conf.split('{').length).toBe(conf.split('}').length);
+    expect(() => parseNginxConf(conf)).not.toThrow();
   });
 
   it('can send logs to CloudWatch instead: the override replaces the driver and its options', () => {

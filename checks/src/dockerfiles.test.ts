@@ -4,17 +4,25 @@ import { commandOf, copyPaths, lastOf, parseDockerfile } from './lib/dockerfile.
 import { dockerignoreMatcher } from './lib/dockerignore.js';
 import { existsInRepo, readRepoFile, repoPath } from './lib/repo.js';
 
+// `port` is the one the HEALTHCHECK probes; `expose` every listener (the gateway's proxy and management).
 const SERVICES = [
-  { dockerfile: 'gateway/Dockerfile', port: '3001', cmd: ['node', 'gateway/dist/index.js'], health: '/health' },
+  {
+    dockerfile: 'gateway/Dockerfile',
+    port: '3001',
+    expose: '3001 3002',
+    cmd: ['node', 'gateway/dist/index.js'],
+    health: '/health',
+  },
   {
     dockerfile: 'dashboard/Dockerfile',
     port: '3000',
+    expose: '3000',
     cmd: ['node', 'dashboard/server.js'],
     health: '/api/runtime-config',
   },
 ] as const;
 
-describe.each(SERVICES)('$dockerfile', ({ dockerfile, port, cmd, health }) => {
+describe.each(SERVICES)('$dockerfile', ({ dockerfile, port, expose, cmd, health }) => {
   const parsed = parseDockerfile(readRepoFile(dockerfile));
   const stageNames = new Set(parsed.stages.map((s) => s.name));
   const finalStage = parsed.final;
@@ -67,13 +75,13 @@ describe.each(SERVICES)('$dockerfile', ({ dockerfile, port, cmd, health }) => {
     expect(user).not.toMatch(/^(root|0)(:|$)/);
   });
 
-  it(`has a HEALTHCHECK on ${health} and exposes ${port}`, () => {
+  it(`has a HEALTHCHECK on ${health} at ${port} and exposes ${expose}`, () => {
     const healthcheck = lastOf(finalStage, 'HEALTHCHECK');
     expect(healthcheck).toBeTruthy();
     const argv = commandOf(healthcheck!);
     expect(argv.join(' ')).toContain(health);
     expect(argv.join(' ')).toContain(`||${port})`);
-    expect(lastOf(finalStage, 'EXPOSE')?.text).toBe(port);
+    expect(lastOf(finalStage, 'EXPOSE')?.text).toBe(expose);
   });
 
   it(`runs ${cmd.join(' ')} (compiled JavaScript with node, no tsx or npm in between)`, () => {

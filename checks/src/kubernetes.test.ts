@@ -4,18 +4,12 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { loadManifests, type Manifest, manifestFiles } from './lib/kubernetes.js';
 import { existsInRepo, gatewayConfigDefault, gatewayConfigKeys, readRepoFile, repoPath } from './lib/repo.js';
 
 // kubernetes-models ships the Kubernetes 1.27 OpenAPI schemas as precompiled JSON-schema validators,
 // one module per apiVersion/kind, so validation needs no network and no cluster.
 const require = createRequire(import.meta.url);
-
-type Manifest = {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; [k: string]: unknown };
-  [k: string]: any;
-};
 
 function validateAgainstSchema(doc: Manifest): void {
   const Model = require(`kubernetes-models/${doc.apiVersion}/${doc.kind}`)[doc.kind] as new (
@@ -24,17 +18,8 @@ function validateAgainstSchema(doc: Manifest): void {
   new Model(doc).validate();
 }
 
-function manifestsIn(file: string): Manifest[] {
-  return parseAllDocuments(readRepoFile(`k8s/${file}`)).map((d) => {
-    if (d.errors.length) throw new Error(`${file}: ${d.errors[0]?.message}`);
-    return d.toJS() as Manifest;
-  });
-}
-
-const files = readdirSync(repoPath('k8s'))
-  .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
-  .sort();
-const all = files.flatMap((file) => manifestsIn(file).map((doc) => ({ file, doc })));
+const files = manifestFiles();
+const all = loadManifests();
 const byKind = (kind: string) => all.filter((m) => m.doc.kind === kind).map((m) => m.doc);
 const named = (kind: string, name: string) => {
   const found = byKind(kind).find((d) => d.metadata.name === name);
@@ -208,8 +193,9 @@ describe('the gateway Deployment', () => {
     .map((f) => readRepoFile(`gateway/src/${f}`))
     .join('\n');
 
+  // The management port (3002) and who may reach it: public-exposure.test.ts.
   it('listens on 3001 and probes /health (liveness, startup) and /ready (readiness) there', () => {
-    expect(container.ports).toContainEqual({ name: 'http', containerPort: 3001, protocol: 'TCP' });
+    expect(container.ports).toContainEqual({ name: 'proxy', containerPort: 3001, protocol: 'TCP' });
     const probes = {
       startup: container.startupProbe.httpGet,
       liveness: container.livenessProbe.httpGet,
@@ -278,12 +264,18 @@ describe('Services, Ingress and the migration Job', () => {
     }
   });
 
-  it('the Ingress routes to existing Services and ports', () => {
-    const ingress = named('Ingress', 'api-gateway');
-    for (const rule of ingress.spec.rules) {
-      for (const path of rule.http.paths) {
-        const service = named('Service', path.backend.service.name);
-        expect(service.spec.ports.map((p: any) => p.name)).toContain(path.backend.service.port.name);
+  it('the Ingresses route to existing Services and ports', () => {
+    expect(
+      byKind('Ingress')
+        .map((i) => i.metadata.name)
+        .sort(),
+    ).toEqual(['api-gateway', 'api-gateway-management']);
+    for (const ingress of byKind('Ingress')) {
+      for (const rule of ingress.spec.rules) {
+        for (const path of rule.http.paths) {
+          const service = named('Service', path.backend.service.name);
+          expect(service.spec.ports.map((p: any) => p.name)).toContain(path.backend.service.port.name);
+        }
       }
     }
   });

@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeysUnder } from '../../gateway/test/support/redis.js';
-import { freePort, type RunningContainer, runInContainer, startContainer, waitUntilHealthy } from './lib/container.js';
+import {
+  freePort,
+  freePorts,
+  type RunningContainer,
+  runInContainer,
+  startContainer,
+  waitUntilHealthy,
+} from './lib/container.js';
 import { type ReplayedImage, replayDockerfile } from './lib/docker-replay.js';
 import { existsInRepo, REPO_ROOT, readRepoFile } from './lib/repo.js';
 
@@ -51,7 +58,9 @@ describe.skipIf(!gatewayWritten)('gateway/Dockerfile replayed outside Docker', (
   let image: ReplayedImage;
   let env: Record<string, string>;
   let container: RunningContainer | undefined;
+  /** The proxy listener (PORT) and the management listener (MANAGEMENT_PORT). */
   let base: string;
+  let manage: string;
 
   beforeAll(async () => {
     work = scratch('gateway');
@@ -62,15 +71,21 @@ describe.skipIf(!gatewayWritten)('gateway/Dockerfile replayed outside Docker', (
       log: work.log,
     });
     await withPostgres((c) => c.query(`CREATE DATABASE ${database}`));
-    const port = await freePort();
+    const [port, managementPort, closedPort] = (await freePorts(3)) as [number, number, number];
     base = `http://127.0.0.1:${port}`;
+    manage = `http://127.0.0.1:${managementPort}`;
     const databaseUrl = new URL(POSTGRES_ADMIN_URL);
     databaseUrl.pathname = `/${database}`;
-    // What `docker run -e …` would pass in production; PORT/HOST point the process at a free local port.
+    // What `docker run -e …` would pass in production; PORT/MANAGEMENT_PORT/HOST point the listeners at
+    // free local ports. Production refuses to start without a sign-in method: SMTP_URL only has to parse
+    // here (nothing is mailed), so it names a port nobody listens on.
     env = {
       NODE_ENV: 'production',
       PORT: String(port),
+      MANAGEMENT_PORT: String(managementPort),
       HOST: '127.0.0.1',
+      SMTP_URL: `smtp://127.0.0.1:${closedPort}`,
+      MAIL_FROM: 'replay@example.com',
       DATABASE_URL: databaseUrl.toString(),
       REDIS_URL,
       REDIS_KEY_PREFIX: keyPrefix,
@@ -102,11 +117,13 @@ describe.skipIf(!gatewayWritten)('gateway/Dockerfile replayed outside Docker', (
   it('starts with the CMD, applies migrations, passes its HEALTHCHECK and answers /ready', async () => {
     container = startContainer(image, env);
     await waitUntilHealthy(image, env, container, 90_000);
-    const health = await fetch(`${base}/health`);
-    expect(health.status).toBe(200);
-    const ready = await fetch(`${base}/ready`);
-    expect(ready.status, await ready.clone().text()).toBe(200);
-    expect((await fetch(`${base}/metrics`)).status).toBe(200);
+    for (const listener of [base, manage]) {
+      const health = await fetch(`${listener}/health`);
+      expect(health.status, listener).toBe(200);
+      const ready = await fetch(`${listener}/ready`);
+      expect(ready.status, await ready.clone().text()).toBe(200);
+    }
+    expect((await fetch(`${manage}/metrics`)).status).toBe(200);
 
     const migrations = readdirSync(join(REPO_ROOT, 'gateway', 'prisma', 'migrations'), { withFileTypes: true })
       .filter((e) => e.isDirectory())
@@ -123,16 +140,26 @@ describe.skipIf(!gatewayWritten)('gateway/Dockerfile replayed outside Docker', (
     expect(applied.rows.map((r) => r.migration_name)).toEqual(migrations);
   }, 120_000);
 
+  it('keeps the management API and /metrics off the proxy listener', async () => {
+    const admin = { authorization: `Bearer ${env.ADMIN_API_TOKEN}` };
+    for (const path of ['/metrics', '/keys', '/users/by-email?email=replay@example.com', '/auth/providers']) {
+      const response = await fetch(`${base}${path}`, { headers: admin });
+      expect(response.status, path).toBe(404);
+      expect(await response.text(), path).not.toMatch(/process_cpu|gateway_http_requests|"data"|"email"/);
+    }
+    expect((await fetch(`${manage}/auth/providers`)).status).toBe(200);
+  }, 30_000);
+
   it('serves the management API and the proxy with PostgreSQL and Redis behind it', async () => {
     const admin = { authorization: `Bearer ${env.ADMIN_API_TOKEN}`, 'content-type': 'application/json' };
-    const login = await fetch(`${base}/users`, {
+    const login = await fetch(`${manage}/users`, {
       method: 'POST',
       headers: admin,
       body: JSON.stringify({ email: 'replay@example.com' }),
     });
     expect([200, 201]).toContain(login.status);
     const { user } = (await login.json()) as { user: { id: string } };
-    const created = await fetch(`${base}/keys`, {
+    const created = await fetch(`${manage}/keys`, {
       method: 'POST',
       headers: admin,
       body: JSON.stringify({ userId: user.id, name: 'replay' }),

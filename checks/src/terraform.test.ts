@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: parsed manifests and schemas are untyped JSON.
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Terraform expressions in literal strings.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
@@ -227,6 +228,62 @@ describe('infra/aws/modules/iam (least privilege)', () => {
   });
 });
 
+describe('infra/aws/modules/ec2 exposure (the proxy public, the management API allow-listed)', () => {
+  const ec2 = () => mod('infra/aws/modules/ec2');
+  /** Every `{ port, protocol, cidr_blocks }` object in the module's locals. */
+  const portRules = () => {
+    const rules: { port: number; cidr_blocks: string }[] = [];
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        if ('port' in node && 'cidr_blocks' in node) rules.push(node as { port: number; cidr_blocks: string });
+        else Object.values(node).forEach(walk);
+      }
+    };
+    walk([...ec2().locals.values()]);
+    return rules;
+  };
+
+  it('opens the management port to management_allowed_cidrs only, and every other port to allowed_cidrs', () => {
+    const rules = portRules();
+    expect(rules.map((r) => r.port).sort()).toEqual([3000, 3001, 3002, 443, 443, 80]);
+    for (const rule of rules) {
+      expect(rule.cidr_blocks, `port ${rule.port}`).toBe(
+        rule.port === 3002 ? '${var.management_allowed_cidrs}' : '${var.allowed_cidrs}',
+      );
+    }
+    // Each rule carries its own networks into the security group.
+    const group = ec2().resources.get('aws_security_group.instance') as any;
+    expect(group.dynamic.ingress[0].content[0].cidr_blocks).toBe('${ingress.value.cidr_blocks}');
+    expect(group.dynamic.ingress[0].for_each).toBe('${local.ports}');
+  });
+
+  it('publishes the management port only without TLS and only when someone is allowed to reach it', () => {
+    expect(ec2().locals.get('publish_management')).toBe('${!local.tls && length(var.management_allowed_cidrs) > 0}');
+    expect(String(ec2().locals.get('ports'))).toMatch(/local\.publish_management \? \[local\.management_port\] : \[\]/);
+    const userData = String(ec2().locals.get('user_data'));
+    expect(userData).toMatch(
+      /management_bind_address\s*=\s*local\.publish_management \? "0\.0\.0\.0" : "127\.0\.0\.1"/,
+    );
+    expect(userData).toMatch(/management_allowed_ips\s*=\s*join\(" ", var\.management_allowed_cidrs\)/);
+    for (const dir of ['infra/aws/modules/ec2', 'infra/aws/examples/single-vm'])
+      expect(mod(dir).variables.management_allowed_cidrs?.default, dir).toEqual([]);
+  });
+
+  it('hands the dashboard the management URL, on the same site as DASHBOARD_ORIGIN', () => {
+    const example = mod('infra/aws/examples/single-vm');
+    expect(example.modules.ec2?.gateway_api_url).toBe('${local.management_public_url}');
+    expect(example.locals.get('management_public_url')).toBe(
+      '${local.tls ? "https://${var.management_domain}" : "http://${aws_eip.app.public_ip}:3002"}',
+    );
+    const tfvars = parseEnv(
+      readRepoFile('infra/aws/examples/single-vm/terraform.tfvars.example').replace(/^\s*([a-z_]+)\s*=\s*/gm, '$1='),
+    );
+    const site = (host = '') => host.split('.').slice(-2).join('.');
+    expect(site(tfvars.management_domain)).toBe(site(tfvars.dashboard_domain));
+  });
+});
+
 describe('infra/aws/modules/ec2 user data', () => {
   const script = readFileSync(repoPath('infra/aws/modules/ec2/user-data.sh.tftpl'), 'utf8');
 
@@ -240,6 +297,24 @@ describe('infra/aws/modules/ec2 user data', () => {
     expect(script).toMatch(/chmod 600 "\$tmp"/);
     expect(script).toMatch(/install -d -m 0700 \/etc\/api-gateway/);
     expect(script).toContain('GATEWAY_ENV_FILE=/etc/api-gateway/gateway.env');
+  });
+
+  it('writes the Compose variables the production files read, and no others', () => {
+    const dotenv = script.match(/cat > \/opt\/api-gateway\/\.env <<'ENV'\n([\s\S]*?)\nENV\n/)?.[1] ?? '';
+    const written = dotenv.split('\n').map((line) => line.split('=')[0] as string);
+    const compose = ['deploy/docker-compose.prod.yml', 'deploy/docker-compose.awslogs.yml']
+      .map(readRepoFile)
+      .join('\n');
+    const read = new Set([...compose.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1] as string));
+    expect(written.filter((k) => !read.has(k) && k !== 'COMPOSE_PROFILES')).toEqual([]);
+    for (const required of [
+      'GHCR_OWNER',
+      'APP_VERSION',
+      'GATEWAY_API_URL',
+      'MANAGEMENT_BIND_ADDRESS',
+      'MANAGEMENT_ALLOWED_IPS',
+    ])
+      expect(written).toContain(required);
   });
 
   it('starts deploy/docker-compose.prod.yml with the CloudWatch logging override, at every boot', () => {

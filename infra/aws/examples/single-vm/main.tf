@@ -4,11 +4,16 @@
 locals {
   name     = "api-gateway-${var.environment}"
   ssm_path = "/api-gateway/${var.environment}"
-  tls      = var.gateway_domain != "" && var.dashboard_domain != ""
+  tls      = var.gateway_domain != "" && var.management_domain != "" && var.dashboard_domain != ""
 
-  # Without TLS the services are reached on the Elastic IP's ports directly (plain HTTP).
-  gateway_public_url   = local.tls ? "https://${var.gateway_domain}" : "http://${aws_eip.app.public_ip}:3001"
-  dashboard_public_url = local.tls ? "https://${var.dashboard_domain}" : "http://${aws_eip.app.public_ip}:3000"
+  # Without TLS the services are reached on the Elastic IP's ports directly (plain HTTP); the management
+  # port answers management_allowed_cidrs only. Dashboard and management API share a site either way
+  # (one IP, or one registrable domain), so the SameSite=Lax session cookie travels.
+  gateway_public_url    = local.tls ? "https://${var.gateway_domain}" : "http://${aws_eip.app.public_ip}:3001"
+  management_public_url = local.tls ? "https://${var.management_domain}" : "http://${aws_eip.app.public_ip}:3002"
+  dashboard_public_url  = local.tls ? "https://${var.dashboard_domain}" : "http://${aws_eip.app.public_ip}:3000"
+  # Single sign-on when extra_config names an issuer; mailed links unless email_sign_in is false.
+  oidc = contains(keys(var.extra_config), "OIDC_ISSUER")
 
   config = merge(
     {
@@ -18,7 +23,10 @@ locals {
       TRUST_PROXY    = local.tls ? "loopback,uniquelocal" : "loopback"
       SECURE_COOKIES = local.tls ? "true" : "false"
       LOG_LEVEL      = "info"
+      ADMIN_EMAILS   = join(",", var.admin_emails)
     },
+    var.mail_from != "" ? { MAIL_FROM = var.mail_from } : {},
+    local.oidc ? { OIDC_REDIRECT_URI = "${local.management_public_url}/auth/oidc/callback" } : {},
     var.local_redis ? { REDIS_URL = "redis://redis:6379" } : {},
     var.extra_config,
   )
@@ -47,9 +55,14 @@ module "iam" {
 module "ssm" {
   source = "../../modules/ssm"
 
-  path            = local.ssm_path
-  config          = local.config
-  secret_names    = var.local_redis ? ["DATABASE_URL", "ADMIN_API_TOKEN", "SESSION_SECRET"] : ["DATABASE_URL", "REDIS_URL", "ADMIN_API_TOKEN", "SESSION_SECRET"]
+  path   = local.ssm_path
+  config = local.config
+  secret_names = concat(
+    ["DATABASE_URL", "ADMIN_API_TOKEN", "SESSION_SECRET"],
+    var.local_redis ? [] : ["REDIS_URL"],
+    var.email_sign_in ? ["SMTP_URL"] : [],
+    local.oidc ? ["OIDC_CLIENT_SECRET"] : [],
+  )
   secret_values   = var.secret_values
   secrets_version = var.secrets_version
 }
@@ -67,11 +80,14 @@ module "ec2" {
   ghcr_owner            = var.ghcr_owner
   app_version           = var.app_version
   eip_allocation_id     = aws_eip.app.id
-  gateway_api_url       = local.gateway_public_url
+  gateway_api_url       = local.management_public_url
   gateway_domain        = var.gateway_domain
+  management_domain     = var.management_domain
   dashboard_domain      = var.dashboard_domain
   local_redis           = var.local_redis
   allowed_cidrs         = var.allowed_cidrs
+
+  management_allowed_cidrs = var.management_allowed_cidrs
 
   # The instance must not boot before its parameters exist.
   depends_on = [module.ssm]

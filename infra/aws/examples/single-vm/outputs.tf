@@ -4,13 +4,18 @@ output "instance_id" {
 }
 
 output "public_ip" {
-  description = "Elastic IP: point gateway_domain and dashboard_domain here."
+  description = "Elastic IP: point gateway_domain, management_domain and dashboard_domain here."
   value       = aws_eip.app.public_ip
 }
 
 output "gateway_url" {
-  description = "Public URL of the gateway."
+  description = "Public URL of the gateway's proxy (API clients call <url>/proxy/…)."
   value       = local.gateway_public_url
+}
+
+output "management_url" {
+  description = "URL of the management API (the dashboard's GATEWAY_API_URL), open to management_allowed_cidrs only."
+  value       = local.management_public_url
 }
 
 output "dashboard_url" {

@@ -36,7 +36,13 @@ variable "app_version" {
 }
 
 variable "gateway_domain" {
-  description = "DNS name of the gateway (enables TLS with Caddy together with dashboard_domain)."
+  description = "DNS name of the public proxy (enables TLS with Caddy together with management_domain and dashboard_domain)."
+  type        = string
+  default     = ""
+}
+
+variable "management_domain" {
+  description = "DNS name of the management API the dashboard calls; same registrable domain as dashboard_domain (e.g. manage.example.com)."
   type        = string
   default     = ""
 }
@@ -59,9 +65,37 @@ variable "local_redis" {
 }
 
 variable "allowed_cidrs" {
-  description = "Networks allowed to reach the VM's published ports."
+  description = "Networks allowed to reach the public ports (the proxy and the dashboard; 80/443 with TLS)."
   type        = list(string)
   default     = ["0.0.0.0/0"]
+}
+
+variable "management_allowed_cidrs" {
+  description = "Networks allowed to reach the management API, i.e. where the dashboard is used (VPN, office). Empty: nobody."
+  type        = list(string)
+  default     = []
+}
+
+variable "admin_emails" {
+  description = "Addresses that become admins (operators) when they sign in."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.admin_emails) > 0
+    error_message = "admin_emails needs at least one address, or nobody can administer the gateway from the dashboard."
+  }
+}
+
+variable "mail_from" {
+  description = "Sender of sign-in mails (MAIL_FROM); empty for the gateway's default."
+  type        = string
+  default     = ""
+}
+
+variable "email_sign_in" {
+  description = "Sign in by mailed links: SMTP_URL becomes a required secret. Set OIDC_ISSUER (and OIDC_CLIENT_ID) in extra_config for single sign-on; OIDC_CLIENT_SECRET is then a secret."
+  type        = bool
+  default     = true
 }
 
 variable "log_retention_days" {
@@ -76,8 +110,9 @@ variable "extra_config" {
   default     = {}
 }
 
-# DATABASE_URL, ADMIN_API_TOKEN, SESSION_SECRET (and REDIS_URL unless local_redis): supply with
-#   export TF_VAR_secret_values='{"DATABASE_URL":"postgres://…","REDIS_URL":"rediss://…","ADMIN_API_TOKEN":"…","SESSION_SECRET":"…"}'
+# DATABASE_URL, ADMIN_API_TOKEN, SESSION_SECRET (and REDIS_URL unless local_redis, SMTP_URL when
+# email_sign_in, OIDC_CLIENT_SECRET with OIDC_ISSUER in extra_config): supply with
+#   export TF_VAR_secret_values='{"DATABASE_URL":"postgres://…","REDIS_URL":"rediss://…","ADMIN_API_TOKEN":"…","SESSION_SECRET":"…","SMTP_URL":"smtp://…"}'
 # never in a committed file. Write-only: kept out of the plan and the state.
 variable "secret_values" {
   description = "Gateway secrets by environment variable name. Ephemeral: never stored."

@@ -19,38 +19,48 @@ data "aws_ami" "ubuntu" {
 }
 
 locals {
-  tls      = var.gateway_domain != "" && var.dashboard_domain != ""
+  tls      = var.gateway_domain != "" && var.management_domain != "" && var.dashboard_domain != ""
   profiles = compact([local.tls ? "tls" : "", var.local_redis ? "local-redis" : ""])
-  ports = local.tls ? [
-    { port = 80, protocol = "tcp" },
-    { port = 443, protocol = "tcp" },
-    { port = 443, protocol = "udp" },
-    ] : [
-    { port = 3000, protocol = "tcp" },
-    { port = 3001, protocol = "tcp" },
+  # Without TLS the management port is published only when someone may reach it, and the security group
+  # admits management_allowed_cidrs alone; with TLS, Caddy applies the same list to the management host.
+  publish_management = !local.tls && length(var.management_allowed_cidrs) > 0
+  tls_ports = [
+    { port = 80, protocol = "tcp", cidr_blocks = var.allowed_cidrs },
+    { port = 443, protocol = "tcp", cidr_blocks = var.allowed_cidrs },
+    { port = 443, protocol = "udp", cidr_blocks = var.allowed_cidrs },
   ]
-  deploy_dir = "${path.module}/../../../../deploy"
+  direct_ports = [
+    { port = 3000, protocol = "tcp", cidr_blocks = var.allowed_cidrs },
+    { port = 3001, protocol = "tcp", cidr_blocks = var.allowed_cidrs },
+  ]
+  management_port = { port = 3002, protocol = "tcp", cidr_blocks = var.management_allowed_cidrs }
+  ports           = local.tls ? local.tls_ports : concat(local.direct_ports, local.publish_management ? [local.management_port] : [])
+  deploy_dir      = "${path.module}/../../../../deploy"
 
   user_data = templatefile("${path.module}/user-data.sh.tftpl", {
-    region           = data.aws_region.current.region
-    ssm_path         = var.ssm_path
-    log_group_name   = var.log_group_name
-    ghcr_owner       = lower(var.ghcr_owner)
-    app_version      = var.app_version
-    gateway_api_url  = var.gateway_api_url
-    bind_address     = local.tls ? "127.0.0.1" : "0.0.0.0"
-    gateway_domain   = var.gateway_domain
-    dashboard_domain = var.dashboard_domain
-    compose_profiles = join(",", local.profiles)
-    compose_prod_b64 = base64encode(file("${local.deploy_dir}/docker-compose.prod.yml"))
-    compose_logs_b64 = base64encode(file("${local.deploy_dir}/docker-compose.awslogs.yml"))
-    caddyfile_b64    = base64encode(file("${local.deploy_dir}/Caddyfile"))
+    region                  = data.aws_region.current.region
+    ssm_path                = var.ssm_path
+    log_group_name          = var.log_group_name
+    ghcr_owner              = lower(var.ghcr_owner)
+    app_version             = var.app_version
+    gateway_api_url         = var.gateway_api_url
+    bind_address            = local.tls ? "127.0.0.1" : "0.0.0.0"
+    management_bind_address = local.publish_management ? "0.0.0.0" : "127.0.0.1"
+    gateway_domain          = var.gateway_domain
+    management_domain       = var.management_domain
+    dashboard_domain        = var.dashboard_domain
+    # Empty: Caddy's default (nobody).
+    management_allowed_ips = join(" ", var.management_allowed_cidrs)
+    compose_profiles       = join(",", local.profiles)
+    compose_prod_b64       = base64encode(file("${local.deploy_dir}/docker-compose.prod.yml"))
+    compose_logs_b64       = base64encode(file("${local.deploy_dir}/docker-compose.awslogs.yml"))
+    caddyfile_b64          = base64encode(file("${local.deploy_dir}/Caddyfile"))
   })
 }
 
 resource "aws_security_group" "instance" {
   name        = "${var.name}-instance"
-  description = "API gateway VM: ${local.tls ? "HTTP/HTTPS for Caddy" : "gateway and dashboard ports"}"
+  description = "API gateway VM: ${local.tls ? "HTTP/HTTPS for Caddy" : "proxy and dashboard ports, management port for its allow-list"}"
   vpc_id      = var.vpc_id
   tags        = merge(var.tags, { Name = "${var.name}-instance" })
 
@@ -61,7 +71,7 @@ resource "aws_security_group" "instance" {
       from_port   = ingress.value.port
       to_port     = ingress.value.port
       protocol    = ingress.value.protocol
-      cidr_blocks = var.allowed_cidrs
+      cidr_blocks = ingress.value.cidr_blocks
     }
   }
 

@@ -62,12 +62,18 @@ variable "app_version" {
 }
 
 variable "gateway_api_url" {
-  description = "The gateway's public URL as browsers reach it (handed to the dashboard)."
+  description = "The management API's URL as operators' browsers reach it (handed to the dashboard as GATEWAY_API_URL)."
   type        = string
 }
 
 variable "gateway_domain" {
-  description = "DNS name for the gateway; with dashboard_domain set, Caddy terminates TLS on 80/443. Empty: ports 3000/3001 are published directly."
+  description = "DNS name for the gateway's public proxy; with management_domain and dashboard_domain set, Caddy terminates TLS on 80/443. Empty: ports 3000/3001 (and 3002 for management_allowed_cidrs) are published directly."
+  type        = string
+  default     = ""
+}
+
+variable "management_domain" {
+  description = "DNS name for the management API (tls profile), same registrable domain as dashboard_domain; Caddy admits management_allowed_cidrs only."
   type        = string
   default     = ""
 }
@@ -85,9 +91,15 @@ variable "local_redis" {
 }
 
 variable "allowed_cidrs" {
-  description = "Client networks allowed to reach the published ports."
+  description = "Client networks allowed to reach the public ports (proxy and dashboard, or 80/443 with TLS)."
   type        = list(string)
   default     = ["0.0.0.0/0"]
+}
+
+variable "management_allowed_cidrs" {
+  description = "Networks allowed to reach the management API (where the dashboard is used). Empty: nobody."
+  type        = list(string)
+  default     = []
 }
 
 variable "tags" {

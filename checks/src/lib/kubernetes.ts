@@ -1,0 +1,103 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: parsed manifests are untyped JSON.
+import { readdirSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { addressSet, type FrontRequest, normalizedPath, type Upstream } from './http-front.js';
+import { readRepoFile, repoPath } from './repo.js';
+
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; annotations?: Record<string, string>; [k: string]: unknown };
+  [k: string]: any;
+};
+
+/** The ingress-nginx annotation that limits an Ingress to client networks. */
+export const ALLOW_LIST_ANNOTATION = 'nginx.ingress.kubernetes.io/whitelist-source-range';
+
+export function manifestsIn(file: string): Manifest[] {
+  return parseAllDocuments(readRepoFile(`k8s/${file}`)).map((d) => {
+    if (d.errors.length) throw new Error(`${file}: ${d.errors[0]?.message}`);
+    return d.toJS() as Manifest;
+  });
+}
+
+/** The manifest files of k8s/ (kustomization.yaml aside). */
+export function manifestFiles(): string[] {
+  return readdirSync(repoPath('k8s'))
+    .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
+    .sort();
+}
+
+export function loadManifests(): { file: string; doc: Manifest }[] {
+  return manifestFiles().flatMap((file) => manifestsIn(file).map((doc) => ({ file, doc })));
+}
+
+/** The container port a Service port leads to (by name or number), with the Deployment it selects. */
+export function serviceTarget(
+  manifests: Manifest[],
+  serviceName: string,
+  port: { name?: string; number?: number },
+): { deployment: string; containerPort: number } {
+  const service = manifests.find((m) => m.kind === 'Service' && m.metadata.name === serviceName);
+  if (!service) throw new Error(`no Service ${serviceName}`);
+  const servicePort = service.spec.ports.find((p: any) =>
+    port.name !== undefined ? p.name === port.name : p.port === port.number,
+  );
+  if (!servicePort) throw new Error(`Service ${serviceName} has no port ${port.name ?? port.number}`);
+  const deployment = manifests.find(
+    (m) =>
+      m.kind === 'Deployment' &&
+      Object.entries(service.spec.selector).every(([k, v]) => m.spec.template.metadata.labels[k] === v),
+  );
+  if (!deployment) throw new Error(`Service ${serviceName} selects no Deployment`);
+  const target = servicePort.targetPort ?? servicePort.port;
+  const containerPort =
+    typeof target === 'number'
+      ? target
+      : deployment.spec.template.spec.containers.flatMap((c: any) => c.ports ?? []).find((p: any) => p.name === target)
+          ?.containerPort;
+  if (typeof containerPort !== 'number') throw new Error(`Service ${serviceName}: no container port ${target}`);
+  return { deployment: deployment.metadata.name, containerPort };
+}
+
+/** The networks an Ingress admits: its allow-list annotation, or everyone. */
+export function ingressAdmits(ingress: Manifest, address: string): boolean {
+  const list = ingress.metadata.annotations?.[ALLOW_LIST_ANNOTATION];
+  if (list === undefined) return true;
+  return addressSet(list.split(',').map((s) => s.trim())).has(address);
+}
+
+function pathMatches(rule: { path?: string; pathType: string }, path: string): number {
+  const pattern = rule.path ?? '/';
+  if (rule.pathType === 'Exact') return path === pattern ? Number.MAX_SAFE_INTEGER : -1;
+  if (rule.pathType !== 'Prefix') throw new Error(`pathType ${rule.pathType} is not modelled`);
+  // Prefix matches whole path elements: /proxy matches /proxy and /proxy/x, not /proxyx.
+  const base = pattern.replace(/\/+$/, '');
+  return path === base || path.startsWith(`${base}/`) || base === '' ? base.length : -1;
+}
+
+/**
+ * Where the Ingresses send a request (the Ingress API's matching: the host's rules across all Ingresses,
+ * Exact before the longest Prefix): the Deployment and container port, or null (the controller's 404,
+ * or 403 outside the allow-list).
+ */
+export function routeIngress(manifests: Manifest[], request: FrontRequest): Upstream {
+  const path = normalizedPath(request.path);
+  if (path === null) return null;
+  let best: { score: number; ingress: Manifest; backend: any } | undefined;
+  for (const ingress of manifests.filter((m) => m.kind === 'Ingress')) {
+    for (const rule of ingress.spec.rules ?? []) {
+      if ((rule.host ?? '') !== request.host) continue;
+      for (const candidate of rule.http?.paths ?? []) {
+        const score = pathMatches(candidate, path);
+        if (score >= 0 && (!best || score > best.score)) best = { score, ingress, backend: candidate.backend };
+      }
+    }
+  }
+  if (!best || !ingressAdmits(best.ingress, request.remoteAddress)) return null;
+  const { deployment, containerPort } = serviceTarget(manifests, best.backend.service.name, {
+    name: best.backend.service.port.name,
+    number: best.backend.service.port.number,
+  });
+  return { host: deployment, port: containerPort };
+}
