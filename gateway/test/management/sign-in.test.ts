@@ -49,6 +49,8 @@ describe.each(['postgres', 'pglite'] as Backend[])('sign-in by mailed link (%s)'
     upstream = await startUpstream((_req, res) => res.end('ok'));
     gw = await startTestGateway({
       backend,
+      // The sign-in throttles share the proxy's limiter: Redis with PostgreSQL, in-process when embedded.
+      redis: backend === 'postgres',
       upstreamUrl: upstream.url,
       env: { SMTP_URL: smtp.url, ADMIN_EMAILS: ADMIN, DASHBOARD_ORIGIN: DASHBOARD, SIGN_IN_REQUESTS_PER_EMAIL: '5' },
     });
