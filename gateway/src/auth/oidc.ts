@@ -2,19 +2,22 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EmailSchema } from '@gateway/shared';
 import * as client from 'openid-client';
 import { z } from 'zod';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 
-/** The configuration fields single sign-on reads (a subset of `Config`). */
-export interface OidcSettings {
-  NODE_ENV: string;
-  OIDC_ISSUER?: string | undefined;
-  OIDC_CLIENT_ID?: string | undefined;
-  OIDC_CLIENT_SECRET?: string | undefined;
-  OIDC_NAME: string;
-  OIDC_REDIRECT_URI?: string | undefined;
-  OIDC_ADMIN_CLAIM: string;
-  OIDC_ADMIN_VALUES: string[];
-}
+/** The configuration single sign-on reads. */
+export type OidcSettings = Pick<
+  Config,
+  | 'NODE_ENV'
+  | 'MANAGEMENT_PORT'
+  | 'OIDC_ISSUER'
+  | 'OIDC_CLIENT_ID'
+  | 'OIDC_CLIENT_SECRET'
+  | 'OIDC_NAME'
+  | 'OIDC_REDIRECT_URI'
+  | 'OIDC_ADMIN_CLAIM'
+  | 'OIDC_ADMIN_VALUES'
+>;
 
 /** What one authorization request must be matched against when its callback arrives. */
 export interface OidcFlow {
@@ -52,12 +55,6 @@ export class OidcSignInError extends Error {
 
 const DISCOVERY_TIMEOUT_SECONDS = 10;
 
-/** `GET /auth/providers`' `oidc` entry: null unless single sign-on is configured. */
-export function oidcProviderInfo(config: OidcSettings): { name: string; startUrl: string } | null {
-  if (!config.OIDC_ISSUER) return null;
-  return { name: config.OIDC_NAME, startUrl: '/auth/oidc/start' };
-}
-
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
@@ -68,10 +65,11 @@ function isLoopback(hostname: string): boolean {
  */
 export async function createOidcClient(config: OidcSettings, logger: Logger): Promise<OidcClient> {
   const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: secret } = config;
-  const redirectUri = config.OIDC_REDIRECT_URI;
-  if (!issuer || !clientId || !secret || !redirectUri) {
-    throw new Error('OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_REDIRECT_URI are all required for SSO');
+  if (!issuer || !clientId) throw new Error('OIDC_ISSUER and OIDC_CLIENT_ID are required for SSO');
+  if (!config.OIDC_REDIRECT_URI && config.MANAGEMENT_PORT === 0) {
+    throw new Error('OIDC_REDIRECT_URI is required when MANAGEMENT_PORT=0 (the callback URL must be known)');
   }
+  const redirectUri = config.OIDC_REDIRECT_URI ?? `http://localhost:${config.MANAGEMENT_PORT}/auth/oidc/callback`;
   const issuerUrl = new URL(issuer);
   // The client secret and the codes travel to the token endpoint: plain HTTP only in development or
   // to a provider on this machine.
@@ -81,7 +79,8 @@ export async function createOidcClient(config: OidcSettings, logger: Logger): Pr
   }
 
   const discover = () =>
-    client.discovery(issuerUrl, clientId, secret, client.ClientSecretBasic(secret), {
+    // Without a secret: a public client, which PKCE (always sent) still protects.
+    client.discovery(issuerUrl, clientId, secret, secret ? client.ClientSecretBasic(secret) : client.None(), {
       timeout: DISCOVERY_TIMEOUT_SECONDS,
       ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
     });

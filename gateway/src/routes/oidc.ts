@@ -14,6 +14,8 @@ import { signIn } from '../auth/sign-in.js';
 import { requestIdOf } from '../middleware/request-id.js';
 import type { RouteDeps } from './types.js';
 
+export type { OidcClient };
+
 /**
  * Single sign-on with OpenID Connect (authorization code + PKCE). Both routes answer browsers with
  * redirects only: to the provider, back to the dashboard, or to the dashboard's `/login?error=sso`.
