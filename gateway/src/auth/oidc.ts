@@ -61,7 +61,8 @@ function isLoopback(hostname: string): boolean {
 
 /**
  * Discovers the provider at start-up. An unreachable provider does not stop the gateway (email sign-in
- * and the API keep working): discovery is retried on the next sign-in attempt instead.
+ * and the API keep working): discovery is retried on the next sign-in attempt instead. Only a
+ * configuration error (plain-HTTP issuer in production, no callback URL) throws.
  */
 export async function createOidcClient(config: OidcSettings, logger: Logger): Promise<OidcClient> {
   const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: secret } = config;
@@ -99,7 +100,9 @@ export async function createOidcClient(config: OidcSettings, logger: Logger): Pr
     );
     return discovered;
   };
-  await configuration().catch(() => {});
+  // Started now, not awaited: a slow provider must not hold up the gateway's start (the proxy has
+  // nothing to do with it); the first sign-in waits for this attempt or makes a new one.
+  void configuration().catch(() => {});
 
   return {
     name: config.OIDC_NAME,
