@@ -166,7 +166,7 @@ export async function createOidcClient(config: OidcSettings, logger: Logger): Pr
 
 /** A claim by name, or by a dotted path into nested objects (Keycloak's `realm_access.roles`). */
 function claimAt(claims: Record<string, unknown>, name: string): unknown {
-  if (name in claims) return claims[name];
+  if (Object.hasOwn(claims, name)) return claims[name];
   let value: unknown = claims;
   for (const part of name.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;

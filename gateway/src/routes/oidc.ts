@@ -79,7 +79,7 @@ export function oidcRouter(deps: RouteDeps & { oidc: OidcClient }): Router {
     try {
       const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
       const identity = await oidc.completeSignIn(query, flow);
-      await signIn(deps, req, res, { email: identity.email, method: 'oidc', admin: identity.admin || undefined });
+      await signIn(deps, req, res, { email: identity.email, method: 'oidc', admin: identity.admin });
     } catch (err) {
       return refuse(req, res, 'callback', err);
     }
