@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Services } from './app.js';
+import { createOidcClient } from './auth/oidc.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
@@ -138,7 +139,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     metrics,
     db,
     mailer: createMailer(config, logger, options.echoMail),
-    oidc: undefined,
+    oidc: config.OIDC_ISSUER ? await createOidcClient(config, logger) : undefined,
     stopBackgroundJobs: () => clearInterval(purgeTimer),
     redis,
     limiter,
