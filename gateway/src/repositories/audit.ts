@@ -31,11 +31,18 @@ export async function listAudit(
 ): Promise<{ rows: AuditRow[]; nextCursor: string | null }> {
   const own = confinedTo(actor);
   if (own && query.userId && query.userId !== own) return { rows: [], nextCursor: null };
+  // A user reads the entries about their own data. An admin's `userId` filter also finds what that
+  // user did to other people's data (an admin changing someone's key is about both of them).
+  const about: Prisma.AuditLogWhereInput = own
+    ? { subjectUserId: own }
+    : query.userId
+      ? { OR: [{ subjectUserId: query.userId }, { actorId: query.userId }] }
+      : {};
   const where: Prisma.AuditLogWhereInput = {
+    ...about,
     action: query.action,
     actorId: query.actorId,
     targetId: query.targetId,
-    subjectUserId: own ?? query.userId,
     at: { gte: query.from ? new Date(query.from) : undefined, lt: query.to ? new Date(query.to) : undefined },
     id: query.cursor ? { lt: decodeAuditCursor(query.cursor) } : undefined,
   };
