@@ -1,0 +1,399 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorCode } from '@gateway/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { issueSignInLink } from '../../src/auth/sign-in-link.js';
+import {
+  createApiToken,
+  createKeyFor,
+  createUser,
+  expireApiToken,
+  openSession,
+  revokeApiToken,
+} from '../support/credentials.js';
+import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { linkParams } from '../support/mailbox.js';
+import { expectProblem, login } from '../support/management.js';
+import { startUpstream } from '../support/upstream.js';
+
+const DASHBOARD = 'https://dashboard.example.com';
+const ADMIN_EMAIL = 'ops@example.com';
+
+/** The callers every management route is tried with, in the order of the table's columns. */
+const CREDENTIALS = [
+  'anonymous',
+  'userA',
+  'userB',
+  'admin',
+  'read',
+  'write',
+  'revoked',
+  'expired',
+  'bootstrap',
+] as const;
+type Credential = (typeof CREDENTIALS)[number];
+
+/** A success status, or the status and code of the problem the caller must get. */
+type Expected = number | readonly [number, ErrorCode];
+const UNAUTH = [401, 'UNAUTHORIZED'] as const;
+const FORBID = [403, 'FORBIDDEN'] as const;
+const SCOPE = [403, 'INSUFFICIENT_SCOPE'] as const;
+const MISSING = [404, 'NOT_FOUND'] as const;
+const BAD = [400, 'BAD_REQUEST'] as const;
+const all = (status: number): Expected[] => CREDENTIALS.map(() => status);
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** What the table's request factories may use: the people, their resources and fresh ones. */
+interface World {
+  gw: TestGateway;
+  userA: string;
+  userB: string;
+  admin: string;
+  /** A key of user A that no case deletes. */
+  keyOfA: string;
+  unique(): string;
+}
+
+interface Request {
+  params?: Record<string, string>;
+  query?: string;
+  body?: unknown;
+}
+
+interface Row {
+  method: Method;
+  /** Express path template, exactly as the route is declared. */
+  path: string;
+  /** Needs no credentials (probes, metrics, sign-in). */
+  public?: boolean;
+  /** Also served by the proxy listener (probes only); every other route must be unknown there. */
+  onProxy?: boolean;
+  /** Path parameters, query and body of one request, built afresh for every case. */
+  request?: (w: World, as: Credential) => Request | Promise<Request>;
+  /** One expectation per credential, in CREDENTIALS order. */
+  expect: Expected[];
+}
+
+/** The email and token of a fresh sign-in link, as the mailed link carries them. */
+async function signInLinkFor(gw: TestGateway, email: string) {
+  const { prisma } = gw.gateway.services.db;
+  return linkParams((await issueSignInLink(prisma, gw.gateway.services.config, email)).link);
+}
+
+// User A owns the resource where there is one; user B is another user acting on it. Routes that
+// destroy something get a fresh victim per case (a user keeps acting on A's, so a wrong 2xx shows).
+const ownOrFreshUser = async (w: World, as: Credential) =>
+  as === 'userA' || as === 'userB' ? w.userA : createUser(w.gw, `victim-${w.unique()}@example.com`);
+
+// biome-ignore format: one row per route, one column per credential
+const TABLE: Row[] = [
+  //                                                             anon    A        B        admin  read   write  revoked expired bootstrap
+  { method: 'GET', path: '/health', public: true, onProxy: true, expect: all(200) },
+  { method: 'GET', path: '/ready', public: true, onProxy: true, expect: all(200) },
+  { method: 'GET', path: '/metrics', public: true, expect: all(200) },
+  { method: 'GET', path: '/auth/providers', public: true, expect: all(200) },
+  { method: 'POST', path: '/auth/email', public: true, expect: all(202),
+    request: (w) => ({ body: { email: `ask-${w.unique()}@example.com` } }) },
+  { method: 'POST', path: '/auth/email/verify', public: true, expect: all(200),
+    request: async (w) => ({ body: await signInLinkFor(w.gw, `verify-${w.unique()}@example.com`) }) },
+  { method: 'GET', path: '/auth/session', expect:                [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'DELETE', path: '/auth/session', expect:             [UNAUTH, 204,     204,     204,   SCOPE, 204,   UNAUTH, UNAUTH, 204] },
+  { method: 'DELETE', path: '/auth/sessions', expect:            [UNAUTH, 204,     204,     204,   SCOPE, BAD,   UNAUTH, UNAUTH, BAD] },
+  { method: 'POST', path: '/users', expect:                      [UNAUTH, FORBID,  FORBID,  201,   SCOPE, 201,   UNAUTH, UNAUTH, 201],
+    request: (w) => ({ body: { email: `new-${w.unique()}@example.com` } }) },
+  { method: 'GET', path: '/users', expect:                       [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'GET', path: '/users/by-email', expect:              [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: () => ({ query: 'email=owner-a@example.com' }) },
+  { method: 'GET', path: '/users/:id', expect:                   [UNAUTH, 200,     MISSING, 200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.userA } }) },
+  { method: 'PATCH', path: '/users/:id', expect:                 [UNAUTH, FORBID,  FORBID,  200,   SCOPE, SCOPE, UNAUTH, UNAUTH, 200],
+    request: async (w, as) => ({ params: { id: await ownOrFreshUser(w, as) }, body: { role: 'admin' } }) },
+  { method: 'DELETE', path: '/users/:id/sessions', expect:       [UNAUTH, FORBID,  FORBID,  204,   SCOPE, 204,   UNAUTH, UNAUTH, 204],
+    request: async (w, as) => ({ params: { id: await ownOrFreshUser(w, as) } }) },
+  { method: 'POST', path: '/keys', expect:                       [UNAUTH, 201,     MISSING, 201,   SCOPE, 201,   UNAUTH, UNAUTH, 201],
+    request: (w) => ({ body: { userId: w.userA, name: 'matrix key' } }) },
+  { method: 'GET', path: '/keys', expect:                        [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'GET', path: '/keys/:id', expect:                    [UNAUTH, 200,     MISSING, 200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.keyOfA } }) },
+  { method: 'PATCH', path: '/keys/:id', expect:                  [UNAUTH, 200,     MISSING, 200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.keyOfA }, body: { name: `renamed ${w.unique()}` } }) },
+  { method: 'DELETE', path: '/keys/:id', expect:                 [UNAUTH, 204,     MISSING, 204,   SCOPE, 204,   UNAUTH, UNAUTH, 204],
+    request: async (w) => ({ params: { id: await createKeyFor(w.gw, w.userA) } }) },
+  { method: 'GET', path: '/usage', expect:                       [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'GET', path: '/usage/:keyId', expect:                [UNAUTH, 200,     MISSING, 200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { keyId: w.keyOfA } }) },
+  { method: 'GET', path: '/tokens', expect:                      [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'POST', path: '/tokens', expect:                     [UNAUTH, FORBID,  FORBID,  201,   SCOPE, SCOPE, UNAUTH, UNAUTH, 201],
+    request: (w) => ({ body: { name: `matrix ${w.unique()}`, scope: 'read' } }) },
+  { method: 'DELETE', path: '/tokens/:id', expect:               [UNAUTH, FORBID,  FORBID,  204,   SCOPE, SCOPE, UNAUTH, UNAUTH, 204],
+    request: async (w) => ({ params: { id: (await createApiToken(w.gw, 'read')).id } }) },
+  { method: 'GET', path: '/settings', expect:                    [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'PATCH', path: '/settings', expect:                  [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: () => ({ body: { maxLimitPerDay: 50_000 } }) },
+  { method: 'GET', path: '/audit', expect:                       [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'GET', path: '/audit/export', expect:                [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
+];
+
+const isMutation = (method: Method) => method !== 'GET';
+const describeExpected = (e: Expected) => (typeof e === 'number' ? String(e) : `${e[0]} ${e[1]}`);
+
+/** Method and path of every route an Express app serves, read from its router stack. */
+function routesOf(router: { stack: unknown[] }, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const layer of router.stack as {
+    route?: { path: unknown; methods: Record<string, boolean> };
+    handle?: { stack?: unknown[] };
+    rawPath?: unknown;
+  }[]) {
+    if (layer.route) {
+      for (const [method, on] of Object.entries(layer.route.methods)) {
+        if (on) out.push(`${method === '_all' ? 'ALL' : method.toUpperCase()} ${prefix}${String(layer.route.path)}`);
+      }
+    } else if (layer.handle?.stack) {
+      // A router mounted on a pattern could serve anything: refuse rather than under-count.
+      if (typeof layer.rawPath !== 'string') throw new Error(`a router is mounted on ${String(layer.rawPath)}`);
+      out.push(
+        ...routesOf(layer.handle as { stack: unknown[] }, prefix + (layer.rawPath === '/' ? '' : layer.rawPath)),
+      );
+    }
+  }
+  return out;
+}
+
+describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', (backend) => {
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let gw: TestGateway;
+  let world: World;
+  const bearer: Partial<Record<Credential, string>> = {};
+
+  beforeAll(async () => {
+    upstream = await startUpstream((_req, res) => res.end('ok'));
+    gw = await startTestGateway({
+      backend,
+      upstreamUrl: upstream.url,
+      // Many keys for user A: the cap on a user's own key count is not what this file tests.
+      env: { DASHBOARD_ORIGIN: DASHBOARD, ADMIN_EMAILS: ADMIN_EMAIL, USER_MAX_KEYS: '10000' },
+    });
+    // The three people sign in for real, through the mailed link.
+    const [a, b, admin] = [
+      await login(gw, 'owner-a@example.com'),
+      await login(gw, 'other-b@example.com'),
+      await login(gw, ADMIN_EMAIL),
+    ];
+    let n = 0;
+    world = {
+      gw,
+      userA: a.userId,
+      userB: b.userId,
+      admin: admin.userId,
+      keyOfA: await createKeyFor(gw, a.userId, 'A’s key'),
+      unique: () => `${backend}-${Date.now()}-${n++}`,
+    };
+    bearer.read = (await createApiToken(gw, 'read')).token;
+    bearer.write = (await createApiToken(gw, 'write')).token;
+    const revoked = await createApiToken(gw, 'write', { name: 'revoked' });
+    await revokeApiToken(gw, revoked.id);
+    bearer.revoked = revoked.token;
+    const expired = await createApiToken(gw, 'write', { name: 'expired' });
+    await expireApiToken(gw, expired.id);
+    bearer.expired = expired.token;
+    bearer.bootstrap = gw.adminToken;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  /** The session token or API token a credential sends; sessions are new for every case (signing out ends them). */
+  async function tokenOf(as: Credential): Promise<string | undefined> {
+    if (as === 'anonymous') return undefined;
+    if (as === 'userA' || as === 'userB' || as === 'admin') return openSession(gw, world[as]);
+    return bearer[as];
+  }
+
+  async function send(
+    baseUrl: string,
+    row: Row,
+    as: Credential,
+    auth: (token: string | undefined) => Record<string, string>,
+  ): Promise<Response> {
+    const req = (await row.request?.(world, as)) ?? {};
+    let path = row.path.replace(/:(\w+)/g, (_m, name: string) => {
+      const value = req.params?.[name];
+      if (!value) throw new Error(`the table gives no :${name} for ${row.method} ${row.path}`);
+      return value;
+    });
+    if (req.query) path += `?${req.query}`;
+    const headers: Record<string, string> = auth(await tokenOf(as));
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] = 'application/json';
+    }
+    return fetch(baseUrl + path, { method: row.method, headers, body });
+  }
+
+  async function expectAnswer(res: Response, expected: Expected): Promise<void> {
+    if (typeof expected === 'number') {
+      const text = await res.text();
+      expect(res.status, text.slice(0, 300)).toBe(expected);
+    } else {
+      await expectProblem(res, expected[0], expected[1]);
+    }
+  }
+
+  const withBearer = (token: string | undefined): Record<string, string> =>
+    token ? { authorization: `Bearer ${token}` } : {};
+
+  for (const row of TABLE) {
+    describe(`${row.method} ${row.path}`, () => {
+      const cases = CREDENTIALS.map((as, i) => [as, describeExpected(row.expect[i]!), row.expect[i]!] as const);
+      it.each(cases)('as %s → %s', async (as, _label, expected) => {
+        await expectAnswer(await send(gw.managementUrl, row, as, withBearer), expected);
+      });
+    });
+  }
+
+  describe('the table', () => {
+    it('has one column per credential in every row', () => {
+      for (const row of TABLE) expect(row.expect, `${row.method} ${row.path}`).toHaveLength(CREDENTIALS.length);
+    });
+
+    it('lists every route the management listener serves, and only those', () => {
+      // OIDC routes are mounted only when OIDC_ISSUER is configured (not in this gateway).
+      const { management } = createApp(gw.gateway.services);
+      const served = routesOf(management.router as unknown as { stack: unknown[] });
+      expect(served.length).toBeGreaterThan(20);
+      expect(TABLE.map((r) => `${r.method} ${r.path}`).sort()).toEqual([...new Set(served)].sort());
+    });
+  });
+
+  describe('spellings of a path', () => {
+    // Express matches paths case-insensitively and ignores a trailing slash: a guard mounted with
+    // one spelling must hold for every spelling that reaches the route.
+    const variants: [string, (path: string) => string][] = [
+      ['upper case', (p) => p.toUpperCase()],
+      ['a trailing slash', (p) => `${p}/`],
+    ];
+    const spelled = (row: Row, spell: (path: string) => string): Row => ({
+      ...row,
+      path: spell(row.path).replace(/:(\w+)/gi, (m) => m.toLowerCase()),
+      request: async (w, as) => {
+        const req = (await row.request?.(w, as)) ?? {};
+        return {
+          ...req,
+          params: Object.fromEntries(Object.entries(req.params ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+        };
+      },
+    });
+    const guarded = TABLE.filter((row) => !row.public);
+    const cases = guarded.flatMap((row) =>
+      variants.map(([name, spell]) => [`${row.method} ${row.path}`, name, row, spell] as const),
+    );
+
+    it.each(cases)('%s with %s needs credentials', async (_route, _variant, row, spell) => {
+      await expectProblem(
+        await send(gw.managementUrl, spelled(row, spell), 'anonymous', withBearer),
+        401,
+        'UNAUTHORIZED',
+      );
+    });
+
+    it.each(cases.filter(([, , row]) => row.expect[CREDENTIALS.indexOf('userA')] === FORBID))(
+      '%s with %s stays admin-only',
+      async (_route, _variant, row, spell) => {
+        await expectProblem(await send(gw.managementUrl, spelled(row, spell), 'userA', withBearer), 403, 'FORBIDDEN');
+      },
+    );
+  });
+
+  describe('the proxy listener', () => {
+    it.each(TABLE.map((row) => [`${row.method} ${row.path}`, row] as const))(
+      'does not serve %s (except the probes)',
+      async (_name, row) => {
+        const res = await send(gw.url, row, 'bootstrap', withBearer);
+        if (row.onProxy) expect(res.status).toBe(200);
+        else await expectProblem(res, 404, 'NOT_FOUND');
+      },
+    );
+
+    it('serves /metrics on the management listener only', async () => {
+      const management = await fetch(`${gw.managementUrl}/metrics`);
+      expect(management.status).toBe(200);
+      expect(await management.text()).toMatch(/^# HELP /m);
+      await expectProblem(await fetch(`${gw.url}/metrics`), 404, 'NOT_FOUND');
+    });
+  });
+
+  describe('the session cookie', () => {
+    const cookieRows = TABLE.filter((row) => !row.public);
+    const asCookie =
+      (origin?: string) =>
+      (token: string | undefined): Record<string, string> => ({
+        cookie: `gw_session=${token}`,
+        ...(origin ? { origin } : {}),
+      });
+
+    for (const as of ['userA', 'admin'] as const) {
+      const column = CREDENTIALS.indexOf(as);
+      const reads = cookieRows.filter((row) => !isMutation(row.method));
+      const writes = cookieRows.filter((row) => isMutation(row.method));
+
+      it.each(reads.map((row) => [`${row.method} ${row.path}`, describeExpected(row.expect[column]!), row] as const))(
+        `of ${as} reads without Origin: %s → %s`,
+        async (_name, _label, row) => {
+          await expectAnswer(await send(gw.managementUrl, row, as, asCookie()), row.expect[column]!);
+        },
+      );
+
+      it.each(writes.map((row) => [`${row.method} ${row.path}`, describeExpected(row.expect[column]!), row] as const))(
+        `of ${as} mutates from the dashboard: %s → %s`,
+        async (_name, _label, row) => {
+          await expectAnswer(await send(gw.managementUrl, row, as, asCookie(DASHBOARD)), row.expect[column]!);
+        },
+      );
+
+      it.each(writes.map((row) => [`${row.method} ${row.path}`, row] as const))(
+        `of ${as} cannot mutate without Origin: %s → 403 ORIGIN_NOT_ALLOWED`,
+        async (_name, row) => {
+          await expectProblem(await send(gw.managementUrl, row, as, asCookie()), 403, 'ORIGIN_NOT_ALLOWED');
+        },
+      );
+
+      it.each(writes.map((row) => [`${row.method} ${row.path}`, row] as const))(
+        `of ${as} cannot mutate from the proxy listener's origin: %s → 403 ORIGIN_NOT_ALLOWED`,
+        async (_name, row) => {
+          await expectProblem(await send(gw.managementUrl, row, as, asCookie(gw.url)), 403, 'ORIGIN_NOT_ALLOWED');
+        },
+      );
+    }
+
+    it('changes nothing when a mutation is refused for its Origin', async () => {
+      const token = await openSession(gw, world.userA);
+      const before = (await (await gw.admin(`/keys/${world.keyOfA}`)).json()) as { name: string; active: boolean };
+      for (const origin of [undefined, gw.url, gw.managementUrl, 'https://evil.example.com', 'null']) {
+        const res = await fetch(`${gw.managementUrl}/keys/${world.keyOfA}`, {
+          method: 'PATCH',
+          headers: { cookie: `gw_session=${token}`, 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+          body: JSON.stringify({ active: false, name: 'hijacked' }),
+        });
+        await expectProblem(res, 403, 'ORIGIN_NOT_ALLOWED');
+      }
+      expect(await (await gw.admin(`/keys/${world.keyOfA}`)).json()).toMatchObject(before);
+    });
+
+    it('lets scripts exchange a sign-in link without Origin, but refuses a foreign page (login CSRF)', async () => {
+      const verify = async (origin?: string) =>
+        fetch(`${gw.managementUrl}/auth/email/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+          body: JSON.stringify(await signInLinkFor(gw, `csrf-${randomUUID()}@example.com`)),
+        });
+      await expectProblem(await verify(gw.url), 403, 'ORIGIN_NOT_ALLOWED');
+      await expectProblem(await verify('https://evil.example.com'), 403, 'ORIGIN_NOT_ALLOWED');
+      expect((await verify(DASHBOARD)).status).toBe(200);
+      expect((await verify()).status).toBe(200);
+    });
+  });
+});
