@@ -269,6 +269,37 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
     });
   });
 
+  describe('changes to a person apply to their next request', () => {
+    const get = (token: string, path: string) =>
+      fetch(gw.managementUrl + path, { headers: { authorization: `Bearer ${token}` } });
+
+    it('a promoted user is an admin at once, and a demoted one no longer', async () => {
+      const id = await createUser(gw, `climber-${world.unique()}@example.com`);
+      const session = await openSession(gw, id);
+      await expectProblem(await get(session, '/users'), 403, 'FORBIDDEN');
+      const promote = await gw.admin(`/users/${id}`, { method: 'PATCH', body: JSON.stringify({ role: 'admin' }) });
+      expect(promote.status).toBe(200);
+      expect((await get(session, '/users')).status).toBe(200);
+      const demote = await gw.admin(`/users/${id}`, { method: 'PATCH', body: JSON.stringify({ role: 'user' }) });
+      expect(demote.status).toBe(200);
+      await expectProblem(await get(session, '/users'), 403, 'FORBIDDEN');
+      await expectProblem(await get(session, `/keys/${world.keyOfA}`), 404, 'NOT_FOUND');
+    });
+
+    it('signing a user out everywhere ends each of their sessions, and no one else’s', async () => {
+      const [first, second, other] = [
+        await openSession(gw, world.userB),
+        await openSession(gw, world.userB),
+        await openSession(gw, world.userA),
+      ];
+      const res = await gw.admin(`/users/${world.userB}/sessions`, { method: 'DELETE' });
+      expect(res.status).toBe(204);
+      await expectProblem(await get(first, '/auth/session'), 401, 'UNAUTHORIZED');
+      await expectProblem(await get(second, '/auth/session'), 401, 'UNAUTHORIZED');
+      expect((await get(other, '/auth/session')).status).toBe(200);
+    });
+  });
+
   describe('spellings of a path', () => {
     // Express matches paths case-insensitively and ignores a trailing slash: a guard mounted with
     // one spelling must hold for every spelling that reaches the route.
