@@ -212,11 +212,19 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
     return bearer[as];
   }
 
+  const auditLength = async () =>
+    (await gw.gateway.services.db.prisma.auditLog.aggregate({ _max: { id: true } }))._max.id ?? 0n;
+
+  /**
+   * One request of a row as a credential. `onSend` runs after the request factory (which may set
+   * up resources) and right before the request goes out.
+   */
   async function send(
     baseUrl: string,
     row: Row,
     as: Credential,
     auth: (token: string | undefined) => Record<string, string>,
+    onSend?: () => Promise<void>,
   ): Promise<Response> {
     const req = (await row.request?.(world, as)) ?? {};
     let path = row.path.replace(/:(\w+)/g, (_m, name: string) => {
@@ -231,6 +239,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
       body = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
+    await onSend?.();
     return fetch(baseUrl + path, { method: row.method, headers, body });
   }
 
@@ -250,7 +259,15 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
     describe(`${row.method} ${row.path}`, () => {
       const cases = CREDENTIALS.map((as, i) => [as, describeExpected(row.expect[i]!), row.expect[i]!] as const);
       it.each(cases)('as %s → %s', async (as, _label, expected) => {
-        await expectAnswer(await send(gw.managementUrl, row, as, withBearer), expected);
+        let before = 0n;
+        const res = await send(gw.managementUrl, row, as, withBearer, async () => {
+          before = await auditLength();
+        });
+        await expectAnswer(res, expected);
+        // Reads and refused requests leave no trace in the audit log; a change at most one entry.
+        const appended = (await auditLength()) - before;
+        if (typeof expected === 'number' && isMutation(row.method)) expect(appended).toBeLessThanOrEqual(1n);
+        else expect(appended, 'audit entries of a read or a refused request').toBe(0n);
       });
     });
   }
