@@ -26,20 +26,21 @@ export function auditRouter(deps: RouteDeps): Router {
   router.get('/audit/export', async (req, res) => {
     const query = parseOrThrow(AuditQuerySchema, req.query, 'query string');
     const actor = actorOf(res);
+    // The first page is read before the headers go out: a bad cursor or a database outage is then
+    // answered as a problem, not as a downloaded file holding one.
+    let page = await listAudit(prisma, actor, query, EXPORT_PAGE);
     res.status(200);
     res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="audit-log.ndjson"');
-    let cursor = query.cursor;
     let sent = 0;
-    do {
-      const page = await listAudit(prisma, actor, { ...query, cursor }, EXPORT_PAGE);
+    for (;;) {
       const lines = page.rows.map((row) => `${JSON.stringify(toAuditEntry(row))}\n`).join('');
       sent += page.rows.length;
       // Respect backpressure: a slow reader must not make the export buffer the whole log in memory.
       if (lines && !res.write(lines)) await new Promise((resolve) => res.once('drain', resolve));
-      cursor = page.nextCursor ?? undefined;
-      if (res.destroyed) return;
-    } while (cursor && sent < EXPORT_MAX);
+      if (res.destroyed || !page.nextCursor || sent >= EXPORT_MAX) break;
+      page = await listAudit(prisma, actor, { ...query, cursor: page.nextCursor }, EXPORT_PAGE);
+    }
     res.end();
   });
 

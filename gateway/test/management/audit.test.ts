@@ -667,6 +667,15 @@ describe.each(['postgres', 'pglite'] as Backend[])('audit log (%s)', (backend) =
       expect(await exportLines('?action=token.create', user.token)).toEqual([]);
     });
 
+    it('answers a bad filter or cursor with a problem, not with a download', async () => {
+      for (const q of ['cursor=bm9wZQ', 'action=key.explode', 'limit=0']) {
+        const res = await call(gw.adminToken, 'GET', `/audit/export?${q}`);
+        expect(res.headers.get('content-disposition'), q).toBeNull();
+        await expectProblem(res, 400, 'VALIDATION_FAILED');
+      }
+      await expectProblem(await call(undefined, 'GET', '/audit/export'), 401, 'UNAUTHORIZED');
+    });
+
     it('holds no secret anywhere in the whole log', async () => {
       expect(secrets.size).toBeGreaterThan(20);
       expectNoSecrets(await exportLines(''));
