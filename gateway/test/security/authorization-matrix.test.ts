@@ -14,10 +14,13 @@ import {
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { linkParams } from '../support/mailbox.js';
 import { expectProblem, login } from '../support/management.js';
+import { startTestOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { startUpstream } from '../support/upstream.js';
 
 const DASHBOARD = 'https://dashboard.example.com';
 const ADMIN_EMAIL = 'ops@example.com';
+// No case completes a single sign-on (test/management/oidc.test.ts does): the callback URL is never visited.
+const OIDC_CALLBACK = 'http://127.0.0.1/auth/oidc/callback';
 
 /** The callers every management route is tried with, in the order of the table's columns. */
 const CREDENTIALS = [
@@ -93,6 +96,8 @@ const TABLE: Row[] = [
   { method: 'GET', path: '/ready', public: true, onProxy: true, expect: all(200) },
   { method: 'GET', path: '/metrics', public: true, expect: all(200) },
   { method: 'GET', path: '/auth/providers', public: true, expect: all(200) },
+  { method: 'GET', path: '/auth/oidc/start', public: true, expect: all(302) },
+  { method: 'GET', path: '/auth/oidc/callback', public: true, expect: all(302) },
   { method: 'POST', path: '/auth/email', public: true, expect: all(202),
     request: (w) => ({ body: { email: `ask-${w.unique()}@example.com` } }) },
   { method: 'POST', path: '/auth/email/verify', public: true, expect: all(200),
@@ -163,17 +168,25 @@ function routesOf(router: { stack: unknown[] }, prefix = ''): string[] {
 
 describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', (backend) => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let op: TestOidcProvider;
   let gw: TestGateway;
   let world: World;
   const bearer: Partial<Record<Credential, string>> = {};
 
   beforeAll(async () => {
     upstream = await startUpstream((_req, res) => res.end('ok'));
+    // With single sign-on configured, so that its routes are mounted and in the matrix too.
+    op = await startTestOidcProvider({ redirectUris: [OIDC_CALLBACK], accounts: [] });
     gw = await startTestGateway({
       backend,
       upstreamUrl: upstream.url,
       // Many keys for user A: the cap on a user's own key count is not what this file tests.
-      env: { DASHBOARD_ORIGIN: DASHBOARD, ADMIN_EMAILS: ADMIN_EMAIL, USER_MAX_KEYS: '10000' },
+      env: {
+        DASHBOARD_ORIGIN: DASHBOARD,
+        ADMIN_EMAILS: ADMIN_EMAIL,
+        USER_MAX_KEYS: '10000',
+        ...op.gatewayEnv(OIDC_CALLBACK),
+      },
     });
     // The three people sign in for real, through the mailed link.
     const [a, b, admin] = [
@@ -202,6 +215,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
   });
   afterAll(async () => {
     await gw?.stop();
+    await op?.stop();
     await upstream?.close();
   });
 
@@ -240,7 +254,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
       headers['content-type'] = 'application/json';
     }
     await onSend?.();
-    return fetch(baseUrl + path, { method: row.method, headers, body });
+    return fetch(baseUrl + path, { method: row.method, headers, body, redirect: 'manual' });
   }
 
   async function expectAnswer(res: Response, expected: Expected): Promise<void> {
@@ -278,7 +292,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
     });
 
     it('lists every route the management listener serves, and only those', () => {
-      // OIDC routes are mounted only when OIDC_ISSUER is configured (not in this gateway).
+      expect(gw.gateway.services.oidc).toBeDefined(); // else the single sign-on routes are not mounted
       const { management } = createApp(gw.gateway.services);
       const served = routesOf(management.router as unknown as { stack: unknown[] });
       expect(served.length).toBeGreaterThan(20);
