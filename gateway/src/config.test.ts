@@ -53,6 +53,9 @@ describe('parseConfig', () => {
     expect(config.ADMIN_EMAILS).toEqual(['a@example.com', 'b@example.com']);
     expect(config.OIDC_ADMIN_VALUES).toEqual(['ops', 'admins']);
     expect(() => parseConfig({ ADMIN_EMAILS: 'not-an-email' })).toThrow(/ADMIN_EMAILS/);
+    expect(
+      parseConfig({ DASHBOARD_ORIGIN: 'https://dash.example.com/, http://localhost:3000' }).DASHBOARD_ORIGIN,
+    ).toEqual(['https://dash.example.com', 'http://localhost:3000']);
     expect(() => parseConfig({ OIDC_ISSUER: 'https://id.example.com' })).toThrow(/OIDC_CLIENT_ID is required/);
   });
 });

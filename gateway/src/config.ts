@@ -77,7 +77,9 @@ export const ConfigSchema = z
           .map((o) => o.trim())
           .filter(Boolean),
       )
-      .pipe(z.array(z.url({ error: 'must be a comma-separated list of origins' }))),
+      .pipe(z.array(z.url({ error: 'must be a comma-separated list of origins' })))
+      // Browsers send a bare origin (`https://x.example`): `https://x.example/` would never match it.
+      .transform((origins) => origins.map((o) => new URL(o).origin)),
     TRUST_PROXY: z.string().default('loopback'),
     DEFAULT_LIMIT_PER_MINUTE: int(1, 1_000_000).default(60),
     DEFAULT_LIMIT_PER_DAY: int(1, 1_000_000_000).default(10_000),
