@@ -1,6 +1,6 @@
 'use client';
 
-import { AlertTriangle, Loader2, RefreshCw, ServerOff } from 'lucide-react';
+import { AlertTriangle, Loader2, RefreshCw, ServerOff, ShieldX } from 'lucide-react';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
@@ -91,6 +91,16 @@ export function ApiErrorState({
             </Link>
           </p>
         }
+      />
+    );
+  }
+  if (error.code === 'FORBIDDEN' || error.code === 'INSUFFICIENT_SCOPE') {
+    return (
+      <ErrorState
+        className={className}
+        icon={<ShieldX className="size-5" aria-hidden />}
+        title="You don't have access"
+        description={<p>{error.message}</p>}
       />
     );
   }

@@ -15,8 +15,14 @@ export class ApiError extends Error {
   readonly code: ErrorCode | null;
   readonly problem: Problem | null;
   readonly fieldErrors: FieldError[];
+  /** Seconds from a 429's `Retry-After`, when the gateway sent one. */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(kind: ApiErrorKind, message: string, options: { status?: number; problem?: Problem; cause?: unknown }) {
+  constructor(
+    kind: ApiErrorKind,
+    message: string,
+    options: { status?: number; problem?: Problem; retryAfterSeconds?: number | null; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ApiError';
     this.kind = kind;
@@ -24,6 +30,7 @@ export class ApiError extends Error {
     this.problem = options.problem ?? null;
     this.code = options.problem?.code ?? null;
     this.fieldErrors = options.problem?.errors ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds ?? null;
   }
 
   /** The API's message for one input, e.g. `fieldError('limitPerMinute')` → "must be at least 1". */
@@ -38,6 +45,14 @@ export class ApiError extends Error {
 
   get isUnauthorized(): boolean {
     return this.status === 401;
+  }
+
+  get isForbidden(): boolean {
+    return this.status === 403;
+  }
+
+  get isRateLimited(): boolean {
+    return this.status === 429;
   }
 
   get isNotFound(): boolean {

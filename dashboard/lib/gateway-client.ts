@@ -1,80 +1,184 @@
 import {
   type ApiKey,
   ApiKeySchema,
+  type AuditAction,
+  type AuthProvidersResponse,
+  AuthProvidersResponseSchema,
   type CreatedApiKey,
   CreatedApiKeySchema,
+  type CreatedApiToken,
+  CreatedApiTokenSchema,
   type CreateKeyRequest,
+  type CreateTokenRequest,
+  type CreateUserRequest,
+  type CreateUserResponse,
+  CreateUserResponseSchema,
+  type EmailSignInResponse,
+  EmailSignInResponseSchema,
+  type KEY_STATES,
+  type ListAuditResponse,
+  ListAuditResponseSchema,
   type ListKeysResponse,
   ListKeysResponseSchema,
-  type LoginResponse,
-  LoginResponseSchema,
+  type ListTokensResponse,
+  ListTokensResponseSchema,
+  type ListUsersResponse,
+  ListUsersResponseSchema,
+  type OverviewResponse,
+  OverviewResponseSchema,
   ProblemSchema,
+  type Role,
   type SessionResponse,
   SessionResponseSchema,
+  type Settings,
+  SettingsSchema,
+  type SignInResponse,
+  SignInResponseSchema,
   type UpdateKeyRequest,
+  type UpdateSettingsRequest,
   type UsageResponse,
   UsageResponseSchema,
+  type User,
+  UserSchema,
+  type VerifyEmailRequest,
 } from '@gateway/shared';
 import type { z } from 'zod';
 import { ApiError } from './api-error';
 
-/** Query of `GET /usage/:keyId` as the dashboard sends it (`UsageQuerySchema` validates it on the gateway). */
-export interface UsageParams {
-  from?: string;
-  to?: string;
+type Query = Record<string, string | number | undefined>;
+
+/** One page of a cursor-paged list: pass the previous answer's `nextCursor` as `cursor`. */
+interface PageParams {
   limit?: number;
   cursor?: string | undefined;
+}
+
+/** Query of `GET /usage/:keyId` as the dashboard sends it (`UsageQuerySchema` validates it on the gateway). */
+export interface UsageParams extends PageParams {
+  from?: string;
+  to?: string;
+}
+
+/** `GET /keys`: a user always gets their own keys; an admin gets everyone's unless `userId` narrows it. */
+export interface ListKeysParams extends PageParams {
+  userId?: string | undefined;
+  search?: string | undefined;
+  state?: (typeof KEY_STATES)[number] | undefined;
+}
+
+/** `GET /users` (admins). */
+export interface ListUsersParams extends PageParams {
+  search?: string | undefined;
+  role?: Role | undefined;
+}
+
+/** `GET /audit` and `GET /audit/export`: admins see everything, users their own entries. */
+export interface AuditParams extends PageParams {
+  action?: AuditAction | undefined;
+  actorId?: string | undefined;
+  targetId?: string | undefined;
+  userId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** `GET /usage` (admins): traffic across every key. */
+export interface OverviewParams {
+  from?: string;
+  to?: string;
 }
 
 /** Typed access to the gateway's management API; every response is parsed with the shared contract. */
 export interface GatewayClient {
   readonly baseUrl: string;
-  login(email: string): Promise<LoginResponse>;
+
+  // Sign-in and session
+  getProviders(): Promise<AuthProvidersResponse>;
+  /** Mails a one-time sign-in link (202 whether or not the address is known). */
+  requestSignInLink(email: string): Promise<EmailSignInResponse>;
+  /** Exchanges the mailed link's token for a session (the gateway sets its HttpOnly cookie). */
+  verifySignInLink(body: VerifyEmailRequest): Promise<SignInResponse>;
+  /** Where the "Sign in with …" button goes: the provider's start URL on the gateway, with a return path. */
+  oidcStartUrl(startUrl: string, returnTo: string): string;
   getSession(): Promise<SessionResponse>;
-  logout(): Promise<void>;
-  listKeys(): Promise<ListKeysResponse>;
+  signOut(): Promise<void>;
+  /** Ends every session of the signed-in user, on every device. */
+  signOutEverywhere(): Promise<void>;
+
+  // Users (admins; `getUser` also for oneself)
+  createUser(body: CreateUserRequest): Promise<CreateUserResponse>;
+  listUsers(query?: ListUsersParams): Promise<ListUsersResponse>;
+  getUserByEmail(email: string): Promise<User>;
+  getUser(id: string): Promise<User>;
+  updateUserRole(id: string, role: Role): Promise<User>;
+
+  // Consumer caps
+  getSettings(): Promise<Settings>;
+  updateSettings(body: UpdateSettingsRequest): Promise<Settings>;
+
+  // Keys and usage
+  listKeys(query?: ListKeysParams): Promise<ListKeysResponse>;
   getKey(id: string): Promise<ApiKey>;
   createKey(body: CreateKeyRequest): Promise<CreatedApiKey>;
   updateKey(id: string, body: UpdateKeyRequest): Promise<ApiKey>;
   deleteKey(id: string): Promise<void>;
   getUsage(keyId: string, query?: UsageParams): Promise<UsageResponse>;
+  getOverview(query?: OverviewParams): Promise<OverviewResponse>;
+
+  // Management API tokens (admins)
+  listTokens(): Promise<ListTokensResponse>;
+  /** The raw `token` is in this answer only. */
+  createToken(body: CreateTokenRequest): Promise<CreatedApiToken>;
+  revokeToken(id: string): Promise<void>;
+
+  // Audit log
+  listAudit(query?: AuditParams): Promise<ListAuditResponse>;
+  /** The matching entries as NDJSON (one JSON object a line), fetched with the session cookie. */
+  exportAudit(query?: Omit<AuditParams, 'limit' | 'cursor'>): Promise<Blob>;
 }
 
 interface RequestOptions<T> {
   body?: unknown;
-  query?: Record<string, string | number | undefined>;
+  query?: Query | undefined;
   schema?: z.ZodType<T>;
 }
 
 /**
- * Builds the client for one gateway base URL. Requests carry the gateway's HttpOnly session cookie
- * (`credentials: 'include'`): the dashboard never sees or stores the session token itself.
+ * Builds the client for one gateway base URL (the management listener). Requests carry the gateway's
+ * HttpOnly session cookie (`credentials: 'include'`): the dashboard never stores the session token itself.
  */
 export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = fetch): GatewayClient {
   const root = baseUrl.replace(/\/+$/, '');
 
-  async function request<T>(method: string, path: string, options: RequestOptions<T> = {}): Promise<T> {
+  function urlOf(path: string, query: Query = {}): URL {
     const url = new URL(root + path);
-    for (const [name, value] of Object.entries(options.query ?? {})) {
+    for (const [name, value] of Object.entries(query)) {
       if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
     }
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    return url;
+  }
 
+  async function send(method: string, path: string, body: unknown, query: Query | undefined): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetchImpl(url, {
+      response = await fetchImpl(urlOf(path, query), {
         method,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: body === undefined ? undefined : JSON.stringify(body),
         credentials: 'include',
         cache: 'no-store',
       });
     } catch (cause) {
       throw new ApiError('network', `Can't reach the gateway at ${root}.`, { cause });
     }
-
     if (!response.ok) throw await problemFrom(response);
+    return response;
+  }
+
+  async function request<T>(method: string, path: string, options: RequestOptions<T> = {}): Promise<T> {
+    const response = await send(method, path, options.body, options.query);
     if (!options.schema || response.status === 204) return undefined as T;
 
     const json: unknown = await response.json().catch(() => undefined);
@@ -84,41 +188,82 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
       throw new ApiError(
         'invalid-response',
         `The gateway answered ${method} ${path} in an unexpected shape (${where}).`,
-        {
-          status: response.status,
-          cause: parsed.error,
-        },
+        { status: response.status, cause: parsed.error },
       );
     }
     return parsed.data;
   }
 
+  const id = (value: string) => encodeURIComponent(value);
+  const query = (params: object | undefined) => ({ ...params }) as Query;
+
   return {
     baseUrl: root,
-    login: (email) => request('POST', '/users', { body: { email }, schema: LoginResponseSchema }),
-    getSession: () => request('GET', '/session', { schema: SessionResponseSchema }),
-    logout: () => request('DELETE', '/session'),
-    listKeys: () => request('GET', '/keys', { schema: ListKeysResponseSchema }),
-    getKey: (id) => request('GET', `/keys/${encodeURIComponent(id)}`, { schema: ApiKeySchema }),
+
+    getProviders: () => request('GET', '/auth/providers', { schema: AuthProvidersResponseSchema }),
+    requestSignInLink: (email) =>
+      request('POST', '/auth/email', { body: { email }, schema: EmailSignInResponseSchema }),
+    verifySignInLink: (body) => request('POST', '/auth/email/verify', { body, schema: SignInResponseSchema }),
+    oidcStartUrl: (startUrl, returnTo) => {
+      const url = /^https?:\/\//.test(startUrl) ? new URL(startUrl) : new URL(root + startUrl);
+      url.searchParams.set('returnTo', returnTo);
+      return url.toString();
+    },
+    getSession: () => request('GET', '/auth/session', { schema: SessionResponseSchema }),
+    signOut: () => request('DELETE', '/auth/session'),
+    signOutEverywhere: () => request('DELETE', '/auth/sessions'),
+
+    createUser: (body) => request('POST', '/users', { body, schema: CreateUserResponseSchema }),
+    listUsers: (params) => request('GET', '/users', { query: query(params), schema: ListUsersResponseSchema }),
+    getUserByEmail: (email) => request('GET', '/users/by-email', { query: { email }, schema: UserSchema }),
+    getUser: (userId) => request('GET', `/users/${id(userId)}`, { schema: UserSchema }),
+    updateUserRole: (userId, role) => request('PATCH', `/users/${id(userId)}`, { body: { role }, schema: UserSchema }),
+
+    getSettings: () => request('GET', '/settings', { schema: SettingsSchema }),
+    updateSettings: (body) => request('PATCH', '/settings', { body, schema: SettingsSchema }),
+
+    listKeys: (params) => request('GET', '/keys', { query: query(params), schema: ListKeysResponseSchema }),
+    getKey: (keyId) => request('GET', `/keys/${id(keyId)}`, { schema: ApiKeySchema }),
     createKey: (body) => request('POST', '/keys', { body, schema: CreatedApiKeySchema }),
-    updateKey: (id, body) => request('PATCH', `/keys/${encodeURIComponent(id)}`, { body, schema: ApiKeySchema }),
-    deleteKey: (id) => request('DELETE', `/keys/${encodeURIComponent(id)}`),
-    getUsage: (keyId, query = {}) =>
-      request('GET', `/usage/${encodeURIComponent(keyId)}`, { query: { ...query }, schema: UsageResponseSchema }),
+    updateKey: (keyId, body) => request('PATCH', `/keys/${id(keyId)}`, { body, schema: ApiKeySchema }),
+    deleteKey: (keyId) => request('DELETE', `/keys/${id(keyId)}`),
+    getUsage: (keyId, params) =>
+      request('GET', `/usage/${id(keyId)}`, { query: query(params), schema: UsageResponseSchema }),
+    getOverview: (params) => request('GET', '/usage', { query: query(params), schema: OverviewResponseSchema }),
+
+    listTokens: () => request('GET', '/tokens', { schema: ListTokensResponseSchema }),
+    createToken: (body) => request('POST', '/tokens', { body, schema: CreatedApiTokenSchema }),
+    revokeToken: (tokenId) => request('DELETE', `/tokens/${id(tokenId)}`),
+
+    listAudit: (params) => request('GET', '/audit', { query: query(params), schema: ListAuditResponseSchema }),
+    exportAudit: async (params) => (await send('GET', '/audit/export', undefined, query(params))).blob(),
   };
 }
 
 /** Maps an error response to an `ApiError`, keeping the problem's field errors when it is RFC 9457. */
 async function problemFrom(response: Response): Promise<ApiError> {
+  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
   const body: unknown = await response.json().catch(() => undefined);
   const problem = ProblemSchema.safeParse(body);
   if (problem.success) {
-    return new ApiError('problem', problem.data.detail || problem.data.title, { problem: problem.data });
+    return new ApiError('problem', problem.data.detail || problem.data.title, {
+      problem: problem.data,
+      retryAfterSeconds,
+    });
   }
   // Not our problem shape (e.g. a load balancer's error page): keep the status, say what we know.
   const loose = body as { detail?: unknown; title?: unknown } | undefined;
   const text = typeof loose?.detail === 'string' ? loose.detail : typeof loose?.title === 'string' ? loose.title : '';
   return new ApiError('invalid-response', text || `The gateway answered ${response.status} ${response.statusText}.`, {
     status: response.status,
+    retryAfterSeconds,
   });
+}
+
+/** `Retry-After` is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+function parseRetryAfter(value: string | null): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }

@@ -1,115 +1,125 @@
 'use client';
 
-import { ArrowRight, Loader2, ServerOff, Waypoints } from 'lucide-react';
+import type { EmailSignInResponse } from '@gateway/shared';
+import { TriangleAlert } from 'lucide-react';
 import { useRouter } from 'next/navigation';
-import { type FormEvent, useEffect, useState } from 'react';
-import { FormField } from '@/components/form-field';
+import { useEffect, useState } from 'react';
 import { useGateway } from '@/components/gateway-provider';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { type ApiError, toApiError } from '@/lib/api-error';
+import { homeFor } from '@/lib/nav';
+import { useResource } from '@/lib/use-resource';
+import { AuthShell } from '../_components/auth-shell';
+import { rememberNext } from '../_components/pending-sign-in';
+import { CheckInbox } from './_components/check-inbox';
+import { EmailForm } from './_components/email-form';
+import { useCountdown } from './_components/use-countdown';
 
-export function LoginClient({ next }: { next: string }) {
+/** How long "Resend" waits after a link was sent: enough for a mail to arrive, short enough to retry. */
+const RESEND_AFTER_SECONDS = 30;
+
+interface LoginClientProps {
+  /** Where to go after signing in; null: the role's home page. */
+  next: string | null;
+  ssoFailed: boolean;
+  initialEmail: string;
+}
+
+export function LoginClient({ next, ssoFailed, initialEmail }: LoginClientProps) {
   const gateway = useGateway();
   const router = useRouter();
-  const [email, setEmail] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [cookieBlocked, setCookieBlocked] = useState(false);
+  const providers = useResource('providers', () => gateway.getProviders());
+  const [email, setEmail] = useState(initialEmail);
+  const [sent, setSent] = useState<(EmailSignInResponse & { email: string }) | null>(null);
+  // Resend waits a little after every link; a 429 makes every request wait as long as the gateway says.
+  const resendWait = useCountdown();
+  const rateLimitWait = useCountdown();
 
   // Already signed in (the cookie is still valid): skip the form.
   useEffect(() => {
     gateway.getSession().then(
-      () => router.replace(next),
+      (session) => router.replace(next ?? homeFor(session.role)),
       () => undefined,
     );
   }, [gateway, router, next]);
 
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setPending(true);
-    setError(null);
-    setCookieBlocked(false);
+  /** Asks the gateway to mail a link; the caller shows the error, if any. */
+  async function sendLink(address: string): Promise<ApiError | null> {
     try {
-      await gateway.login(email);
-      // The session lives in the gateway's HttpOnly cookie: make sure the browser kept it.
-      const session = await gateway.getSession().catch((caught: unknown) => toApiError(caught));
-      if (session instanceof Error) {
-        if (session.isUnauthorized) setCookieBlocked(true);
-        else setError(session);
-        return;
-      }
-      router.replace(next);
+      const answer = await gateway.requestSignInLink(address);
+      rememberNext(address, next);
+      setSent({ ...answer, email: address.trim() });
+      resendWait.start(RESEND_AFTER_SECONDS);
+      return null;
     } catch (caught) {
-      setError(toApiError(caught));
-    } finally {
-      setPending(false);
+      const error = toApiError(caught);
+      if (error.isRateLimited) rateLimitWait.start(error.retryAfterSeconds ?? RESEND_AFTER_SECONDS);
+      return error;
     }
   }
 
-  const emailError = error?.fieldError('email');
-  const formError = error && !emailError ? error : null;
+  if (sent) {
+    return (
+      <AuthShell title="Check your inbox">
+        <CheckInbox
+          email={sent.email}
+          expiresInSeconds={sent.expiresInSeconds}
+          devMailbox={providers.data?.email.devMailbox ?? false}
+          resendIn={Math.max(resendWait.remaining, rateLimitWait.remaining)}
+          onResend={() => sendLink(sent.email)}
+          onUseAnotherEmail={() => setSent(null)}
+        />
+      </AuthShell>
+    );
+  }
 
+  const oidc = providers.data?.oidc ?? null;
+  const emailEnabled = providers.data?.email.enabled ?? true;
   return (
-    <main className="flex min-h-dvh items-center justify-center bg-muted/40 px-4 py-12">
-      <div className="flex w-full max-w-sm flex-col gap-6">
-        <div className="flex items-center justify-center gap-2 font-semibold">
-          <span className="flex size-8 items-center justify-center rounded-md bg-primary text-primary-foreground">
-            <Waypoints className="size-4" aria-hidden />
-          </span>
-          API Gateway
-        </div>
-        <Card>
-          <CardHeader className="text-center">
-            <CardTitle className="text-xl">
-              <h1>Sign in</h1>
-            </CardTitle>
-            <CardDescription>Enter your email to manage your API keys. A new email creates an account.</CardDescription>
-          </CardHeader>
-          <CardContent>
-            <form onSubmit={onSubmit} noValidate className="grid gap-4">
-              <FormField
-                id="email"
-                label="Email"
-                type="email"
-                autoComplete="email"
-                inputMode="email"
-                placeholder="you@example.com"
-                required
-                autoFocus
-                value={email}
-                onChange={(event) => setEmail(event.target.value)}
-                error={emailError}
-              />
-              {formError && (
-                <Alert variant="destructive">
-                  {formError.isNetwork && <ServerOff aria-hidden />}
-                  <AlertTitle>{formError.isNetwork ? "Can't reach the gateway" : 'Sign-in failed'}</AlertTitle>
-                  <AlertDescription>
-                    {formError.isNetwork
-                      ? `No answer from ${gateway.baseUrl}. Check that the gateway is running.`
-                      : formError.message}
-                  </AlertDescription>
-                </Alert>
-              )}
-              {cookieBlocked && (
-                <Alert variant="warning">
-                  <AlertTitle>Your browser did not keep the session cookie</AlertTitle>
-                  <AlertDescription>
-                    The dashboard and the gateway ({gateway.baseUrl}) must be served from the same site, e.g. two
-                    subdomains of one domain. See the README.
-                  </AlertDescription>
-                </Alert>
-              )}
-              <Button type="submit" className="w-full" disabled={pending}>
-                {pending ? <Loader2 className="animate-spin" aria-hidden /> : <ArrowRight aria-hidden />}
-                Continue with email
-              </Button>
-            </form>
-          </CardContent>
-        </Card>
-      </div>
-    </main>
+    <AuthShell
+      title="Sign in"
+      description={
+        emailEnabled ? 'Enter your email and we will send you a link to sign in. No password needed.' : undefined
+      }
+    >
+      {ssoFailed && (
+        <Alert variant="destructive">
+          <TriangleAlert aria-hidden />
+          <AlertTitle>Single sign-on failed</AlertTitle>
+          <AlertDescription>
+            {oidc ? `${oidc.name} did not sign you in.` : 'The identity provider did not sign you in.'} Try again
+            {emailEnabled ? ', or use a link sent by email' : ''}.
+          </AlertDescription>
+        </Alert>
+      )}
+      {oidc && (
+        <>
+          <Button asChild variant="outline" className="w-full">
+            <a href={gateway.oidcStartUrl(oidc.startUrl, next ?? '/')}>Sign in with {oidc.name}</a>
+          </Button>
+          {emailEnabled && (
+            <div className="flex items-center gap-3 text-xs text-muted-foreground">
+              <span className="h-px flex-1 bg-border" /> or <span className="h-px flex-1 bg-border" />
+            </div>
+          )}
+        </>
+      )}
+      {emailEnabled && (
+        <EmailForm
+          email={email}
+          onEmailChange={setEmail}
+          onSubmit={sendLink}
+          waitSeconds={rateLimitWait.remaining}
+          gatewayUrl={gateway.baseUrl}
+        />
+      )}
+      {providers.data && !emailEnabled && !oidc && (
+        <Alert variant="warning">
+          <AlertTitle>No sign-in method is configured</AlertTitle>
+          <AlertDescription>Ask the operator to configure SMTP_URL or OIDC_ISSUER on the gateway.</AlertDescription>
+        </Alert>
+      )}
+    </AuthShell>
   );
 }

@@ -18,6 +18,7 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { type ApiError, toApiError } from '@/lib/api-error';
 import { parseLimit } from '@/lib/format';
+import { type ConsumerCaps, KeyCountNotice, limitHints } from './caps';
 import { CopyButton } from './copy-button';
 import { FormErrors } from './form-errors';
 import { KEY_FORM_PATHS, KeyFormFields, type KeyFormValues } from './key-form-fields';
@@ -28,9 +29,12 @@ interface CreateKeyDialogProps {
   open: boolean;
   onOpenChange(open: boolean): void;
   onCreated(key: ApiKey): void;
+  caps: ConsumerCaps;
+  /** How many keys the account holds, when the whole list is loaded. */
+  keyCount: number | null;
 }
 
-export function CreateKeyDialog({ open, onOpenChange, onCreated }: CreateKeyDialogProps) {
+export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount }: CreateKeyDialogProps) {
   const gateway = useGateway();
   const [values, setValues] = useState(EMPTY);
   const [pending, setPending] = useState(false);
@@ -112,7 +116,14 @@ export function CreateKeyDialog({ open, onOpenChange, onCreated }: CreateKeyDial
                 Name the key and set its rate limits. Empty limits use the defaults.
               </DialogDescription>
             </DialogHeader>
-            <KeyFormFields idPrefix="create" values={values} onChange={setValues} error={error} />
+            <KeyCountNotice caps={caps} keyCount={keyCount} />
+            <KeyFormFields
+              idPrefix="create"
+              values={values}
+              onChange={setValues}
+              error={error}
+              limitHints={limitHints(caps)}
+            />
             <FormErrors error={error} knownPaths={KEY_FORM_PATHS} gatewayUrl={gateway.baseUrl} />
             <DialogFooter>
               <Button variant="outline" onClick={() => reset(false)}>

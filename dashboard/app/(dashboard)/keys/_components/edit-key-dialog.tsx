@@ -15,6 +15,7 @@ import {
 } from '@/components/ui/dialog';
 import { type ApiError, toApiError } from '@/lib/api-error';
 import { parseLimit } from '@/lib/format';
+import { type ConsumerCaps, limitHints } from './caps';
 import { FormErrors } from './form-errors';
 import { KEY_FORM_PATHS, KeyFormFields, type KeyFormValues } from './key-form-fields';
 
@@ -37,9 +38,10 @@ interface EditKeyDialogProps {
   apiKey: ApiKey | null;
   onClose(): void;
   onSaved(key: ApiKey): void;
+  caps: ConsumerCaps;
 }
 
-export function EditKeyDialog({ apiKey, onClose, onSaved }: EditKeyDialogProps) {
+export function EditKeyDialog({ apiKey, onClose, onSaved, caps }: EditKeyDialogProps) {
   const gateway = useGateway();
   const [values, setValues] = useState<KeyFormValues>({ name: '', limitPerMinute: '', limitPerDay: '' });
   const [pending, setPending] = useState(false);
@@ -103,6 +105,7 @@ export function EditKeyDialog({ apiKey, onClose, onSaved }: EditKeyDialogProps) 
             onChange={setValues}
             error={error}
             localErrors={showRequired ? required : {}}
+            limitHints={limitHints(caps)}
           />
           <FormErrors error={error} knownPaths={KEY_FORM_PATHS} gatewayUrl={gateway.baseUrl} />
           <DialogFooter>

@@ -17,11 +17,19 @@ interface KeyFormFieldsProps {
   error: ApiError | null;
   /** Local messages (e.g. "is required") take precedence over the API's. */
   localErrors?: Partial<Record<keyof KeyFormValues, string>>;
-  limitHint?: string;
+  /** Shown under each limit while it has no error, e.g. the consumer caps. */
+  limitHints?: Partial<Record<'limitPerMinute' | 'limitPerDay', string>>;
 }
 
 /** Name and limit inputs shared by the create and edit dialogs; messages come from the API's problem+json. */
-export function KeyFormFields({ idPrefix, values, onChange, error, localErrors = {}, limitHint }: KeyFormFieldsProps) {
+export function KeyFormFields({
+  idPrefix,
+  values,
+  onChange,
+  error,
+  localErrors = {},
+  limitHints = {},
+}: KeyFormFieldsProps) {
   const messageFor = (path: keyof KeyFormValues) => localErrors[path] ?? error?.fieldError(path);
   return (
     <div className="grid gap-4">
@@ -45,7 +53,7 @@ export function KeyFormFields({ idPrefix, values, onChange, error, localErrors =
           value={values.limitPerMinute}
           onChange={(event) => onChange({ ...values, limitPerMinute: event.target.value })}
           error={messageFor('limitPerMinute')}
-          hint={limitHint}
+          hint={limitHints.limitPerMinute}
         />
         <FormField
           id={`${idPrefix}-limit-day`}
@@ -57,7 +65,7 @@ export function KeyFormFields({ idPrefix, values, onChange, error, localErrors =
           value={values.limitPerDay}
           onChange={(event) => onChange({ ...values, limitPerDay: event.target.value })}
           error={messageFor('limitPerDay')}
-          hint={limitHint}
+          hint={limitHints.limitPerDay}
         />
       </div>
     </div>

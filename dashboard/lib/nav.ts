@@ -1,0 +1,45 @@
+import type { Role } from '@gateway/shared';
+import {
+  Gauge,
+  KeyRound,
+  KeySquare,
+  type LucideIcon,
+  ScrollText,
+  SlidersHorizontal,
+  Ticket,
+  Users,
+} from 'lucide-react';
+
+export interface NavItem {
+  href: string;
+  label: string;
+  icon: LucideIcon;
+  /** Who sees the item. Hiding is a convenience: the gateway refuses what a role may not do. */
+  roles: readonly Role[];
+  /** Highlighted only on this exact path, not below it (an overview above its own sub-pages). */
+  exact?: boolean;
+}
+
+/** The header's navigation, as data: one list, filtered by the signed-in role. */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { href: '/admin', label: 'Overview', icon: Gauge, roles: ['admin'], exact: true },
+  { href: '/admin/users', label: 'Users', icon: Users, roles: ['admin'] },
+  { href: '/admin/keys', label: 'All keys', icon: KeySquare, roles: ['admin'] },
+  { href: '/admin/audit', label: 'Audit log', icon: ScrollText, roles: ['admin'] },
+  { href: '/admin/tokens', label: 'API tokens', icon: Ticket, roles: ['admin'] },
+  { href: '/admin/settings', label: 'Consumer caps', icon: SlidersHorizontal, roles: ['admin'] },
+  { href: '/keys', label: 'API keys', icon: KeyRound, roles: ['user', 'admin'] },
+];
+
+export function navItemsFor(role: Role): NavItem[] {
+  return NAV_ITEMS.filter((item) => item.roles.includes(role));
+}
+
+export function isNavItemActive(item: NavItem, pathname: string): boolean {
+  return pathname === item.href || (!item.exact && pathname.startsWith(`${item.href}/`));
+}
+
+/** Where a role lands after sign-in when no page was asked for. */
+export function homeFor(role: Role): string {
+  return role === 'admin' ? '/admin' : '/keys';
+}
