@@ -3,11 +3,12 @@
 import type { Role } from '@gateway/shared';
 import { ShieldX } from 'lucide-react';
 import Link from 'next/link';
+import { usePathname } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { useSession } from '@/components/session-provider';
 import { ErrorState } from '@/components/states';
 import { Button } from '@/components/ui/button';
-import { homeFor } from '@/lib/nav';
+import { homeFor, rolesFor } from '@/lib/nav';
 
 const ROLE_NAMES: Record<Role, string> = { admin: 'administrators', user: 'API consumers' };
 
@@ -27,6 +28,12 @@ export function RequireRole({ role, children }: { role: Role | readonly Role[]; 
   const allowed: readonly Role[] = typeof role === 'string' ? [role] : role;
   if (allowed.includes(mine)) return children;
   return <Forbidden needed={allowed} signedInAs={user?.email ?? null} home={homeFor(mine)} />;
+}
+
+/** Applies `rolesFor(pathname)` from lib/nav.ts to whatever page is shown (used by the signed-in layout). */
+export function AreaGuard({ children }: { children: ReactNode }) {
+  const roles = rolesFor(usePathname());
+  return roles ? <RequireRole role={roles}>{children}</RequireRole> : children;
 }
 
 export function Forbidden({

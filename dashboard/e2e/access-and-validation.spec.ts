@@ -1,21 +1,31 @@
-import { apiCreateKey, apiLogin, expect, proxy, screenshot, test, uniqueEmail } from './support/fixtures';
+import { expect, proxy, screenshot, test, uniqueEmail } from './support/fixtures';
 
-test('a second user cannot see or open the first user’s keys', async ({ page, gatewayUrl, login }) => {
-  const owner = await apiLogin(gatewayUrl, uniqueEmail('first'));
-  const foreign = await apiCreateKey(gatewayUrl, owner.token, { name: 'First user’s secret key' });
+test('a user sees only their own keys and cannot open another user’s', async ({ page, servers, admin, login }) => {
+  const owner = await admin.createUser(uniqueEmail('first'));
+  const foreign = await admin.createKey(owner.id, { name: 'First user’s secret key' });
 
-  await login('second');
-  await expect(page.getByText('No API keys yet')).toBeVisible();
+  const email = await login('second');
+  const me = await admin.createUser(email); // create-or-get: the signed-in user
+  await admin.createKey(me.id, { name: 'My own key' });
+  await page.reload();
+  await expect(page.getByTestId('key-row')).toHaveCount(1);
+  await expect(page.getByTestId('key-row')).toContainText('My own key');
   await expect(page.getByText('First user’s secret key')).toHaveCount(0);
+
+  // The API agrees: the user's own session never lists or opens the other key.
+  const listed = await page.request.get(`${servers.managementUrl}/keys?userId=${owner.id}`);
+  const names = listed.ok() ? ((await listed.json()) as { data: { name: string }[] }).data.map((k) => k.name) : [];
+  expect(names).not.toContain('First user’s secret key');
+  expect((await page.request.get(`${servers.managementUrl}/keys/${foreign.id}`)).status()).toBe(404);
 
   await page.goto(`/keys/${foreign.id}`);
   await expect(page.getByRole('heading', { name: 'Key not found' })).toBeVisible();
   await expect(page.getByText('First user’s secret key')).toHaveCount(0);
 });
 
-test('invalid input shows the API’s own messages', async ({ page, gatewayUrl, login }) => {
+test('invalid input shows the API’s own messages', async ({ page, servers, login }) => {
   // What the API says about a bad email, straight from its problem+json.
-  const problem = await fetch(`${gatewayUrl}/users`, {
+  const problem = await fetch(`${servers.managementUrl}/auth/email`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: 'not-an-email' }),
@@ -29,7 +39,7 @@ test('invalid input shows the API’s own messages', async ({ page, gatewayUrl, 
 
   await page.goto('/login');
   await page.getByLabel('Email').fill('not-an-email');
-  await page.getByRole('button', { name: 'Continue with email' }).click();
+  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
   await expect(page.getByText(`Email ${emailMessage}`)).toBeVisible();
   await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
   await expect(page).toHaveURL(/\/login$/);
@@ -51,11 +61,11 @@ test('invalid input shows the API’s own messages', async ({ page, gatewayUrl, 
   await expect(page.getByTestId('key-row')).toHaveCount(0);
 });
 
-test('recent requests page through the logs with a cursor', async ({ page, gatewayUrl, login }) => {
+test('recent requests page through the logs with a cursor', async ({ page, servers, admin, login }) => {
   const email = await login('pager');
-  const { token } = await apiLogin(gatewayUrl, email);
-  const key = await apiCreateKey(gatewayUrl, token, { name: 'Busy key', limitPerMinute: 1000 });
-  for (let i = 0; i < 25; i++) expect(await proxy(gatewayUrl, key.key, `/json?n=${i}`)).toBe(200);
+  const user = await admin.createUser(email);
+  const key = await admin.createKey(user.id, { name: 'Busy key', limitPerMinute: 1000 });
+  for (let i = 0; i < 25; i++) expect(await proxy(servers.proxyUrl, key.key, `/json?n=${i}`)).toBe(200);
 
   await page.goto(`/keys/${key.id}`);
   const requests = page.getByTestId('stat-requests').getByTestId('stat-value');
@@ -76,14 +86,15 @@ test('recent requests page through the logs with a cursor', async ({ page, gatew
 
 test('on a narrow screen the keys and usage pages fit without sideways scrolling', async ({
   page,
-  gatewayUrl,
+  servers,
+  admin,
   login,
 }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   const email = await login('mobile');
-  const { token } = await apiLogin(gatewayUrl, email);
-  const key = await apiCreateKey(gatewayUrl, token, { name: 'Phone app', limitPerMinute: 30, limitPerDay: 2000 });
-  for (const path of ['/json', '/status/404', '/echo']) await proxy(gatewayUrl, key.key, path);
+  const user = await admin.createUser(email);
+  const key = await admin.createKey(user.id, { name: 'Phone app', limitPerMinute: 30, limitPerDay: 2000 });
+  for (const path of ['/json', '/status/404', '/echo']) await proxy(servers.proxyUrl, key.key, path);
   const pageOverflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   await page.reload();
   await expect(page.getByTestId('key-card')).toHaveCount(1);

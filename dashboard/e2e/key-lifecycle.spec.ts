@@ -6,14 +6,15 @@ test('a key from creation to deletion: create, use, watch usage, disable, limit,
   page,
   context,
   baseURL,
-  gatewayUrl,
+  servers,
   login,
 }) => {
+  const proxyUrl = servers.proxyUrl;
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
   let rawKey = '';
   let keyId = '';
 
-  await test.step('log in with an email', async () => {
+  await test.step('sign in with a mailed link', async () => {
     await page.goto('/keys');
     await expect(page).toHaveURL(/\/login\?next=%2Fkeys$/); // no session yet: sent to the login page
     await screenshot(page, 'login');
@@ -56,9 +57,9 @@ test('a key from creation to deletion: create, use, watch usage, disable, limit,
 
   await test.step('proxied requests show up on the usage page', async () => {
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push(await proxy(gatewayUrl, rawKey, '/json'));
-    statuses.push(await proxy(gatewayUrl, rawKey, '/echo', { method: 'POST', body: '{"hello":"world"}' }));
-    for (let i = 0; i < 2; i++) statuses.push(await proxy(gatewayUrl, rawKey, '/status/404'));
+    for (let i = 0; i < 5; i++) statuses.push(await proxy(proxyUrl, rawKey, '/json'));
+    statuses.push(await proxy(proxyUrl, rawKey, '/echo', { method: 'POST', body: '{"hello":"world"}' }));
+    for (let i = 0; i < 2; i++) statuses.push(await proxy(proxyUrl, rawKey, '/status/404'));
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 404, 404]);
 
     await page.getByRole('link', { name: 'Checkout service', exact: true }).click();
@@ -90,12 +91,12 @@ test('a key from creation to deletion: create, use, watch usage, disable, limit,
     await page.getByRole('link', { name: 'API keys' }).first().click();
     await page.getByRole('switch', { name: 'Disable key Checkout service' }).click();
     await expect(page.getByTestId('key-row').getByTestId('key-status')).toHaveText('Disabled');
-    await expect.poll(() => proxy(gatewayUrl, rawKey)).toBe(403);
+    await expect.poll(() => proxy(proxyUrl, rawKey)).toBe(403);
     await page.reload(); // the change is stored by the gateway, not just shown
     await expect(page.getByTestId('key-row').getByTestId('key-status')).toHaveText('Disabled');
     await page.getByRole('switch', { name: 'Enable key Checkout service' }).click();
     await expect(page.getByTestId('key-row').getByTestId('key-status')).toHaveText('Active');
-    await expect.poll(() => proxy(gatewayUrl, rawKey)).toBe(200);
+    await expect.poll(() => proxy(proxyUrl, rawKey)).toBe(200);
   });
 
   await test.step('edit limits: the API rejects 0, accepts 2/min', async () => {
@@ -114,7 +115,7 @@ test('a key from creation to deletion: create, use, watch usage, disable, limit,
 
   await test.step('over the minute limit the gateway answers 429, and usage counts them', async () => {
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push(await proxy(gatewayUrl, rawKey));
+    for (let i = 0; i < 5; i++) statuses.push(await proxy(proxyUrl, rawKey));
     const rejected = statuses.filter((s) => s === 429).length;
     expect(rejected).toBeGreaterThanOrEqual(3);
 
@@ -141,11 +142,12 @@ test('a key from creation to deletion: create, use, watch usage, disable, limit,
     await confirm.getByRole('button', { name: 'Delete key' }).click();
     await expect(confirm).toBeHidden();
     await expect(page.getByText('No API keys yet')).toBeVisible();
-    await expect.poll(() => proxy(gatewayUrl, rawKey)).toBe(401);
+    await expect.poll(() => proxy(proxyUrl, rawKey)).toBe(401);
   });
 
-  await test.step('log out ends the session', async () => {
-    await page.getByRole('button', { name: 'Log out' }).click();
+  await test.step('sign out ends the session', async () => {
+    await page.getByRole('button', { name: 'Account menu' }).click();
+    await page.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
     await expect(page).toHaveURL(/\/login$/);
     await page.goto('/keys');
     await expect(page).toHaveURL(/\/login\?next=/);

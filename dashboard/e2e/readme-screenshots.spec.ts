@@ -1,33 +1,60 @@
-import { apiCreateKey, apiLogin, expect, proxy, screenshot, test } from './support/fixtures';
+import { expect, proxy, screenshot, test, uniqueEmail } from './support/fixtures';
 
 /**
- * A realistic account for the README pictures: several keys, mixed traffic, errors and 429s.
- * Saves test-results/screenshots/readme-{keys,usage}.png at 1280×800 (docs/screenshots/ holds copies).
+ * Pictures for the README (test-results/screenshots/readme-*.png; docs/screenshots/ holds copies):
+ * sign-in and its check-your-inbox step at desktop and phone widths, then a realistic account's keys
+ * and usage at 1280×800.
  */
-test('keys and usage pages with a realistic account', async ({ page, gatewayUrl, login }) => {
+test('sign-in and check-your-inbox at desktop and phone widths', async ({ page }) => {
+  for (const [suffix, viewport] of [
+    ['', { width: 1280, height: 800 }],
+    ['-mobile', { width: 390, height: 844 }],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    await page.goto('/login');
+    await expect(page.getByRole('button', { name: 'Email me a sign-in link' })).toBeEnabled();
+    await page.getByLabel('Email').fill('jane@example.com');
+    await page.getByLabel('Email').blur();
+    await screenshot(page, `readme-login${suffix}`, { fullPage: false });
+
+    await page.getByLabel('Email').fill(uniqueEmail('jane'));
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+    // The same address in every picture, whatever the test signed in with.
+    await page
+      .getByTestId('check-inbox')
+      .locator('strong')
+      .first()
+      .evaluate((el) => {
+        el.textContent = 'jane@example.com';
+      });
+    await screenshot(page, `readme-check-inbox${suffix}`, { fullPage: false });
+  }
+});
+
+test('keys and usage pages with a realistic account', async ({ page, servers, admin, login }) => {
   const email = await login('jane');
-  const { token } = await apiLogin(gatewayUrl, email);
-  const checkout = await apiCreateKey(gatewayUrl, token, {
+  const user = await admin.createUser(email);
+  const checkout = await admin.createKey(user.id, {
     name: 'Checkout service',
     limitPerMinute: 30,
     limitPerDay: 50_000,
   });
-  const mobile = await apiCreateKey(gatewayUrl, token, { name: 'Mobile app', limitPerMinute: 600 });
-  await apiCreateKey(gatewayUrl, token, { name: 'Partner sandbox', limitPerMinute: 10, limitPerDay: 1_000 });
-  const legacy = await apiCreateKey(gatewayUrl, token, { name: 'Legacy integration' });
-  await fetch(`${gatewayUrl}/keys/${legacy.id}`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ active: false }),
-  });
+  const mobile = await admin.createKey(user.id, { name: 'Mobile app', limitPerMinute: 600 });
+  await admin.createKey(user.id, { name: 'Partner sandbox', limitPerMinute: 10, limitPerDay: 1_000 });
+  const legacy = await admin.createKey(user.id, { name: 'Legacy integration' });
+  await admin.updateKey(legacy.id, { active: false });
 
   const paths = ['/json', '/delay/35', '/json?page=2', '/delay/80', '/echo', '/status/404', '/delay/12', '/status/500'];
-  for (let i = 0; i < 36; i++) await proxy(gatewayUrl, checkout.key, paths[i % paths.length]);
-  for (let i = 0; i < 5; i++) await proxy(gatewayUrl, mobile.key, '/json');
+  for (let i = 0; i < 36; i++) await proxy(servers.proxyUrl, checkout.key, paths[i % paths.length]);
+  for (let i = 0; i < 5; i++) await proxy(servers.proxyUrl, mobile.key, '/json');
 
   await page.reload();
   await expect(page.getByTestId('key-row')).toHaveCount(4);
   await expect(page.getByTestId('key-row').filter({ hasText: 'Legacy integration' })).toContainText('Disabled');
+  await page.getByTestId('current-user').evaluate((el) => {
+    el.textContent = 'jane@example.com';
+  });
   await screenshot(page, 'readme-keys', { fullPage: false });
 
   await page.getByRole('link', { name: 'Checkout service', exact: true }).click();
@@ -39,6 +66,9 @@ test('keys and usage pages with a realistic account', async ({ page, gatewayUrl,
   await expect(page.getByTestId('stat-rate-limited').getByTestId('stat-value')).not.toHaveText('0');
   await page.getByRole('button', { name: '1 h' }).click();
   await expect(page.locator('figure .recharts-bar-rectangle').first()).toBeVisible();
+  await page.getByTestId('current-user').evaluate((el) => {
+    el.textContent = 'jane@example.com';
+  });
   await page.mouse.move(0, 0);
   await screenshot(page, 'readme-usage', { fullPage: false });
   await screenshot(page, 'usage-full');

@@ -43,3 +43,12 @@ export function isNavItemActive(item: NavItem, pathname: string): boolean {
 export function homeFor(role: Role): string {
   return role === 'admin' ? '/admin' : '/keys';
 }
+
+/** Parts of the app only some roles may open, by path prefix (the pages also guard themselves). */
+const ROLE_AREAS: readonly { prefix: string; roles: readonly Role[] }[] = [{ prefix: '/admin', roles: ['admin'] }];
+
+/** The roles allowed on `pathname`, or null when every signed-in role is. */
+export function rolesFor(pathname: string): readonly Role[] | null {
+  const area = ROLE_AREAS.find(({ prefix }) => pathname === prefix || pathname.startsWith(`${prefix}/`));
+  return area?.roles ?? null;
+}

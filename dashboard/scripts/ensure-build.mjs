@@ -1,10 +1,14 @@
-// Before the e2e tests: build what they start, but only when no build exists (a fresh CI clone has
-// none). A stale build is not detected: after changing code, run the build scripts yourself.
+// Before the e2e tests: build what they start when it is missing or older than its sources (a fresh
+// clone has no build; a pull or an edit makes one stale). Compares file modification times only, so
+// it costs milliseconds when nothing changed. E2E_FORCE_BUILD=1 rebuilds regardless.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 
-const dashboard = new URL('..', import.meta.url);
-const root = new URL('../..', import.meta.url);
+const dashboard = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(dashboard, '..');
+const SKIP = new Set(['node_modules', '.next', 'dist', 'test-results', 'e2e', '.turbo']);
+const force = Boolean(process.env.E2E_FORCE_BUILD);
 
 function run(cwd, command, args) {
   console.log(`dashboard e2e: ${command} ${args.join(' ')}`);
@@ -12,10 +16,49 @@ function run(cwd, command, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-if (!existsSync(new URL('gateway/dist/index.js', root))) {
+/** The newest modification time of any file under the given paths (directories are walked). */
+function newest(paths) {
+  let latest = 0;
+  const visit = (p) => {
+    if (!existsSync(p)) return;
+    const stat = statSync(p);
+    if (stat.isFile()) latest = Math.max(latest, stat.mtimeMs);
+    else if (stat.isDirectory()) {
+      for (const entry of readdirSync(p)) if (!SKIP.has(entry)) visit(path.join(p, entry));
+    }
+  };
+  for (const p of paths) visit(p);
+  return latest;
+}
+
+function stale(artifact, sources) {
+  if (force || !existsSync(artifact)) return true;
+  return newest(sources) > statSync(artifact).mtimeMs;
+}
+
+const shared = [path.join(root, 'shared', 'src'), path.join(root, 'shared', 'package.json')];
+const gatewayBuild = path.join(root, 'gateway', 'dist', 'index.js');
+if (
+  stale(gatewayBuild, [
+    ...shared,
+    path.join(root, 'gateway', 'src'),
+    path.join(root, 'gateway', 'prisma'),
+    path.join(root, 'gateway', 'package.json'),
+  ])
+) {
   run(root, 'npm', ['run', 'build', '-w', 'shared']);
   run(root, 'npm', ['run', 'build', '-w', 'gateway']);
 }
-if (!existsSync(new URL('.next/BUILD_ID', dashboard))) {
+
+const dashboardBuild = path.join(dashboard, '.next', 'BUILD_ID');
+if (
+  stale(dashboardBuild, [
+    ...shared,
+    ...['app', 'components', 'lib', 'public', 'next.config.ts', 'package.json', 'postcss.config.mjs'].map((p) =>
+      path.join(dashboard, p),
+    ),
+  ])
+) {
+  if (!existsSync(path.join(root, 'shared', 'dist'))) run(root, 'npm', ['run', 'build', '-w', 'shared']);
   run(dashboard, 'npx', ['next', 'build']);
 }

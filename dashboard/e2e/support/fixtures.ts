@@ -1,27 +1,43 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
-import { RESULTS_DIR } from './servers';
+import { adminApi } from './api';
+import { mailboxSnapshot, waitForSignInLink } from './mailbox';
+import { RESULTS_DIR, STACK_ENV, type Stack } from './servers';
 
+export { adminApi, proxy } from './api';
 export { expect };
 
+export interface SignInOptions {
+  /** Ask for the link on the sign-in page (default) or with `POST /auth/email` from the test. */
+  via?: 'ui' | 'api';
+  /** The page to ask for first (`/login?next=…`); by default the role's home page. */
+  next?: string;
+}
+
 interface Fixtures {
-  gatewayUrl: string;
-  /** Logs in through the UI with a fresh email and returns it. */
+  /** The gateway and dashboard global setup started for every test. */
+  servers: Stack;
+  /** The management API as the bootstrap admin token sees it (seeding and checks). */
+  admin: ReturnType<typeof adminApi>;
+  /** Signs `page` in as `email` with a real mailed link (see `signInWithMailedLink`); returns the link. */
+  signInAs(page: Page, email: string, options?: SignInOptions): Promise<string>;
+  /** Signs the test's page in as a fresh consumer and returns the email. */
   login(prefix?: string): Promise<string>;
 }
 
 export const test = base.extend<Fixtures>({
-  // The servers run on free ports chosen by global setup, so baseURL is only known at run time.
-  baseURL: async ({ baseURL }, use) => use(process.env.E2E_DASHBOARD_URL ?? baseURL),
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from this pattern
-  gatewayUrl: async ({}, use) => use(requiredEnv('E2E_GATEWAY_URL')),
-  login: async ({ page }, use) => {
+  servers: async ({}, use) => use(stackFromEnv()),
+  // The servers run on free ports chosen by global setup, so baseURL is only known at run time.
+  baseURL: async ({ servers }, use) => use(servers.dashboardUrl),
+  admin: async ({ servers }, use) => use(adminApi(servers)),
+  signInAs: async ({ servers }, use) =>
+    use((page, email, options) => signInWithMailedLink(page, servers, email, options)),
+  login: async ({ page, servers }, use) => {
     await use(async (prefix = 'user') => {
       const email = uniqueEmail(prefix);
-      await page.goto('/login');
-      await page.getByLabel('Email').fill(email);
-      await page.getByRole('button', { name: 'Continue with email' }).click();
+      await signInWithMailedLink(page, servers, email);
       await expect(page).toHaveURL(/\/keys$/);
       await expect(page.getByRole('heading', { name: 'API keys', exact: true })).toBeVisible();
       return email;
@@ -29,10 +45,50 @@ export const test = base.extend<Fixtures>({
   },
 });
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests through playwright.config.ts (global setup)`);
-  return value;
+function stackFromEnv(): Stack {
+  const raw = process.env[STACK_ENV];
+  if (!raw) throw new Error(`${STACK_ENV} is not set: run the tests through playwright.config.ts (global setup)`);
+  return JSON.parse(raw) as Stack;
+}
+
+/**
+ * A real sign-in by mailed link: asks for a link (on the sign-in page, or through the API), reads the
+ * newest mail to `email` from the gateway's dev mailbox, and opens its link in `page`, which then holds
+ * the gateway's session cookie. Drops the context's cookies first: one browser, one identity.
+ */
+export async function signInWithMailedLink(
+  page: Page,
+  stack: Stack,
+  email: string,
+  { via = 'ui', next }: SignInOptions = {},
+): Promise<string> {
+  await page.context().clearCookies();
+  const seen = await mailboxSnapshot(stack.dataDir);
+  if (via === 'ui') {
+    await page.goto(`${stack.dashboardUrl}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+  } else {
+    const response = await fetch(`${stack.managementUrl}/auth/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
+    expect(response.status, 'POST /auth/email').toBe(202);
+  }
+  const link = await waitForSignInLink(stack.dataDir, email, { seen });
+  await openSignInLink(page, link);
+  await expect(page, `signing in as ${email} by ${link}`).not.toHaveURL(/\/(auth\/verify|login)(\?|#|$)/);
+  return link;
+}
+
+/** Opens a mailed link as a fresh navigation (a fragment-only change on the same page would not reload it). */
+export async function openSignInLink(page: Page, link: string): Promise<void> {
+  if (new URL(page.url() || 'about:blank', 'about:blank').pathname === new URL(link).pathname) {
+    await page.goto('about:blank');
+  }
+  await page.goto(link);
 }
 
 export function uniqueEmail(prefix: string): string {
@@ -44,36 +100,4 @@ export async function screenshot(page: Page, name: string, { fullPage = true } =
   const dir = path.join(RESULTS_DIR, 'screenshots');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage, animations: 'disabled' });
-}
-
-/** One proxied request through the gateway, as a customer's client would make it. */
-export async function proxy(gatewayUrl: string, key: string, pathAndQuery = '/json', init: RequestInit = {}) {
-  const response = await fetch(`${gatewayUrl}/proxy${pathAndQuery}`, {
-    ...init,
-    headers: { 'x-api-key': key, ...(init.headers as Record<string, string> | undefined) },
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
-
-/** A session for API-level setup (the non-browser login: Bearer token from `POST /users`). */
-export async function apiLogin(gatewayUrl: string, email: string): Promise<{ token: string; userId: string }> {
-  const response = await fetch(`${gatewayUrl}/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email }),
-  });
-  expect(response.status, 'POST /users').toBeLessThan(300);
-  const body = (await response.json()) as { token: string; user: { id: string } };
-  return { token: body.token, userId: body.user.id };
-}
-
-export async function apiCreateKey(gatewayUrl: string, token: string, body: Record<string, unknown>) {
-  const response = await fetch(`${gatewayUrl}/keys`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, 'POST /keys').toBe(201);
-  return (await response.json()) as { id: string; key: string; name: string; start: string };
 }

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const DASHBOARD_DIR = path.resolve(import.meta.dirname, '..', '..');
@@ -9,8 +11,32 @@ export const RESULTS_DIR = path.join(DASHBOARD_DIR, 'test-results');
 export const GATEWAY_ENTRY = path.join(REPO_ROOT, 'gateway', 'dist', 'index.js');
 const NEXT_BIN = path.join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 
+/** How global setup hands the shared stack to the test workers (they inherit the runner's environment). */
+export const STACK_ENV = 'E2E_STACK';
+
+/** The address ADMIN_EMAILS names in every test gateway: whoever signs in with it is an admin. */
+export const ADMIN_EMAIL = 'admin@example.com';
+
 export interface RunningServer {
   url: string;
+  stop(): Promise<void>;
+}
+
+/** A gateway (both listeners) and a dashboard wired to each other, as an operator would run them. */
+export interface Stack {
+  dashboardUrl: string;
+  /** The public listener: only /proxy/*, /health, /ready. */
+  proxyUrl: string;
+  /** The management listener: the API, /auth/*, /metrics. The dashboard's GATEWAY_API_URL. */
+  managementUrl: string;
+  /** ADMIN_API_TOKEN, for seeding through the API (`Authorization: Bearer …`). */
+  adminToken: string;
+  adminEmail: string;
+  /** The gateway's DATA_DIR: PGlite's files and, without SMTP_URL, the dev mailbox (`mailbox/*.eml`). */
+  dataDir: string;
+}
+
+export interface RunningStack extends Stack {
   stop(): Promise<void>;
 }
 
@@ -29,12 +55,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a process, logs its output to test-results/<name>.log, waits until `readyUrl` answers 200. */
+/** Starts a process, logs its output to test-results/<name>.log, waits until every `readyUrls` answers 200. */
 async function startProcess(
   name: string,
   args: string[],
   env: Record<string, string>,
-  readyUrl: string,
+  readyUrls: string[],
 ): Promise<ChildProcess> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const log = createWriteStream(path.join(RESULTS_DIR, `${name}.log`));
@@ -46,18 +72,21 @@ async function startProcess(
     exited = `${name} exited early (code ${code}, signal ${signal}); see test-results/${name}.log`;
   });
 
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(exited);
-    const ok = await fetch(readyUrl).then(
+  const isReady = (url: string) =>
+    fetch(url).then(
       (response) => response.ok,
       () => false,
     );
-    if (ok) return child;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(exited);
+    if ((await Promise.all(readyUrls.map(isReady))).every(Boolean)) return child;
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
   child.kill('SIGKILL');
-  throw new Error(`${name} did not become ready at ${readyUrl} within 60 s; see test-results/${name}.log`);
+  throw new Error(
+    `${name} did not become ready at ${readyUrls.join(' and ')} within 60 s; see test-results/${name}.log`,
+  );
 }
 
 /** SIGTERM (the gateway flushes its usage buffer on it), SIGKILL after 10 s. */
@@ -73,33 +102,52 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startGateway(options: {
-  port: number;
+export interface GatewayOptions {
+  name?: string;
   dataDir: string;
   dashboardOrigin: string;
-}): Promise<RunningServer> {
+  adminToken: string;
+  adminEmails: string;
+  /** INTERNAL_API_BASE_URL; unset → the gateway's built-in demo upstream (/json, /echo, /status/:code…). */
+  upstreamUrl?: string;
+}
+
+/**
+ * The real gateway in embedded mode (PGlite + in-memory limiter) with both listeners on free ports, and
+ * no SMTP_URL: sign-in mails land in `<dataDir>/mailbox/` (see `mailbox.ts`).
+ */
+export async function startGateway(
+  options: GatewayOptions,
+): Promise<{ proxyUrl: string; managementUrl: string; stop(): Promise<void> }> {
   if (!existsSync(GATEWAY_ENTRY)) {
     throw new Error(
       `${GATEWAY_ENTRY} is missing: build it first (npm run build -w shared && npm run build -w gateway)`,
     );
   }
-  const url = `http://localhost:${options.port}`;
+  const [proxyPort, managementPort] = [await freePort(), await freePort()];
+  const proxyUrl = `http://localhost:${proxyPort}`;
+  const managementUrl = `http://localhost:${managementPort}`;
   const child = await startProcess(
-    'gateway',
+    options.name ?? 'gateway',
     [GATEWAY_ENTRY],
     {
-      PORT: String(options.port),
+      PORT: String(proxyPort),
+      MANAGEMENT_PORT: String(managementPort),
       DATA_DIR: options.dataDir,
       DASHBOARD_ORIGIN: options.dashboardOrigin,
+      ADMIN_API_TOKEN: options.adminToken,
+      ADMIN_EMAILS: options.adminEmails,
       NODE_ENV: 'test',
       DATABASE_URL: '',
       REDIS_URL: '',
-      INTERNAL_API_BASE_URL: '',
+      SMTP_URL: '',
+      OIDC_ISSUER: '',
+      INTERNAL_API_BASE_URL: options.upstreamUrl ?? '',
       USAGE_FLUSH_INTERVAL_MS: '100', // usage shows up in the dashboard without long waits
     },
-    `${url}/health`,
+    [`${proxyUrl}/health`, `${managementUrl}/health`],
   );
-  return { url, stop: () => stopProcess(child) };
+  return { proxyUrl, managementUrl, stop: () => stopProcess(child) };
 }
 
 export async function startDashboard(options: {
@@ -117,7 +165,53 @@ export async function startDashboard(options: {
     options.name ?? 'dashboard',
     [NEXT_BIN, 'start', '-p', String(options.port)],
     { GATEWAY_API_URL: options.gatewayUrl, NEXT_TELEMETRY_DISABLED: '1', PORT: String(options.port) },
-    `${url}/api/runtime-config`,
+    [`${url}/api/runtime-config`],
   );
   return { url, stop: () => stopProcess(child) };
+}
+
+/**
+ * A gateway and a dashboard that trust each other, in a throwaway DATA_DIR. Global setup starts the one
+ * the tests share; a test that needs its own upstream (the attack through the proxy) starts another.
+ */
+export async function startStack(options: { name?: string; upstreamUrl?: string } = {}): Promise<RunningStack> {
+  const suffix = options.name ? `-${options.name}` : '';
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gateway-e2e-'));
+  const dashboardPort = await freePort();
+  const dashboardUrl = `http://localhost:${dashboardPort}`;
+  const adminToken = randomBytes(32).toString('base64url');
+
+  const gateway = await startGateway({
+    name: `gateway${suffix}`,
+    dataDir,
+    dashboardOrigin: dashboardUrl,
+    adminToken,
+    adminEmails: ADMIN_EMAIL,
+    upstreamUrl: options.upstreamUrl,
+  }).catch((error: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+  const dashboard = await startDashboard({
+    port: dashboardPort,
+    gatewayUrl: gateway.managementUrl,
+    name: `dashboard${suffix}`,
+  }).catch(async (error: unknown) => {
+    await gateway.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+
+  return {
+    dashboardUrl,
+    proxyUrl: gateway.proxyUrl,
+    managementUrl: gateway.managementUrl,
+    adminToken,
+    adminEmail: ADMIN_EMAIL,
+    dataDir,
+    async stop() {
+      await Promise.all([dashboard.stop(), gateway.stop()]);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
