@@ -111,6 +111,8 @@ export interface GatewayClient {
   getUserByEmail(email: string): Promise<User>;
   getUser(id: string): Promise<User>;
   updateUserRole(id: string, role: Role): Promise<User>;
+  /** Ends every session of one user (admins), e.g. after a role change or a lost laptop. */
+  endUserSessions(id: string): Promise<void>;
 
   // Consumer caps
   getSettings(): Promise<Settings>;
@@ -218,6 +220,7 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
     getUserByEmail: (email) => request('GET', '/users/by-email', { query: { email }, schema: UserSchema }),
     getUser: (userId) => request('GET', `/users/${id(userId)}`, { schema: UserSchema }),
     updateUserRole: (userId, role) => request('PATCH', `/users/${id(userId)}`, { body: { role }, schema: UserSchema }),
+    endUserSessions: (userId) => request('DELETE', `/users/${id(userId)}/sessions`),
 
     getSettings: () => request('GET', '/settings', { schema: SettingsSchema }),
     updateSettings: (body) => request('PATCH', '/settings', { body, schema: SettingsSchema }),

@@ -33,6 +33,8 @@ export function attackPage(managementUrl: string): string {
     // A "simple" request skips the preflight and carries the cookie: the gateway itself must refuse it.
     outcome(fetch(${target}, { method: 'POST', mode: 'no-cors', credentials: 'include',
       headers: { 'content-type': 'text/plain' }, body: '{"name":"stolen-simple"}' })).then((r) => log('simpleFetch', r)),
+    // Nor does a POST without a body (and so without a content type): only the Origin check stops it.
+    outcome(fetch(${target}, { method: 'POST', mode: 'no-cors', credentials: 'include' })).then((r) => log('emptyFetch', r)),
     // Reading the victim's data needs CORS too.
     outcome(fetch(${session}, { credentials: 'include' })).then((r) => log('readSession', r)),
   ]).then(() => window.attack);
