@@ -70,7 +70,8 @@ export function AppHeader() {
           <span className="flex size-7 items-center justify-center rounded-md bg-primary text-primary-foreground">
             <Waypoints className="size-4" aria-hidden />
           </span>
-          <span>API Gateway</span>
+          {/* Between lg and xl an admin's inline navigation needs the room the name would take. */}
+          <span className={cn('whitespace-nowrap', !compact && 'lg:max-xl:sr-only')}>API Gateway</span>
         </Link>
         <nav aria-label="Main" className={cn('hidden items-center gap-1', compact ? 'sm:flex' : 'lg:flex')}>
           {items.map((item) => (

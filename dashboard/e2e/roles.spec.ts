@@ -57,6 +57,13 @@ test('an admin sees the admin navigation; a consumer’s menu fits a phone', asy
     'Consumer caps',
     'API keys',
   ]);
+  // Seven items still fit beside the account menu at the narrowest width that shows them inline.
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expect(nav).toBeVisible();
+  const account = await page.getByRole('button', { name: 'Account menu' }).boundingBox();
+  expect((account?.x ?? Number.POSITIVE_INFINITY) + (account?.width ?? 0)).toBeLessThanOrEqual(1024);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await screenshot(page, 'admin-header-1024', { fullPage: false });
 
   await page.setViewportSize({ width: 390, height: 844 });
   await login('phone');

@@ -91,3 +91,30 @@ test('sign out everywhere ends the sessions in other browsers too', async ({ pag
   await expect(other).toHaveURL(/\/login\?next=%2Fkeys$/);
   await laptop.close();
 });
+
+test('resend waits its turn, and a 429 from the gateway is shown with its wait', async ({ page }) => {
+  // The page's clock runs fast so the test need not sit through the 30 s waits; the gateway's does not.
+  await page.clock.install();
+  const email = uniqueEmail('impatient');
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+  const inbox = page.getByTestId('check-inbox');
+  const resend = inbox.getByRole('button', { name: /^Resend link/ });
+  await expect(resend).toHaveText('Resend link (30 s)');
+  await expect(resend).toBeDisabled();
+
+  // The gateway allows a few links per email and minute; the page keeps asking until it says no.
+  let refused = false;
+  for (let attempt = 0; attempt < 5 && !refused; attempt++) {
+    await page.clock.fastForward(31_000);
+    await expect(resend).toHaveText('Resend link');
+    await resend.click();
+    await expect(resend).toHaveText(/^Resend link \(\d+ s\)$/); // answered: sent again, or refused
+    refused = await inbox.getByRole('alert').filter({ hasText: 'Rate limit exceeded' }).isVisible();
+  }
+  expect(refused, 'the gateway refused a resend within the minute').toBe(true);
+  await expect(inbox.getByRole('alert')).toContainText('Too many sign-in requests for this email');
+  await expect(resend).toHaveText(/^Resend link \(\d+ s\)$/);
+  await screenshot(page, 'check-inbox-rate-limited');
+});

@@ -58,7 +58,7 @@ export function CheckInbox({
       </div>
 
       {devMailbox && (
-        <Alert>
+        <Alert role="note">
           <Terminal aria-hidden />
           <AlertTitle>No mail server is configured</AlertTitle>
           <AlertDescription>

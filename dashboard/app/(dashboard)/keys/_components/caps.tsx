@@ -34,7 +34,7 @@ export function KeyCountNotice({ caps, keyCount }: { caps: ConsumerCaps; keyCoun
     );
   }
   return (
-    <Alert data-testid="key-cap">
+    <Alert role="note" data-testid="key-cap">
       <Info aria-hidden />
       <AlertDescription>
         {keyCount === null
