@@ -109,7 +109,11 @@ export interface GatewayOptions {
   adminToken: string;
   adminEmails: string;
   /** INTERNAL_API_BASE_URL; unset → the gateway's built-in demo upstream (/json, /echo, /status/:code…). */
-  upstreamUrl?: string;
+  upstreamUrl?: string | undefined;
+  /** A port chosen beforehand, when something must know the management URL before the gateway runs. */
+  managementPort?: number | undefined;
+  /** More environment, e.g. OIDC_* for single sign-on. */
+  env?: Record<string, string> | undefined;
 }
 
 /**
@@ -124,7 +128,8 @@ export async function startGateway(
       `${GATEWAY_ENTRY} is missing: build it first (npm run build -w shared && npm run build -w gateway)`,
     );
   }
-  const [proxyPort, managementPort] = [await freePort(), await freePort()];
+  const proxyPort = await freePort();
+  const managementPort = options.managementPort ?? (await freePort());
   const proxyUrl = `http://localhost:${proxyPort}`;
   const managementUrl = `http://localhost:${managementPort}`;
   const child = await startProcess(
@@ -144,6 +149,7 @@ export async function startGateway(
       OIDC_ISSUER: '',
       INTERNAL_API_BASE_URL: options.upstreamUrl ?? '',
       USAGE_FLUSH_INTERVAL_MS: '100', // usage shows up in the dashboard without long waits
+      ...options.env,
     },
     [`${proxyUrl}/health`, `${managementUrl}/health`],
   );
@@ -174,7 +180,9 @@ export async function startDashboard(options: {
  * A gateway and a dashboard that trust each other, in a throwaway DATA_DIR. Global setup starts the one
  * the tests share; a test that needs its own upstream (the attack through the proxy) starts another.
  */
-export async function startStack(options: { name?: string; upstreamUrl?: string } = {}): Promise<RunningStack> {
+export async function startStack(
+  options: Pick<GatewayOptions, 'upstreamUrl' | 'managementPort' | 'env'> & { name?: string } = {},
+): Promise<RunningStack> {
   const suffix = options.name ? `-${options.name}` : '';
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gateway-e2e-'));
   const dashboardPort = await freePort();
@@ -188,6 +196,8 @@ export async function startStack(options: { name?: string; upstreamUrl?: string 
     adminToken,
     adminEmails: ADMIN_EMAIL,
     upstreamUrl: options.upstreamUrl,
+    managementPort: options.managementPort,
+    env: options.env,
   }).catch((error: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;

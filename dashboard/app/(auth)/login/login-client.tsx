@@ -1,7 +1,7 @@
 'use client';
 
 import type { EmailSignInResponse } from '@gateway/shared';
-import { TriangleAlert } from 'lucide-react';
+import { LogIn, TriangleAlert } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { useGateway } from '@/components/gateway-provider';
@@ -80,7 +80,11 @@ export function LoginClient({ next, ssoFailed, initialEmail }: LoginClientProps)
     <AuthShell
       title="Sign in"
       description={
-        emailEnabled ? 'Enter your email and we will send you a link to sign in. No password needed.' : undefined
+        oidc
+          ? `Use your ${oidc.name} account${emailEnabled ? ', or get a one-time link by email' : ''}.`
+          : emailEnabled
+            ? 'Enter your email and we will send you a link to sign in. No password needed.'
+            : undefined
       }
     >
       {ssoFailed && (
@@ -96,7 +100,9 @@ export function LoginClient({ next, ssoFailed, initialEmail }: LoginClientProps)
       {oidc && (
         <>
           <Button asChild variant="outline" className="w-full">
-            <a href={gateway.oidcStartUrl(oidc.startUrl, next ?? '/')}>Sign in with {oidc.name}</a>
+            <a href={gateway.oidcStartUrl(oidc.startUrl, next ?? '/')}>
+              <LogIn aria-hidden /> Sign in with {oidc.name}
+            </a>
           </Button>
           {emailEnabled && (
             <div className="flex items-center gap-3 text-xs text-muted-foreground">
