@@ -16,14 +16,17 @@ function run(cwd, command, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-/** The newest modification time of any file under the given paths (directories are walked). */
+/**
+ * The newest modification time under the given paths: files, and folders too, whose time changes when
+ * an entry is added, renamed or deleted (a deleted page must also trigger a build).
+ */
 function newest(paths) {
   let latest = 0;
   const visit = (p) => {
     if (!existsSync(p)) return;
     const stat = statSync(p);
-    if (stat.isFile()) latest = Math.max(latest, stat.mtimeMs);
-    else if (stat.isDirectory()) {
+    latest = Math.max(latest, stat.mtimeMs);
+    if (stat.isDirectory()) {
       for (const entry of readdirSync(p)) if (!SKIP.has(entry)) visit(path.join(p, entry));
     }
   };
