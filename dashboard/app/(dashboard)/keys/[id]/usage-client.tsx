@@ -15,7 +15,7 @@ import { UsageRangePicker } from './_components/range-picker';
 import { RecentLogs } from './_components/recent-logs';
 import { RequestsChart } from './_components/requests-chart';
 import { StatusClasses } from './_components/status-classes';
-import { type UsageRange, windowFor } from './_components/usage-range';
+import { USAGE_RANGES, type UsageRange, windowFor } from './_components/usage-range';
 import { UsageSkeleton } from './_components/usage-skeleton';
 import { UsageStats } from './_components/usage-stats';
 
@@ -108,7 +108,7 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
           )}
           <UsageStats usage={usage.data} />
           <div className="grid gap-6 lg:grid-cols-3">
-            <RequestsChart usage={usage.data} range={range} className="lg:col-span-2" />
+            <RequestsChart usage={usage.data} title={USAGE_RANGES[range].title} className="lg:col-span-2" />
             <StatusClasses usage={usage.data} />
           </div>
           <RecentLogs

@@ -1,5 +1,8 @@
 import type { UsageResponse } from '@gateway/shared';
 
+/** What a chart needs of a usage answer: one key's (`GET /usage/:keyId`) or all keys' (`GET /usage`). */
+export type UsageSeries = Pick<UsageResponse, 'from' | 'to' | 'bucketSeconds' | 'series'>;
+
 export interface ChartPoint {
   t: number;
   /** Requests answered below 400: stacked under `errors` so a bar's height is all requests. */
@@ -11,7 +14,7 @@ export interface ChartPoint {
  * The gateway may omit empty buckets; a chart without them would draw a line straight across a quiet
  * hour. When its buckets sit on the epoch-aligned grid, the gaps are filled with zeros.
  */
-export function toChartPoints(usage: UsageResponse): ChartPoint[] {
+export function toChartPoints(usage: UsageSeries): ChartPoint[] {
   const step = usage.bucketSeconds * 1000;
   const points = usage.series.map((p) => ({
     t: Date.parse(p.t),

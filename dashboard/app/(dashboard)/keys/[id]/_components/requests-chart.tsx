@@ -5,8 +5,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { formatNumber } from '@/lib/format';
 import { cn } from '@/lib/utils';
-import { toChartPoints } from './chart-series';
-import { USAGE_RANGES, type UsageRange } from './usage-range';
+import { toChartPoints, type UsageSeries } from './chart-series';
 
 const TIME = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', hour12: false });
 const DAY = new Intl.DateTimeFormat('en', { weekday: 'short', day: 'numeric' });
@@ -19,15 +18,17 @@ const SERIES = [
 
 export function RequestsChart({
   usage,
-  range,
+  title,
   className,
 }: {
-  usage: UsageResponse;
-  range: UsageRange;
+  usage: UsageSeries & Pick<UsageResponse, 'totals'>;
+  /** The window in words, e.g. "Last 24 hours". */
+  title: string;
   className?: string;
 }) {
   const points = toChartPoints(usage);
-  const tick = (t: number) => (range === '7d' ? DAY : TIME).format(t);
+  const multiDay = Date.parse(usage.to) - Date.parse(usage.from) > 2 * 86_400_000;
+  const tick = (t: number) => (multiDay ? DAY : TIME).format(t);
   const bucket = usage.bucketSeconds >= 3600 ? `${usage.bucketSeconds / 3600} h` : `${usage.bucketSeconds / 60} min`;
 
   return (
@@ -35,7 +36,7 @@ export function RequestsChart({
       <CardHeader>
         <CardTitle>Requests over time</CardTitle>
         <CardDescription>
-          {USAGE_RANGES[range].title}, {bucket} buckets
+          {title}, {bucket} buckets
         </CardDescription>
       </CardHeader>
       <CardContent className="px-2 sm:px-6">

@@ -9,7 +9,7 @@ const CLASSES = [
   { key: '5xx', label: 'Server error', color: 'bg-destructive' },
 ] as const;
 
-export function StatusClasses({ usage }: { usage: UsageResponse }) {
+export function StatusClasses({ usage }: { usage: Pick<UsageResponse, 'totals'> }) {
   const { byStatusClass, requests, rateLimited } = usage.totals;
   return (
     <Card className="gap-4">
