@@ -1,0 +1,24 @@
+import { USAGE_RANGES } from '../../keys/[id]/_components/usage-range';
+
+/** The key usage page's windows plus a month: operators look further back than a key's owner. */
+export const OVERVIEW_RANGES = {
+  ...USAGE_RANGES,
+  '30d': { label: '30 d', title: 'Last 30 days', ms: 30 * 86_400_000 },
+} as const;
+
+export type OverviewRange = keyof typeof OVERVIEW_RANGES;
+
+export const OVERVIEW_RANGE_OPTIONS = (Object.keys(OVERVIEW_RANGES) as OverviewRange[]).map((value) => ({
+  value,
+  label: OVERVIEW_RANGES[value].label,
+  title: OVERVIEW_RANGES[value].title,
+}));
+
+export function isOverviewRange(value: unknown): value is OverviewRange {
+  return typeof value === 'string' && Object.hasOwn(OVERVIEW_RANGES, value);
+}
+
+/** `[now - range, now]`, fixed until the next refresh. */
+export function overviewWindow(range: OverviewRange, now: number = Date.now()): { from: string; to: string } {
+  return { from: new Date(now - OVERVIEW_RANGES[range].ms).toISOString(), to: new Date(now).toISOString() };
+}
