@@ -1,0 +1,150 @@
+'use client';
+
+import { type ApiKey, type CreatedApiKey, MAX_EMAIL_LENGTH, type User } from '@gateway/shared';
+import { Loader2 } from 'lucide-react';
+import { type FormEvent, useState } from 'react';
+import { FormField } from '@/components/form-field';
+import { useGateway } from '@/components/gateway-provider';
+import { Button } from '@/components/ui/button';
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+} from '@/components/ui/dialog';
+import { type ApiError, toApiError } from '@/lib/api-error';
+import { parseLimit } from '@/lib/format';
+import { FormErrors } from '../../keys/_components/form-errors';
+import { KEY_FORM_PATHS, KeyFormFields, type KeyFormValues } from '../../keys/_components/key-form-fields';
+import { SecretReveal } from './secret-reveal';
+
+const EMPTY: KeyFormValues = { name: '', limitPerMinute: '', limitPerDay: '' };
+const KNOWN_PATHS = [...KEY_FORM_PATHS, 'email', 'userId'];
+
+interface CreateUserKeyDialogProps {
+  open: boolean;
+  onOpenChange(open: boolean): void;
+  /** The owner, when known (a user's page); otherwise the dialog asks for their email. */
+  user?: User | undefined;
+  onCreated(key: ApiKey, owner: User): void;
+}
+
+/** Creates a key on someone's behalf (`POST /keys {userId, …}`); admins are not bound by the consumer caps. */
+export function CreateUserKeyDialog({ open, onOpenChange, user, onCreated }: CreateUserKeyDialogProps) {
+  const gateway = useGateway();
+  const [email, setEmail] = useState('');
+  const [values, setValues] = useState(EMPTY);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [ownerMissing, setOwnerMissing] = useState(false);
+  const [created, setCreated] = useState<{ key: CreatedApiKey; owner: User } | null>(null);
+
+  function change(nextOpen: boolean) {
+    if (!nextOpen) {
+      setEmail('');
+      setValues(EMPTY);
+      setError(null);
+      setOwnerMissing(false);
+      setCreated(null); // the raw key is forgotten as soon as the dialog closes
+    }
+    onOpenChange(nextOpen);
+  }
+
+  /** The owner by email; null when nobody has that email (the gateway answers 404). */
+  async function ownerOf(): Promise<User | null> {
+    if (user) return user;
+    try {
+      return await gateway.getUserByEmail(email);
+    } catch (caught) {
+      if (toApiError(caught).isNotFound) return null;
+      throw caught;
+    }
+  }
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setPending(true);
+    setError(null);
+    setOwnerMissing(false);
+    try {
+      const owner = await ownerOf();
+      if (!owner) {
+        setOwnerMissing(true);
+        return;
+      }
+      const key = await gateway.createKey({
+        userId: owner.id,
+        name: values.name.trim() === '' ? undefined : values.name,
+        limitPerMinute: parseLimit(values.limitPerMinute),
+        limitPerDay: parseLimit(values.limitPerDay),
+      });
+      const { key: _raw, ...listed } = key;
+      onCreated(listed, owner);
+      setCreated({ key, owner });
+    } catch (caught) {
+      setError(toApiError(caught));
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <Dialog open={open} onOpenChange={change}>
+      <DialogContent onInteractOutside={(event) => created && event.preventDefault()}>
+        {created ? (
+          <>
+            <DialogHeader>
+              <DialogTitle>Hand over the API key</DialogTitle>
+              <DialogDescription>
+                “{created.key.name}” belongs to {created.owner.email}. Give it to them over a safe channel.
+              </DialogDescription>
+            </DialogHeader>
+            <SecretReveal id="created-user-key" label="API key" value={created.key.key} what="key" />
+            <DialogFooter>
+              <Button onClick={() => change(false)}>Done</Button>
+            </DialogFooter>
+          </>
+        ) : (
+          <form onSubmit={onSubmit} noValidate className="grid gap-4">
+            <DialogHeader>
+              <DialogTitle>Create a key for {user ? user.email : 'a user'}</DialogTitle>
+              <DialogDescription>
+                The key belongs to its user: they see it and its usage. Empty limits use the defaults.
+              </DialogDescription>
+            </DialogHeader>
+            {!user && (
+              <FormField
+                id="create-key-owner"
+                label="Owner's email"
+                type="email"
+                autoComplete="off"
+                placeholder="name@example.com"
+                maxLength={MAX_EMAIL_LENGTH + 20}
+                value={email}
+                onChange={(event) => setEmail(event.target.value)}
+                error={
+                  ownerMissing
+                    ? 'belongs to no user yet: add them on the Users page first'
+                    : (error?.fieldError('email') ?? error?.fieldError('userId'))
+                }
+              />
+            )}
+            <KeyFormFields idPrefix="create-for-user" values={values} onChange={setValues} error={error} />
+            <FormErrors error={error} knownPaths={KNOWN_PATHS} gatewayUrl={gateway.baseUrl} />
+            <DialogFooter>
+              <Button variant="outline" onClick={() => change(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" disabled={pending}>
+                {pending && <Loader2 className="animate-spin" aria-hidden />}
+                Create key
+              </Button>
+            </DialogFooter>
+          </form>
+        )}
+      </DialogContent>
+    </Dialog>
+  );
+}
