@@ -109,6 +109,7 @@ if (await waitForGateway()) {
     }
     start('dashboard', [join(standalone, 'server.js')], {
       GATEWAY_API_URL: managementUrl,
+      GATEWAY_PROXY_URL: process.env.GATEWAY_PROXY_URL ?? gatewayUrl,
       PORT: dashboardPort,
       HOSTNAME: process.env.DASHBOARD_HOST ?? '0.0.0.0',
     });

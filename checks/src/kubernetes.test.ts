@@ -248,7 +248,7 @@ describe('the dashboard Deployment', () => {
     expect(container.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toContain(
       '/app/dashboard/.next/cache',
     );
-    expect(Object.keys(named('ConfigMap', 'dashboard-config').data)).toEqual(['GATEWAY_API_URL']);
+    expect(Object.keys(named('ConfigMap', 'dashboard-config').data)).toEqual(['GATEWAY_API_URL', 'GATEWAY_PROXY_URL']);
   });
 });
 

@@ -32,7 +32,7 @@ describe('deploy/Caddyfile (the tls profile)', () => {
   const prod = parseCompose(readRepoFile('deploy/docker-compose.prod.yml'));
   const hosts = { GATEWAY_DOMAIN: 'api.example.com', MANAGEMENT_DOMAIN: 'manage.example.com' };
   const env = (extra: Record<string, string> = {}) => {
-    const vars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://manage.example.com' };
+    const vars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://manage.example.com', GATEWAY_PROXY_URL: 'https://api.example.com' };
     const compose = interpolateTree(prod, { ...vars, DASHBOARD_DOMAIN: 'dashboard.example.com', ...hosts, ...extra });
     // Caddy's environment is what Compose gives the caddy service.
     return environmentOf(compose.services.caddy!) as Record<string, string>;
@@ -102,6 +102,7 @@ describe('deploy/nginx/api-gateway.conf', () => {
     GHCR_OWNER: 'acme',
     APP_VERSION: '1.2.3',
     GATEWAY_API_URL: 'https://manage.example.com',
+    GATEWAY_PROXY_URL: 'https://api.example.com',
   });
   // nginx proxies to the host ports Compose publishes on loopback: map them back to container ports.
   const published = new Map(
@@ -289,7 +290,7 @@ describe('Compose: ports published beyond loopback', () => {
 
   const local = parseCompose(readRepoFile('docker-compose.yml'));
   const prod = parseCompose(readRepoFile('deploy/docker-compose.prod.yml'));
-  const prodVars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://manage.example.com' };
+  const prodVars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://manage.example.com', GATEWAY_PROXY_URL: 'https://api.example.com' };
 
   it('docker-compose.yml publishes the proxy, and the management listener on 127.0.0.1 only', () => {
     for (const env of [{}, parseEnv(readRepoFile('.env.example')) as Record<string, string>]) {

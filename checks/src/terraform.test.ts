@@ -311,6 +311,7 @@ describe('infra/aws/modules/ec2 user data', () => {
       'GHCR_OWNER',
       'APP_VERSION',
       'GATEWAY_API_URL',
+      'GATEWAY_PROXY_URL',
       'MANAGEMENT_BIND_ADDRESS',
       'MANAGEMENT_ALLOWED_IPS',
     ])

@@ -6,16 +6,21 @@ import { createGatewayClient, type GatewayClient } from '@/lib/gateway-client';
 import { loadRuntimeConfig } from '@/lib/runtime-config';
 
 const GatewayContext = createContext<GatewayClient | null>(null);
+const ProxyUrlContext = createContext<string | null>(null);
 
 /** Learns the gateway URL from `/api/runtime-config`, then offers one typed client to the whole app. */
 export function GatewayProvider({ children }: { children: ReactNode }) {
   const [baseUrl, setBaseUrl] = useState<string | null>(null);
+  const [proxyUrl, setProxyUrl] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
 
   const load = useCallback(() => {
     setFailure(null);
     loadRuntimeConfig().then(
-      (config) => setBaseUrl(config.gatewayApiUrl),
+      (config) => {
+        setProxyUrl(config.gatewayProxyUrl);
+        setBaseUrl(config.gatewayApiUrl);
+      },
       (error: unknown) => setFailure(error instanceof Error ? error.message : String(error)),
     );
   }, []);
@@ -35,7 +40,18 @@ export function GatewayProvider({ children }: { children: ReactNode }) {
     );
   }
   if (!client) return <PageSpinner label="Loading configuration" />;
-  return <GatewayContext value={client}>{children}</GatewayContext>;
+  return (
+    <GatewayContext value={client}>
+      <ProxyUrlContext value={proxyUrl}>{children}</ProxyUrlContext>
+    </GatewayContext>
+  );
+}
+
+/** Where API clients call the gateway (`GATEWAY_PROXY_URL`); only valid below `GatewayProvider`. */
+export function useProxyUrl(): string {
+  const url = use(ProxyUrlContext);
+  if (!url) throw new Error('useProxyUrl() must be used below <GatewayProvider>');
+  return url;
 }
 
 /** The gateway client; only valid below `GatewayProvider`. */

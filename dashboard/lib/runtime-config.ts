@@ -1,10 +1,14 @@
 import { z } from 'zod';
 
-export const DEFAULT_GATEWAY_API_URL = 'http://localhost:3001';
+// The gateway's management listener (MANAGEMENT_PORT), never its proxy listener.
+export const DEFAULT_GATEWAY_API_URL = 'http://localhost:3002';
+/** Where API clients call the gateway (its proxy listener): shown to consumers beside their keys. */
+export const DEFAULT_GATEWAY_PROXY_URL = 'http://localhost:3001';
 
 /** What `GET /api/runtime-config` tells the browser: settings read on the server at request time. */
 export const RuntimeConfigSchema = z.object({
   gatewayApiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  gatewayProxyUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 

@@ -159,6 +159,8 @@ export async function startGateway(
 export async function startDashboard(options: {
   port: number;
   gatewayUrl: string;
+  /** The proxy listener, shown to consumers beside their keys. */
+  proxyUrl?: string;
   name?: string;
 }): Promise<RunningServer> {
   if (!existsSync(path.join(DASHBOARD_DIR, '.next', 'BUILD_ID'))) {
@@ -170,7 +172,12 @@ export async function startDashboard(options: {
   const child = await startProcess(
     options.name ?? 'dashboard',
     [NEXT_BIN, 'start', '-p', String(options.port)],
-    { GATEWAY_API_URL: options.gatewayUrl, NEXT_TELEMETRY_DISABLED: '1', PORT: String(options.port) },
+    {
+      GATEWAY_API_URL: options.gatewayUrl,
+      ...(options.proxyUrl ? { GATEWAY_PROXY_URL: options.proxyUrl } : {}),
+      NEXT_TELEMETRY_DISABLED: '1',
+      PORT: String(options.port),
+    },
     [`${url}/api/runtime-config`],
   );
   return { url, stop: () => stopProcess(child) };
@@ -205,6 +212,7 @@ export async function startStack(
   const dashboard = await startDashboard({
     port: dashboardPort,
     gatewayUrl: gateway.managementUrl,
+    proxyUrl: gateway.proxyUrl,
     name: `dashboard${suffix}`,
   }).catch(async (error: unknown) => {
     await gateway.stop();

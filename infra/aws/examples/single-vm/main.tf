@@ -81,6 +81,7 @@ module "ec2" {
   app_version           = var.app_version
   eip_allocation_id     = aws_eip.app.id
   gateway_api_url       = local.management_public_url
+  gateway_proxy_url     = local.gateway_public_url
   gateway_domain        = var.gateway_domain
   management_domain     = var.management_domain
   dashboard_domain      = var.dashboard_domain

@@ -44,6 +44,7 @@ locals {
     ghcr_owner              = lower(var.ghcr_owner)
     app_version             = var.app_version
     gateway_api_url         = var.gateway_api_url
+    gateway_proxy_url       = var.gateway_proxy_url
     bind_address            = local.tls ? "127.0.0.1" : "0.0.0.0"
     management_bind_address = local.publish_management ? "0.0.0.0" : "127.0.0.1"
     gateway_domain          = var.gateway_domain

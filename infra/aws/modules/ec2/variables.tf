@@ -66,6 +66,11 @@ variable "gateway_api_url" {
   type        = string
 }
 
+variable "gateway_proxy_url" {
+  description = "The public proxy's URL as API clients reach it (handed to the dashboard as GATEWAY_PROXY_URL, shown beside consumers' keys)."
+  type        = string
+}
+
 variable "gateway_domain" {
   description = "DNS name for the gateway's public proxy; with management_domain and dashboard_domain set, Caddy terminates TLS on 80/443. Empty: ports 3000/3001 (and 3002 for management_allowed_cidrs) are published directly."
   type        = string

@@ -3,7 +3,7 @@
 import type { ApiKey, CreatedApiKey } from '@gateway/shared';
 import { Loader2, TriangleAlert } from 'lucide-react';
 import { type FormEvent, useState } from 'react';
-import { useGateway } from '@/components/gateway-provider';
+import { useGateway, useProxyUrl } from '@/components/gateway-provider';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import {
@@ -40,6 +40,7 @@ export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount 
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  const proxyUrl = useProxyUrl();
 
   function reset(nextOpen: boolean) {
     if (!nextOpen) {
@@ -103,6 +104,13 @@ export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount 
                 />
                 <CopyButton value={created.key} fallbackInputId="created-key" />
               </div>
+            </div>
+            <div className="grid gap-2">
+              <Label htmlFor="created-key-example">Call the API with it</Label>
+              <pre
+                id="created-key-example"
+                className="overflow-x-auto rounded-md border bg-muted px-3 py-2 font-mono text-xs whitespace-pre"
+              >{`curl ${proxyUrl}/proxy/ \\\n  -H "X-API-Key: ${created.key}"`}</pre>
             </div>
             <DialogFooter>
               <Button onClick={() => reset(false)}>I've saved my key</Button>
