@@ -176,7 +176,12 @@ describe('docker-compose.yml (local stack)', () => {
 
 describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
   const raw = readRepoFile('deploy/docker-compose.prod.yml');
-  const vars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://manage.example.com', GATEWAY_PROXY_URL: 'https://api.example.com' };
+  const vars = {
+    GHCR_OWNER: 'acme',
+    APP_VERSION: '1.2.3',
+    GATEWAY_API_URL: 'https://manage.example.com',
+    GATEWAY_PROXY_URL: 'https://api.example.com',
+  };
   const compose = interpolateTree(parseCompose(raw), vars);
   const services = compose.services;
 

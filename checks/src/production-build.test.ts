@@ -203,7 +203,12 @@ describe.skipIf(!dashboardBuildable)('dashboard/Dockerfile replayed outside Dock
     });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    env = { PORT: String(port), HOSTNAME: '127.0.0.1', GATEWAY_API_URL: gatewayApiUrl };
+    env = {
+      PORT: String(port),
+      HOSTNAME: '127.0.0.1',
+      GATEWAY_API_URL: gatewayApiUrl,
+      GATEWAY_PROXY_URL: 'https://api.example.com/',
+    };
   }, BUILD_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -218,12 +223,12 @@ describe.skipIf(!dashboardBuildable)('dashboard/Dockerfile replayed outside Dock
     expect(modules).not.toContain('typescript');
   });
 
-  it('starts with the CMD, passes its HEALTHCHECK and reads GATEWAY_API_URL at request time', async () => {
+  it('starts with the CMD, passes its HEALTHCHECK and reads GATEWAY_API_URL and GATEWAY_PROXY_URL at request time', async () => {
     container = startContainer(image, env);
     await waitUntilHealthy(image, env, container, 60_000);
     const config = await fetch(`${base}/api/runtime-config`);
     expect(config.status).toBe(200);
-    expect(await config.json()).toEqual({ gatewayApiUrl });
+    expect(await config.json()).toEqual({ gatewayApiUrl, gatewayProxyUrl: 'https://api.example.com' });
   }, 90_000);
 
   it('serves pages and the static assets copied next to the standalone server', async () => {

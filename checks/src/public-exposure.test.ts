@@ -32,7 +32,12 @@ describe('deploy/Caddyfile (the tls profile)', () => {
   const prod = parseCompose(readRepoFile('deploy/docker-compose.prod.yml'));
   const hosts = { GATEWAY_DOMAIN: 'api.example.com', MANAGEMENT_DOMAIN: 'manage.example.com' };
   const env = (extra: Record<string, string> = {}) => {
-    const vars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://manage.example.com', GATEWAY_PROXY_URL: 'https://api.example.com' };
+    const vars = {
+      GHCR_OWNER: 'acme',
+      APP_VERSION: '1.2.3',
+      GATEWAY_API_URL: 'https://manage.example.com',
+      GATEWAY_PROXY_URL: 'https://api.example.com',
+    };
     const compose = interpolateTree(prod, { ...vars, DASHBOARD_DOMAIN: 'dashboard.example.com', ...hosts, ...extra });
     // Caddy's environment is what Compose gives the caddy service.
     return environmentOf(compose.services.caddy!) as Record<string, string>;
@@ -290,7 +295,12 @@ describe('Compose: ports published beyond loopback', () => {
 
   const local = parseCompose(readRepoFile('docker-compose.yml'));
   const prod = parseCompose(readRepoFile('deploy/docker-compose.prod.yml'));
-  const prodVars = { GHCR_OWNER: 'acme', APP_VERSION: '1.2.3', GATEWAY_API_URL: 'https://manage.example.com', GATEWAY_PROXY_URL: 'https://api.example.com' };
+  const prodVars = {
+    GHCR_OWNER: 'acme',
+    APP_VERSION: '1.2.3',
+    GATEWAY_API_URL: 'https://manage.example.com',
+    GATEWAY_PROXY_URL: 'https://api.example.com',
+  };
 
   it('docker-compose.yml publishes the proxy, and the management listener on 127.0.0.1 only', () => {
     for (const env of [{}, parseEnv(readRepoFile('.env.example')) as Record<string, string>]) {
