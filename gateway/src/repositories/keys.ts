@@ -4,8 +4,8 @@ import { type Actor, confinedTo } from '../auth/actor.js';
 import type { PrismaClient, PrismaTx } from '../db/client.js';
 import { ApiError } from '../errors.js';
 import type { ApiKey as ApiKeyRow, Prisma } from '../generated/prisma/client.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import { generateApiKey } from '../keys/api-key.js';
-import { decodeListCursor, encodeListCursor } from './list-cursor.js';
 import { getUserOrThrow } from './users.js';
 
 type CreateKeyInput = z.output<typeof CreateKeyRequestSchema>;
@@ -103,8 +103,8 @@ export async function listKeys(prisma: PrismaClient, actor: Actor, query: ListKe
   if (query.state === 'disabled') and.push({ active: false });
   if (query.state === 'expired') and.push({ expiresAt: { lte: now } });
   if (query.cursor) {
-    const after = decodeListCursor(query.cursor);
-    and.push({ OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] });
+    const after = decodeKeysetCursor(query.cursor);
+    and.push({ OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] });
   }
   const rows = await prisma.apiKey.findMany({
     where: { userId: own ?? query.userId, AND: and },
@@ -114,7 +114,7 @@ export async function listKeys(prisma: PrismaClient, actor: Actor, query: ListKe
   const more = rows.length > query.limit;
   if (more) rows.pop();
   const last = rows.at(-1);
-  return { rows, nextCursor: more && last ? encodeListCursor(last.createdAt, last.id) : null };
+  return { rows, nextCursor: more && last ? encodeKeysetCursor(last.createdAt, last.id) : null };
 }
 
 /** One key, enforcing ownership: another user's key is reported as missing. */

@@ -4,7 +4,7 @@ import { type Actor, confinedTo } from '../auth/actor.js';
 import type { PrismaClient, PrismaTx } from '../db/client.js';
 import { ApiError } from '../errors.js';
 import type { Prisma, User as UserRow } from '../generated/prisma/client.js';
-import { decodeListCursor, encodeListCursor } from './list-cursor.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 
 /** The user with this email, created on first sight (sign-in and `POST /users`). */
 export async function upsertUserByEmail(
@@ -45,13 +45,11 @@ type ListUsersQuery = z.output<typeof ListUsersQuerySchema>;
 
 /** Users, newest first, with how many keys each holds (admins). */
 export async function listUsers(prisma: PrismaClient, query: ListUsersQuery) {
-  const after = query.cursor ? decodeListCursor(query.cursor) : undefined;
+  const after = query.cursor ? decodeKeysetCursor(query.cursor) : undefined;
   const where: Prisma.UserWhereInput = {
     role: query.role,
     email: query.search ? { contains: query.search.toLowerCase() } : undefined,
-    ...(after
-      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-      : {}),
+    ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
   };
   const rows = await prisma.user.findMany({
     where,
@@ -62,7 +60,7 @@ export async function listUsers(prisma: PrismaClient, query: ListUsersQuery) {
   const more = rows.length > query.limit;
   if (more) rows.pop();
   const last = rows.at(-1);
-  return { rows, nextCursor: more && last ? encodeListCursor(last.createdAt, last.id) : null };
+  return { rows, nextCursor: more && last ? encodeKeysetCursor(last.createdAt, last.id) : null };
 }
 
 /**

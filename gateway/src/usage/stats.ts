@@ -1,6 +1,6 @@
 import type { UsageResponse } from '@gateway/shared';
 import type { SqlExecutor } from '../db/client.js';
-import { ApiError } from '../errors.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import { estimateQuantiles, LATENCY_BUCKETS } from './latency-histogram.js';
 
 const DAY_MS = 86_400_000;
@@ -26,22 +26,6 @@ export function resolveWindow(q: { from?: string | undefined; to?: string | unde
 export function bucketSecondsFor(from: Date, to: Date): number {
   const span = (to.getTime() - from.getTime()) / 1000;
   return BUCKETS_S.find((b) => span / b <= MAX_POINTS) ?? BUCKETS_S.at(-1)!;
-}
-
-// Keyset pagination over (timestamp DESC, id DESC): stable while new rows arrive.
-function encodeCursor(timestamp: Date, id: string): string {
-  return Buffer.from(`${timestamp.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { timestamp: Date; id: string } {
-  const [ts, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const timestamp = new Date(ts ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(timestamp.getTime())) {
-    throw new ApiError('VALIDATION_FAILED', 'Invalid query string: cursor is not a valid cursor', {
-      errors: [{ path: 'cursor', message: 'is not a valid cursor' }],
-    });
-  }
-  return { timestamp, id };
 }
 
 const MINUTE_MS = 60_000;
@@ -130,7 +114,7 @@ async function exactPercentiles(sql: SqlExecutor, range: unknown[]): Promise<(nu
 export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageResponse> {
   const bucketSeconds = bucketSecondsFor(w.from, w.to);
   const range = [w.keyId, w.from, w.to];
-  const cursor = w.cursor ? decodeCursor(w.cursor) : null;
+  const cursor = w.cursor ? decodeKeysetCursor(w.cursor) : null;
   const { full, edges } = splitWindow(w.from, w.to);
   const [rollup, edge, series, recent] = await Promise.all([
     sql.query<TotalsRow & { histogram: (number | null)[] }>(ROLLUP_TOTALS, [w.keyId, ...full]),
@@ -143,7 +127,7 @@ export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageR
           ${cursor ? 'AND ("timestamp", id) < ($5, $6)' : ''}
         ORDER BY "timestamp" DESC, id DESC
         LIMIT $4`,
-      cursor ? [...range, w.limit + 1, cursor.timestamp, cursor.id] : [...range, w.limit + 1],
+      cursor ? [...range, w.limit + 1, cursor.at, cursor.id] : [...range, w.limit + 1],
     ),
   ]);
   const r = rollup.rows[0]!;
@@ -194,7 +178,7 @@ export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageR
       latencyMs: round(row.latency_ms) ?? 0,
       timestamp: row.timestamp.toISOString(),
     })),
-    nextCursor: recent.rows.length > w.limit && last ? encodeCursor(last.timestamp, last.id) : null,
+    nextCursor: recent.rows.length > w.limit && last ? encodeKeysetCursor(last.timestamp, last.id) : null,
   };
 }
 
