@@ -10,6 +10,7 @@ test.beforeAll(async () => {
   dashboard = await startDashboard({
     port: await freePort(),
     gatewayUrl: deadGatewayUrl,
+    proxyUrl: 'https://api.example.com/',
     name: 'dashboard-no-gateway',
   });
 });
@@ -18,10 +19,10 @@ test.afterAll(async () => {
   await dashboard?.stop();
 });
 
-test('runtime config comes from GATEWAY_API_URL at request time', async ({ request }) => {
+test('runtime config comes from GATEWAY_API_URL and GATEWAY_PROXY_URL at request time', async ({ request }) => {
   const response = await request.get(`${dashboard.url}/api/runtime-config`);
   expect(response.headers()['cache-control']).toContain('no-store');
-  expect(await response.json()).toEqual({ gatewayApiUrl: deadGatewayUrl });
+  expect(await response.json()).toEqual({ gatewayApiUrl: deadGatewayUrl, gatewayProxyUrl: 'https://api.example.com' });
 });
 
 test('the gateway being down shows a clear message, not a blank page', async ({ page }) => {

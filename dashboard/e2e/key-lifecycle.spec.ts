@@ -34,6 +34,10 @@ test('a key from creation to deletion: create, use, watch usage, disable, limit,
     await expect(dialog.getByText("You won't see this key again")).toBeVisible();
     rawKey = await dialog.getByLabel('API key').inputValue();
     expect(rawKey).toMatch(/^ak_[1-9A-HJ-NP-Za-km-z]{20,}$/);
+    // Where to call the API with it: the proxy listener, never the management API.
+    await expect(dialog.locator('#created-key-example')).toHaveText(
+      `curl ${proxyUrl}/proxy/ \\\n  -H "X-API-Key: ${rawKey}"`,
+    );
 
     await dialog.getByRole('button', { name: 'Copy' }).click();
     await expect(dialog.getByRole('button', { name: 'Copied' })).toBeVisible();
