@@ -122,7 +122,7 @@ if (await waitForGateway()) {
 ${
   devMailbox
     ? `  Sign in to the dashboard with ${adminEmails || 'your email'}${adminEmails ? ' (an admin)' : ''} or any other address:
-  no SMTP_URL is set, so sign-in links are printed above and saved in .data/mailbox/.`
+  no SMTP_URL is set, so sign-in links are printed in this terminal and saved in .data/mailbox/.`
     : '  Sign-in links are mailed through SMTP_URL.'
 }
   Press Ctrl+C to stop.

@@ -295,6 +295,8 @@ export const ApiKeySchema = z.object({
   name: z.string(),
   start: z.string(),
   active: z.boolean(),
+  /** Disabled by an admin: the owner cannot enable it again. */
+  disabledByAdmin: z.boolean(),
   limitPerMinute: z.number().int(),
   limitPerDay: z.number().int(),
   expiresAt: z.string().nullable(),
@@ -390,6 +392,7 @@ export type TopKey = z.infer<typeof TopKeySchema>;
 export const OverviewResponseSchema = UsageResponseSchema.omit({ keyId: true, recent: true, nextCursor: true }).extend({
   /** Requests answered 5xx or 4xx (429 included) over all requests; null without traffic. */
   errorRate: z.number().nullable(),
+  /** Keys that sent at least one request in the window. */
   activeKeys: z.number().int(),
   topKeysByRequests: z.array(TopKeySchema),
   topKeysByErrors: z.array(TopKeySchema),

@@ -128,11 +128,19 @@ export async function getKeyOrThrow(tx: PrismaTx, actor: Actor, id: string): Pro
 export async function updateKey(tx: PrismaTx, actor: Actor, id: string, input: UpdateKeyInput, caps: Settings) {
   const before = await getKeyOrThrow(tx, actor, id);
   assertFuture(input.expiresAt);
-  if (confinedTo(actor)) assertWithinCaps(input, caps);
+  const own = confinedTo(actor);
+  if (own) {
+    assertWithinCaps(input, caps);
+    // An admin's "disabled" is a decision about the consumer, not the consumer's to undo.
+    if (input.active === true && before.disabledByAdmin) {
+      throw new ApiError('FORBIDDEN', 'An admin disabled this key; only an admin can enable it again.');
+    }
+  }
   const row = await tx.apiKey.update({
     where: { id },
     data: {
       active: input.active,
+      disabledByAdmin: own || input.active === undefined ? undefined : !input.active,
       name: input.name,
       limitPerMinute: input.limitPerMinute,
       limitPerDay: input.limitPerDay,

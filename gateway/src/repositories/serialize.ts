@@ -21,6 +21,7 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     name: row.name,
     start: row.start,
     active: row.active,
+    disabledByAdmin: row.disabledByAdmin,
     limitPerMinute: row.limitPerMinute,
     limitPerDay: row.limitPerDay,
     expiresAt: iso(row.expiresAt),

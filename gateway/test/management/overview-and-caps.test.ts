@@ -145,6 +145,33 @@ describe.each(['postgres', 'pglite'] as Backend[])('admin overview and consumer 
       expect(res.status).toBe(201);
     });
 
+    it('keeps a key an admin disabled disabled: its owner may not enable it again', async () => {
+      const owned = CreatedApiKeySchema.parse(
+        await (await gw.admin('/keys', { method: 'POST', body: JSON.stringify({ userId: user.userId }) })).json(),
+      );
+      const patch = (token: string, body: object) => as(gw, token)(`/keys/${owned.id}`, { method: 'PATCH', body });
+      // The owner's own switch works both ways.
+      expect(await (await patch(user.token, { active: false })).json()).toMatchObject({
+        active: false,
+        disabledByAdmin: false,
+      });
+      expect(await (await patch(user.token, { active: true })).json()).toMatchObject({ active: true });
+      // An admin's does not come undone.
+      expect(await (await patch(admin.token, { active: false })).json()).toMatchObject({
+        active: false,
+        disabledByAdmin: true,
+      });
+      const refused = await expectProblem(await patch(user.token, { active: true }), 403, 'FORBIDDEN');
+      expect(refused.detail).toMatch(/only an admin can enable it/);
+      expect((await patch(user.token, { name: 'renamed' })).status).toBe(200);
+      expect(await (await patch(admin.token, { active: true })).json()).toMatchObject({
+        active: true,
+        disabledByAdmin: false,
+      });
+      expect((await patch(user.token, { active: false })).status).toBe(200);
+      expect((await patch(user.token, { active: true })).status).toBe(200);
+    });
+
     it('cannot be raced past the key cap', async () => {
       const racer = await login(gw, 'racer@example.com');
       await gw.admin('/settings', { method: 'PATCH', body: JSON.stringify({ maxKeysPerUser: 3 }) });

@@ -65,7 +65,7 @@ export function OverviewStats({ overview }: { overview: OverviewResponse }) {
       </Stat>
       <Stat label="Active keys" icon={<KeyRound aria-hidden />}>
         <Value>{formatNumber(activeKeys)}</Value>
-        <Detail>enabled and not expired</Detail>
+        <Detail>keys that sent requests</Detail>
       </Stat>
       <Stat label="Latency" icon={<Timer aria-hidden />} className="col-span-2">
         <dl className="grid grid-cols-3 gap-2" data-testid="latency-percentiles">

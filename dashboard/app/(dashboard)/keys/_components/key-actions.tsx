@@ -3,13 +3,18 @@
 import type { ApiKey } from '@gateway/shared';
 import { BarChart3, Pencil, Trash2 } from 'lucide-react';
 import Link from 'next/link';
+import { useHasRole } from '@/components/require-role';
 import { Button } from '@/components/ui/button';
 import { Switch } from '@/components/ui/switch';
 
 export function KeyToggle({ apiKey, onToggle }: { apiKey: ApiKey; onToggle(key: ApiKey, active: boolean): void }) {
+  // A key an admin disabled stays off for its owner (the gateway refuses it too); admins may switch it.
+  const locked = useHasRole('user') && apiKey.disabledByAdmin && !apiKey.active;
   return (
     <Switch
       checked={apiKey.active}
+      disabled={locked}
+      title={locked ? 'An admin disabled this key; only an admin can enable it again.' : undefined}
       onCheckedChange={(active) => onToggle(apiKey, active)}
       aria-label={`${apiKey.active ? 'Disable' : 'Enable'} key ${apiKey.name}`}
     />

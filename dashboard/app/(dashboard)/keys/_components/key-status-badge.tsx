@@ -15,7 +15,9 @@ const LABELS = {
 } as const;
 
 export function KeyStatusBadge({ apiKey }: { apiKey: ApiKey }) {
-  const { label, variant } = LABELS[keyStatus(apiKey)];
+  const status = keyStatus(apiKey);
+  const { variant } = LABELS[status];
+  const label = status === 'disabled' && apiKey.disabledByAdmin ? 'Disabled by an admin' : LABELS[status].label;
   return (
     <Badge variant={variant} data-testid="key-status">
       <span className="size-1.5 rounded-full bg-current" aria-hidden />
