@@ -275,7 +275,7 @@ test.describe('admin console', () => {
     await page.getByRole('searchbox', { name: 'Search keys by name or key start' }).fill(batch);
     const row = page.getByTestId('key-row').filter({ hasText: `${batch} audited` });
     await row.getByRole('switch', { name: `Disable key ${batch} audited` }).click();
-    await expect(row.getByTestId('key-status')).toHaveText('Disabled');
+    await expect(row.getByTestId('key-status')).toHaveText('Disabled by an admin');
 
     await page.goto('/admin/audit');
     const entries = page.getByTestId('audit-entry');

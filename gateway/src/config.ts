@@ -49,10 +49,12 @@ export const ConfigSchema = z
     SIGN_IN_LINK_TTL_MINUTES: int(1, 24 * 60).default(15),
     /** `open`: anyone with an email address may sign in (the seed's promise); `closed`: known users only. */
     SIGN_UP: z.enum(['open', 'closed']).default('open'),
-    /** Sign-in links one email address may be sent per UTC day (and at most 3 a minute). */
-    SIGN_IN_REQUESTS_PER_EMAIL: int(1, 10_000).default(20),
-    /** Sign-in requests one client address may make per UTC day (and at most 30 a minute). */
-    SIGN_IN_REQUESTS_PER_ADDRESS: int(1, 1_000_000).default(200),
+    /** Sign-in links one email address may be sent per minute and per UTC day. */
+    SIGN_IN_PER_EMAIL_PER_MINUTE: int(1, 10_000).default(3),
+    SIGN_IN_PER_EMAIL_PER_DAY: int(1, 1_000_000).default(20),
+    /** Sign-in requests one client address may make per minute and per UTC day. */
+    SIGN_IN_PER_ADDRESS_PER_MINUTE: int(1, 1_000_000).default(30),
+    SIGN_IN_PER_ADDRESS_PER_DAY: int(1, 1_000_000_000).default(200),
     ADMIN_EMAILS: list
       .pipe(z.array(z.email({ error: 'must be a comma-separated list of email addresses' })))
       .transform((emails) => emails.map((e) => e.toLowerCase())),

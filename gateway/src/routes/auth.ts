@@ -23,7 +23,7 @@ export function authRouter(deps: RouteDeps): Router {
   const { config, prisma, limiter, mailer, logger } = deps;
   const router = Router();
 
-  async function throttle(id: string, perDay: number, perMinute: number, what: string) {
+  async function throttle(id: string, perMinute: number, perDay: number, what: string) {
     const decision = await limiter.check(id, { perMinute: Math.min(perMinute, perDay), perDay });
     if (!decision.allowed) {
       throw new ApiError('RATE_LIMITED', `Too many sign-in requests ${what}; try again later.`, {
@@ -46,11 +46,16 @@ export function authRouter(deps: RouteDeps): Router {
     const { email } = parseOrThrow(EmailSignInRequestSchema, req.body, 'request body');
     await throttle(
       nameBasedId(`sign-in-address:${req.ip}`),
-      config.SIGN_IN_REQUESTS_PER_ADDRESS,
-      30,
+      config.SIGN_IN_PER_ADDRESS_PER_MINUTE,
+      config.SIGN_IN_PER_ADDRESS_PER_DAY,
       'from your address',
     );
-    await throttle(nameBasedId(`sign-in-email:${email}`), config.SIGN_IN_REQUESTS_PER_EMAIL, 3, 'for this email');
+    await throttle(
+      nameBasedId(`sign-in-email:${email}`),
+      config.SIGN_IN_PER_EMAIL_PER_MINUTE,
+      config.SIGN_IN_PER_EMAIL_PER_DAY,
+      'for this email',
+    );
     const known =
       config.SIGN_UP === 'open' ||
       config.ADMIN_EMAILS.includes(email) ||

@@ -52,7 +52,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('sign-in by mailed link (%s)'
       // The sign-in throttles share the proxy's limiter: Redis with PostgreSQL, in-process when embedded.
       redis: backend === 'postgres',
       upstreamUrl: upstream.url,
-      env: { SMTP_URL: smtp.url, ADMIN_EMAILS: ADMIN, DASHBOARD_ORIGIN: DASHBOARD, SIGN_IN_REQUESTS_PER_EMAIL: '5' },
+      env: { SMTP_URL: smtp.url, ADMIN_EMAILS: ADMIN, DASHBOARD_ORIGIN: DASHBOARD, SIGN_IN_PER_EMAIL_PER_DAY: '5' },
     });
   });
   afterAll(async () => {

@@ -162,7 +162,13 @@ describe('management API fuzzing', () => {
     gw = await startTestGateway({
       backend: 'postgres',
       upstreamUrl: upstream.url,
-      env: { SIGN_IN_REQUESTS_PER_EMAIL: '10000', SIGN_IN_REQUESTS_PER_ADDRESS: '1000000', USER_MAX_KEYS: '100000' },
+      env: {
+        SIGN_IN_PER_EMAIL_PER_MINUTE: '10000',
+        SIGN_IN_PER_EMAIL_PER_DAY: '10000',
+        SIGN_IN_PER_ADDRESS_PER_MINUTE: '1000000',
+        SIGN_IN_PER_ADDRESS_PER_DAY: '1000000',
+        USER_MAX_KEYS: '100000',
+      },
     });
     session = (await login(gw, 'fuzz@example.com')).token;
     const res = await fetch(`${gw.managementUrl}/keys`, {
