@@ -1,23 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisPrefix, TEST_REDIS_URL } from '../../test/support/redis.js';
 import { createMemoryRateLimiter } from './memory-limiter.js';
 import { createRedisRateLimiter } from './redis-limiter.js';
 import type { Clock, RateLimiter, RateLimits } from './types.js';
 
 // The same behaviours, checked against both implementations with an injected clock.
-const prefix = `test:${randomUUID()}:`;
+const { prefix, cleanup } = createRedisPrefix();
 const T0 = Date.UTC(2030, 0, 15, 12, 0, 0); // 12:00:00.000 UTC, the start of a minute bucket
 let redis: Redis;
 
 beforeAll(() => {
-  redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  redis = new Redis(TEST_REDIS_URL);
 });
 
 afterAll(async () => {
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 })) {
-    if (keys.length > 0) await redis.del(...(keys as string[]));
-  }
+  await cleanup();
   await redis.quit();
 });
 

@@ -1,25 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Command, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisPrefix, TEST_REDIS_URL } from '../../test/support/redis.js';
 import { createRedisRateLimiter } from './redis-limiter.js';
 import { RATE_LIMIT_SCRIPT } from './redis-script.js';
 import type { RateLimiter, RateLimits } from './types.js';
 
-const prefix = `test:${randomUUID()}:`;
+const { prefix, cleanup } = createRedisPrefix();
 const T0 = Date.UTC(2030, 0, 15, 12, 0, 10); // 12:00:10 UTC
 const clock = () => T0;
 let replicaA: Redis;
 let replicaB: Redis;
 
 beforeAll(() => {
-  replicaA = new Redis({ host: '127.0.0.1', port: 6379 });
-  replicaB = new Redis({ host: '127.0.0.1', port: 6379 });
+  replicaA = new Redis(TEST_REDIS_URL);
+  replicaB = new Redis(TEST_REDIS_URL);
 });
 
 afterAll(async () => {
-  for await (const keys of replicaA.scanStream({ match: `${prefix}*`, count: 500 })) {
-    if (keys.length > 0) await replicaA.del(...(keys as string[]));
-  }
+  await cleanup();
   await Promise.all([replicaA.quit(), replicaB.quit()]);
 });
 

@@ -2,21 +2,20 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisPrefix, TEST_REDIS_URL } from '../../test/support/redis.js';
 import { createMemoryRateLimiter } from './memory-limiter.js';
 import { createRedisRateLimiter } from './redis-limiter.js';
 import { MINUTE_MS, minuteFits, msUntilMinuteFits } from './window-math.js';
 
-const prefix = `test:${randomUUID()}:`;
+const { prefix, cleanup } = createRedisPrefix();
 let redis: Redis;
 
 beforeAll(() => {
-  redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  redis = new Redis(TEST_REDIS_URL);
 });
 
 afterAll(async () => {
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 })) {
-    if (keys.length > 0) await redis.del(...(keys as string[]));
-  }
+  await cleanup();
   await redis.quit();
 });
 
