@@ -58,4 +58,15 @@ describe('parseConfig', () => {
     ).toEqual(['https://dash.example.com', 'http://localhost:3000']);
     expect(() => parseConfig({ OIDC_ISSUER: 'https://id.example.com' })).toThrow(/OIDC_CLIENT_ID is required/);
   });
+
+  it('bounds the circuit breaker settings', () => {
+    expect(parseConfig({})).toMatchObject({
+      RATE_LIMIT_PROBE_BACKOFF_MS: 1_000,
+      RATE_LIMIT_PROBE_BACKOFF_MAX_MS: 30_000,
+    });
+    expect(() => parseConfig({ RATE_LIMIT_PROBE_BACKOFF_MS: '0' })).toThrow(/RATE_LIMIT_PROBE_BACKOFF_MS/);
+    expect(() => parseConfig({ RATE_LIMIT_PROBE_BACKOFF_MS: '5000', RATE_LIMIT_PROBE_BACKOFF_MAX_MS: '2000' })).toThrow(
+      /RATE_LIMIT_PROBE_BACKOFF_MAX_MS must be at least RATE_LIMIT_PROBE_BACKOFF_MS/,
+    );
+  });
 });

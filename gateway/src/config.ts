@@ -86,6 +86,9 @@ export const ConfigSchema = z
     DEFAULT_LIMIT_PER_MINUTE: int(1, 1_000_000).default(60),
     DEFAULT_LIMIT_PER_DAY: int(1, 1_000_000_000).default(10_000),
     RATE_LIMIT_FAILURE_MODE: z.enum(['local', 'open', 'closed']).default('local'),
+    /** Circuit breaker: after a failed Redis command decide locally this long, then probe (doubling). */
+    RATE_LIMIT_PROBE_BACKOFF_MS: int(10, 60_000).default(1_000),
+    RATE_LIMIT_PROBE_BACKOFF_MAX_MS: int(10, 600_000).default(30_000),
     AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000).default(60),
     UPSTREAM_TIMEOUT_MS: int(100, 600_000).default(30_000),
     UPSTREAM_CONNECTIONS: int(1, 10_000).default(128),
@@ -110,6 +113,13 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['MANAGEMENT_PORT'],
         message: 'must differ from PORT: the management API never shares an origin with proxied content',
+      });
+    }
+    if (env.RATE_LIMIT_PROBE_BACKOFF_MAX_MS < env.RATE_LIMIT_PROBE_BACKOFF_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RATE_LIMIT_PROBE_BACKOFF_MAX_MS'],
+        message: 'must be at least RATE_LIMIT_PROBE_BACKOFF_MS',
       });
     }
     if (env.NODE_ENV !== 'production') return;

@@ -102,6 +102,8 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
       mode: config.RATE_LIMIT_FAILURE_MODE,
       metrics,
       logger,
+      probeBackoffMs: config.RATE_LIMIT_PROBE_BACKOFF_MS,
+      probeBackoffMaxMs: config.RATE_LIMIT_PROBE_BACKOFF_MAX_MS,
     });
     keyEvents = await createRedisKeyEvents({
       store: keys,

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisPrefix, TEST_REDIS_URL } from '../../test/support/redis.js';
+import { hostPortOf, startTcpProxy } from '../../test/support/tcp-proxy.js';
 import { createLogger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { rateLimitHeaders } from './headers.js';
 import { createRedisRateLimiter } from './redis-limiter.js';
-import { createResilientRateLimiter, type RateLimitFailureMode } from './resilient-limiter.js';
+import {
+  createResilientRateLimiter,
+  type RateLimitFailureMode,
+  type ResilientRateLimiterOptions,
+} from './resilient-limiter.js';
 import type { RateLimitBackend, RateLimiter, RateLimits } from './types.js';
 
-const prefix = `test:${randomUUID()}:`;
+const { prefix, cleanup } = createRedisPrefix();
 const T0 = Date.UTC(2030, 0, 15, 12, 0, 0);
 const clock = () => T0;
 const limits: RateLimits = { perMinute: 5, perDay: 100 };
@@ -17,25 +23,37 @@ const failFast: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest
 const clients: Redis[] = [];
 let admin: Redis;
 
-function client(options: RedisOptions): Redis {
-  const redis = new Redis(options);
+function client(options: RedisOptions, url = TEST_REDIS_URL): Redis {
+  const redis = new Redis(url, options);
   redis.on('error', () => {}); // connection errors are the point of these tests
   clients.push(redis);
   return redis;
 }
 
 /** A client for a port nothing listens on: Redis is simply unreachable. */
-const deadClient = () =>
-  client({ host: '127.0.0.1', port: 1, lazyConnect: true, retryStrategy: () => null, ...failFast });
+const deadClient = () => client({ lazyConnect: true, retryStrategy: () => null, ...failFast }, 'redis://127.0.0.1:1');
 
-function setup(redis: Redis, mode: RateLimitFailureMode) {
+type Breaker = Pick<ResilientRateLimiterOptions, 'probeBackoffMs' | 'probeBackoffMaxMs'>;
+
+function setup(redis: Redis, mode: RateLimitFailureMode, breaker: Breaker = {}) {
   const metrics = createMetrics();
   const logs: { level: number; msg: string }[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => logs.push(JSON.parse(line)) } });
-  const primary = createRedisRateLimiter({ redis, prefix, clock });
-  const limiter = createResilientRateLimiter({ primary, redis, mode, metrics, logger, clock });
-  return { limiter, metrics, logs };
+  const redisLimiter = createRedisRateLimiter({ redis, prefix, clock });
+  // Counts the decisions sent to Redis: the round trips a hung Redis makes wait.
+  const sent = { count: 0 };
+  const primary: RateLimiter = {
+    check: (keyId, l) => {
+      sent.count++;
+      return redisLimiter.check(keyId, l);
+    },
+    close: () => redisLimiter.close(),
+  };
+  const limiter = createResilientRateLimiter({ primary, redis, mode, metrics, logger, clock, ...breaker });
+  return { limiter, metrics, logs, sent };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function gauge(metrics: Metrics): Promise<number | undefined> {
   return (await metrics.rateLimitFailureMode.get()).values[0]?.value;
@@ -53,7 +71,7 @@ async function run(limiter: RateLimiter, keyId: string, n: number) {
 }
 
 beforeAll(() => {
-  admin = client({ host: '127.0.0.1', port: 6379, commandTimeout: 2_000 });
+  admin = client({ commandTimeout: 2_000 });
 });
 
 afterEach(() => {
@@ -61,9 +79,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  for await (const keys of admin.scanStream({ match: `${prefix}*`, count: 500 })) {
-    if (keys.length > 0) await admin.del(...(keys as string[]));
-  }
+  await cleanup();
   await admin.quit();
 });
 
@@ -112,12 +128,12 @@ describe('createResilientRateLimiter with Redis unreachable', () => {
 
 describe('createResilientRateLimiter recovery', () => {
   it('warns at start when the client could hang on a dead Redis', () => {
-    const { logs } = setup(client({ host: '127.0.0.1', port: 6379, lazyConnect: true }), 'local');
+    const { logs } = setup(client({ lazyConnect: true }), 'local');
     expect(logs.map((l) => l.msg)).toEqual([expect.stringContaining('no commandTimeout')]);
   });
 
   it('goes back to Redis once the connection is back', async () => {
-    const redis = client({ host: '127.0.0.1', port: 6379, ...failFast });
+    const redis = client(failFast);
     await new Promise((resolve) => redis.once('ready', resolve));
     const { limiter, metrics, logs } = setup(redis, 'local');
     const keyId = randomUUID();
@@ -144,7 +160,7 @@ describe('createResilientRateLimiter recovery', () => {
   });
 
   it('engages on a failing command and probes Redis with one request at a time', async () => {
-    const { limiter, metrics, logs } = setup(admin, 'local');
+    const { limiter, metrics, logs } = setup(admin, 'local', { probeBackoffMs: 10 });
     const keyId = randomUUID();
     // A value of the wrong type makes the script's INCR fail with a genuine Redis error.
     const minuteKey = `${prefix}rl:{${keyId}}:m:${Math.floor(T0 / 60_000)}`;
@@ -155,10 +171,51 @@ describe('createResilientRateLimiter recovery', () => {
     expect(logs).toHaveLength(1);
 
     await admin.del(minuteKey);
+    await sleep(20); // the back-off
     const concurrent = await Promise.all(Array.from({ length: 5 }, () => limiter.check(keyId, limits)));
     expect(concurrent.filter((d) => d.backend === 'redis')).toHaveLength(1);
     expect(concurrent.filter((d) => d.backend === 'local-fallback')).toHaveLength(4);
     expect((await limiter.check(keyId, limits)).backend).toBe('redis');
     expect(await gauge(metrics)).toBe(0);
   });
+});
+
+describe('createResilientRateLimiter with a hung Redis (connection open, no answers)', () => {
+  it('costs one command timeout per probe, not one per request, and recovers by itself', async () => {
+    const link = await startTcpProxy(hostPortOf(TEST_REDIS_URL, 6379));
+    try {
+      const redis = client(failFast, link.url(TEST_REDIS_URL));
+      await new Promise((resolve) => redis.once('ready', resolve));
+      const { limiter, metrics, sent } = setup(redis, 'local', { probeBackoffMs: 1_500, probeBackoffMaxMs: 3_000 });
+      const keyId = randomUUID();
+      expect((await limiter.check(keyId, limits)).backend).toBe('redis');
+
+      link.freeze();
+      const started = performance.now();
+      const during = await run(limiter, keyId, 8);
+      const elapsed = performance.now() - started;
+      expect(during.map((d) => d.backend)).toEqual(Array(8).fill('local-fallback'));
+      expect(await gauge(metrics)).toBe(1);
+      // Before the breaker every one of the 8 went to Redis and waited 500 ms (4 s in all).
+      expect(sent.count).toBe(2);
+      expect(elapsed).toBeLessThan(1_500);
+
+      // After the back-off, one request probes (and waits); the others are decided locally meanwhile.
+      await sleep(1_600);
+      const probe = await Promise.all(Array.from({ length: 5 }, () => limiter.check(keyId, limits)));
+      expect(probe.every((d) => d.backend === 'local-fallback')).toBe(true);
+      expect(sent.count).toBe(3);
+      expect((await run(limiter, keyId, 4)).every((d) => d.backend === 'local-fallback')).toBe(true);
+      expect(sent.count).toBe(3); // the back-off doubled: no probe yet
+
+      // Redis answers again: the first probe after the (doubled) back-off closes the breaker.
+      link.restore();
+      await sleep(3_100);
+      expect((await limiter.check(keyId, limits)).backend).toBe('redis');
+      expect(await gauge(metrics)).toBe(0);
+      expect((await limiter.check(keyId, limits)).backend).toBe('redis');
+    } finally {
+      await link.close();
+    }
+  }, 15_000);
 });

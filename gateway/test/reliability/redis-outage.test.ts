@@ -29,7 +29,12 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
       backend: 'postgres',
       redis: true,
       upstreamUrl: upstream.url,
-      env: { REDIS_URL: link.url(TEST_REDIS_URL), RATE_LIMIT_FAILURE_MODE: mode },
+      env: {
+        REDIS_URL: link.url(TEST_REDIS_URL),
+        RATE_LIMIT_FAILURE_MODE: mode,
+        RATE_LIMIT_PROBE_BACKOFF_MS: '1000',
+        RATE_LIMIT_PROBE_BACKOFF_MAX_MS: '2000',
+      },
     });
     agent = concurrentAgent(64);
     counted = await createKey(gw, { limitPerMinute: 1_000, limitPerDay: 10 });
@@ -108,6 +113,31 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
     const answers = await burst(agent, `${gw.url}/proxy/a`, loadKey.key, 10);
     expect(countByStatus(answers)).toEqual(mode === 'closed' ? { 503: 10 } : { 200: 10 });
     expect(performance.now() - t0).toBeLessThan(2_000);
+    link.restore();
+    await eventually(async () => {
+      await fetch(`${gw.url}/proxy/a`, { headers: { 'x-api-key': loadKey.key } });
+      expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(0);
+    }, 6_000);
+  });
+
+  it('costs a hung Redis one slow request per probe, not one per request', async () => {
+    expect((await fetch(`${gw.url}/proxy/a`, { headers: { 'x-api-key': loadKey.key } })).status).toBe(200);
+    expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(0);
+    link.freeze();
+    const times: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const started = performance.now();
+      const res = await fetch(`${gw.url}/proxy/a`, { headers: { 'x-api-key': loadKey.key } });
+      await res.arrayBuffer();
+      times.push(performance.now() - started);
+      expect(res.status).toBe(mode === 'closed' ? 503 : 200);
+    }
+    const total = times.reduce((a, b) => a + b, 0);
+    console.log(`hung Redis, 8 sequential requests (${mode}): ${times.map((t) => Math.round(t)).join(', ')} ms`);
+    // Before the circuit breaker every request waited for the 500 ms command timeout (8 × 0.50–0.52 s).
+    // Now: the one that met the hung Redis, plus at most one probe per back-off (1 s).
+    expect(times.filter((t) => t >= 400).length).toBeLessThanOrEqual(2);
+    expect(total).toBeLessThan(3_000);
     link.restore();
     await eventually(async () => {
       await fetch(`${gw.url}/proxy/a`, { headers: { 'x-api-key': loadKey.key } });
