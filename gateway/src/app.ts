@@ -116,6 +116,8 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
     db,
     redis: services.redis,
     metrics,
+    logger,
+    rateLimitFailureMode: config.RATE_LIMIT_FAILURE_MODE,
     isShuttingDown: () => state.shuttingDown,
   });
 

@@ -2,59 +2,91 @@ import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Database } from '../db/client.js';
 import { ApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { RateLimitFailureMode } from '../ratelimit/index.js';
 
+// Below the Kubernetes readiness probe's 3 s timeout, so a hung dependency reads "timeout", not a failed probe.
 const READY_TIMEOUT_MS = 2_000;
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+/** What a public answer may say about a dependency: never an address or a driver's message. */
+export type DependencyState = 'ok' | 'unreachable' | 'timeout' | 'not configured';
+
+class CheckTimeout extends Error {}
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not answer within ${READY_TIMEOUT_MS} ms`)),
-      READY_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new CheckTimeout(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+// ioredis' commandTimeout rejects with "Command timed out".
+const isTimeout = (err: unknown) =>
+  err instanceof CheckTimeout || (err instanceof Error && /timed out/i.test(err.message));
 
 export function systemRouter(deps: {
   db: Database;
   redis: Redis | undefined;
   metrics: Metrics;
+  logger: Logger;
+  rateLimitFailureMode: RateLimitFailureMode;
   isShuttingDown: () => boolean;
 }) {
   const router = Router();
   const metricsRouter = Router();
+  const { logger } = deps;
+  const last: Record<string, DependencyState> = {};
+
+  /** Runs one check; the full error goes to the log when the state changes, only its kind to the client. */
+  async function check(name: string, run: () => Promise<unknown>): Promise<DependencyState> {
+    let state: DependencyState = 'ok';
+    let error: unknown;
+    try {
+      await withTimeout(run());
+    } catch (err) {
+      state = isTimeout(err) ? 'timeout' : 'unreachable';
+      error = err;
+    }
+    if (last[name] !== undefined && last[name] !== state) {
+      if (state === 'ok') logger.info({ dependency: name }, `readiness: ${name} answers again`);
+      else logger.warn({ dependency: name, err: error }, `readiness: ${name} ${state}; serving degraded`);
+    } else if (last[name] === undefined && state !== 'ok') {
+      logger.warn({ dependency: name, err: error }, `readiness: ${name} ${state}; serving degraded`);
+    }
+    last[name] = state;
+    return state;
+  }
 
   // GET /health – liveness: the process answers
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  // GET /ready – readiness: the database (and Redis, when configured) answer; 503 while shutting down
-  router.get('/ready', async (_req, res) => {
+  // GET /ready – readiness: can this replica serve traffic? 200 in the degraded modes (named in the body);
+  // 503 while shutting down, or with Redis down and RATE_LIMIT_FAILURE_MODE=closed (every request would
+  // get 503 anyway). `?strict`: 503 unless every dependency answers (for operators, never for the probe).
+  router.get('/ready', async (req, res) => {
     if (deps.isShuttingDown()) throw new ApiError('SERVICE_UNAVAILABLE', 'The gateway is shutting down.');
-    const checks: Record<string, 'ok' | string> = {};
-    const results = await Promise.allSettled([
-      withTimeout(deps.db.ping(), 'database'),
-      deps.redis ? withTimeout(deps.redis.ping(), 'redis') : Promise.resolve('skipped'),
+    const { redis } = deps;
+    const [database, redisState] = await Promise.all([
+      check('database', () => deps.db.ping()),
+      redis ? check('redis', () => redis.ping()) : Promise.resolve<DependencyState>('not configured'),
     ]);
-    checks.database =
-      results[0].status === 'fulfilled' ? 'ok' : String(results[0].reason?.message ?? results[0].reason);
-    checks.redis = !deps.redis
-      ? 'not configured (in-memory rate limiter)'
-      : results[1].status === 'fulfilled'
-        ? 'ok'
-        : String(results[1].reason?.message ?? results[1].reason);
-    const ready = results.every((r) => r.status === 'fulfilled');
-    if (!ready) {
-      const failing = Object.entries(checks)
-        .filter(([, v]) => v !== 'ok' && !v.startsWith('not configured'))
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('; ');
-      throw new ApiError('SERVICE_UNAVAILABLE', `Not ready: ${failing}`);
+    const checks = { database, redis: redisState };
+    const degraded: string[] = [];
+    if (database !== 'ok') degraded.push('database: cached API keys only, usage records buffered');
+    const redisDown = redisState === 'unreachable' || redisState === 'timeout';
+    if (redisDown) degraded.push(`redis: rate limiting fails ${deps.rateLimitFailureMode}`);
+    if (redisDown && deps.rateLimitFailureMode === 'closed') {
+      throw new ApiError('SERVICE_UNAVAILABLE', `Not ready: redis ${redisState} and rate limiting fails closed.`);
     }
-    res.json({ status: 'ready', database: deps.db.kind, checks });
+    if (req.query.strict !== undefined && degraded.length > 0) {
+      const failing = Object.entries(checks).filter(([, v]) => v === 'unreachable' || v === 'timeout');
+      throw new ApiError('SERVICE_UNAVAILABLE', `Degraded: ${failing.map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+    }
+    res.json({ status: degraded.length > 0 ? 'degraded' : 'ready', database: deps.db.kind, checks, degraded });
   });
 
   // GET /metrics – Prometheus exposition (management listener only: not for the public)

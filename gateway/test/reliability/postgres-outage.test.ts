@@ -76,7 +76,18 @@ describe('PostgreSQL outage', () => {
     // Cached keys keep working, concurrently too.
     expect(countByStatus(await burst(agent, `${gw.url}/proxy/x`, cached.key, 50))).toEqual({ 200: 50 });
     answeredWithCached += 50;
-    await expectProblem(await fetch(`${gw.url}/ready`), 503, 'SERVICE_UNAVAILABLE');
+    // Still ready: it serves cached keys. The public answer names the state, never the address or error.
+    const ready = await fetch(`${gw.url}/ready`);
+    const readyText = await ready.text();
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(readyText)).toMatchObject({
+      status: 'degraded',
+      checks: { database: 'unreachable' },
+      degraded: [expect.stringContaining('database')],
+    });
+    expect(readyText).not.toMatch(/127\.0\.0\.1|ECONN|connect/);
+    expect(readyText).not.toContain(String(link.port));
+    await expectProblem(await fetch(`${gw.url}/ready?strict`), 503, 'SERVICE_UNAVAILABLE');
     await eventually(async () =>
       expect(await readMetric(gw.managementUrl, 'gateway_usage_flush_failures_total')).toBeGreaterThan(0),
     );
@@ -105,6 +116,9 @@ describe('PostgreSQL outage', () => {
       await expectProblem(await get(gw, fresh.key), 503, 'SERVICE_UNAVAILABLE');
       expect(performance.now() - started).toBeLessThan(4_500);
       expect((await get(gw, cached.key)).status).toBe(200);
+      const ready = await fetch(`${gw.url}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'degraded', checks: { database: 'timeout' } });
     } finally {
       link.restore();
     }

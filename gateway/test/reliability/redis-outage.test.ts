@@ -47,10 +47,36 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
     await upstream?.close();
   });
 
+  /** /ready while Redis is away: still ready unless failing closed; the cause named, never its address. */
+  async function expectReady(failureMode: typeof mode, redis: 'unreachable' | 'timeout') {
+    const res = await fetch(`${gw.url}/ready`);
+    const text = await res.text();
+    expect(text).not.toMatch(/127\.0\.0\.1|ECONN|Command/);
+    expect(text).not.toContain(String(link.port));
+    if (failureMode === 'closed') {
+      expect(res.status).toBe(503);
+      expect(JSON.parse(text)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: expect.stringContaining(redis) });
+    } else {
+      expect(res.status).toBe(200);
+      expect(JSON.parse(text)).toMatchObject({ status: 'degraded', checks: { database: 'ok', redis } });
+    }
+    await expectProblem(await fetch(`${gw.url}/ready?strict`), 503, 'SERVICE_UNAVAILABLE');
+  }
+
   it('limits through Redis, loses Redis under load, fails as configured, and is exact again once Redis is back', async () => {
     // Before: 3 of the 10 daily requests are spent in Redis.
     expect(countByStatus(await burst(agent, `${gw.url}/proxy/a`, counted.key, 3))).toEqual({ 200: 3 });
     expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(0);
+    for (const base of [gw.url, gw.managementUrl]) {
+      const ready = await fetch(`${base}/ready?strict`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        database: 'postgres',
+        checks: { database: 'ok', redis: 'ok' },
+        degraded: [],
+      });
+    }
 
     const load = startLoad(gw.url, { key: loadKey.key, concurrency: 6 });
     await eventually(() => expect(load.result.answered).toBeGreaterThan(20));
@@ -71,6 +97,7 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     }
     expect(await readMetric(gw.managementUrl, ENGAGED)).toBe(1);
+    await expectReady(mode, 'unreachable');
     expect(
       await readMetric(gw.managementUrl, 'gateway_rate_limit_decisions_total', {
         backend: mode === 'local' ? 'local-fallback' : mode,
@@ -113,6 +140,7 @@ describe.each(['local', 'open', 'closed'] as const)('Redis outage, RATE_LIMIT_FA
     const answers = await burst(agent, `${gw.url}/proxy/a`, loadKey.key, 10);
     expect(countByStatus(answers)).toEqual(mode === 'closed' ? { 503: 10 } : { 200: 10 });
     expect(performance.now() - t0).toBeLessThan(2_000);
+    await expectReady(mode, 'timeout');
     link.restore();
     await eventually(async () => {
       await fetch(`${gw.url}/proxy/a`, { headers: { 'x-api-key': loadKey.key } });
