@@ -59,6 +59,17 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ OIDC_ISSUER: 'https://id.example.com' })).toThrow(/OIDC_CLIENT_ID is required/);
   });
 
+  it('bounds the key-guessing settings', () => {
+    expect(parseConfig({})).toMatchObject({
+      AUTH_FAILURE_PREFIX_V4: 24,
+      AUTH_FAILURE_PREFIX_V6: 64,
+      UNKNOWN_KEY_LOOKUPS_PER_SECOND: 100,
+    });
+    expect(() => parseConfig({ AUTH_FAILURE_PREFIX_V4: '33' })).toThrow(/AUTH_FAILURE_PREFIX_V4/);
+    expect(() => parseConfig({ AUTH_FAILURE_PREFIX_V6: '129' })).toThrow(/AUTH_FAILURE_PREFIX_V6/);
+    expect(() => parseConfig({ UNKNOWN_KEY_LOOKUPS_PER_SECOND: '0' })).toThrow(/UNKNOWN_KEY_LOOKUPS_PER_SECOND/);
+  });
+
   it('bounds the circuit breaker settings', () => {
     expect(parseConfig({})).toMatchObject({
       RATE_LIMIT_PROBE_BACKOFF_MS: 1_000,

@@ -90,6 +90,11 @@ export const ConfigSchema = z
     RATE_LIMIT_PROBE_BACKOFF_MS: int(10, 60_000).default(1_000),
     RATE_LIMIT_PROBE_BACKOFF_MAX_MS: int(10, 600_000).default(30_000),
     AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000).default(60),
+    /** The bad-key throttle counts per network: addresses sharing this many leading bits count as one. */
+    AUTH_FAILURE_PREFIX_V4: int(8, 32).default(24),
+    AUTH_FAILURE_PREFIX_V6: int(16, 128).default(64),
+    /** Per replica: database lookups of unknown (well-formed, uncached) keys per second. */
+    UNKNOWN_KEY_LOOKUPS_PER_SECOND: int(1, 1_000_000).default(100),
     UPSTREAM_TIMEOUT_MS: int(100, 600_000).default(30_000),
     UPSTREAM_CONNECTIONS: int(1, 10_000).default(128),
     KEY_CACHE_TTL_MS: int(0, 3_600_000).default(60_000),

@@ -98,13 +98,13 @@ export function createMetrics() {
     }),
     keyCache: slottedCounter({
       name: 'gateway_key_cache_lookups_total',
-      help: 'API key cache lookups, by result (hit, negative_hit, miss).',
+      help: 'API key cache lookups, by result (hit, negative_hit, miss, refused: over the unknown-key lookup budget).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),
     authFailures: new Counter({
       name: 'gateway_auth_failures_total',
-      help: 'Rejected API keys, by reason (missing, malformed, unknown, disabled, expired, throttled).',
+      help: 'Rejected API keys, by reason (missing, malformed, unknown, disabled, expired, throttled, lookup_budget).',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

@@ -83,6 +83,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     ttlMs: config.KEY_CACHE_TTL_MS,
     negativeTtlMs: config.KEY_CACHE_NEGATIVE_TTL_MS,
     max: config.KEY_CACHE_MAX,
+    unknownLookupsPerSecond: config.UNKNOWN_KEY_LOOKUPS_PER_SECOND,
   });
 
   let redis: Redis | undefined;
@@ -152,6 +153,10 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
       connections: config.UPSTREAM_CONNECTIONS,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     }),
-    authThrottle: new AuthFailureThrottle(config.AUTH_FAILURES_PER_MINUTE),
+    authThrottle: new AuthFailureThrottle({
+      limitPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+      prefixV4: config.AUTH_FAILURE_PREFIX_V4,
+      prefixV6: config.AUTH_FAILURE_PREFIX_V6,
+    }),
   };
 }

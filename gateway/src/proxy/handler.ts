@@ -12,7 +12,7 @@ import type { UsageRecorder } from '../usage/recorder.js';
 import type { AuthFailureThrottle } from './auth-throttle.js';
 import { classifyUpstreamError, UpstreamExchange } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
-import type { CachedKey, KeyStore } from './key-store.js';
+import { type CachedKey, type KeyStore, LookupBudgetExhausted } from './key-store.js';
 import { apiKeyFromQuery, buildTargetPath } from './target-path.js';
 import type { Upstream } from './upstream.js';
 
@@ -123,8 +123,8 @@ export function createProxyHandler(deps: ProxyDeps) {
     // 2. Authenticate: hash → in-process cache → database. An address that sent too many bad keys
     // is refused before any lookup, unless it presents a key already known to be valid: guessing
     // stays cheap while a real client sharing the address (NAT, an untrusted proxy) keeps working.
-    const wait = authThrottle.retryAfter(ip);
-    if (wait > 0 && !known) {
+    const wait = known ? 0 : authThrottle.retryAfter(ip);
+    if (wait > 0) {
       metrics.authFailures.labels('throttled').inc();
       return fail(
         res,
@@ -143,6 +143,12 @@ export function createProxyHandler(deps: ProxyDeps) {
       key = found instanceof Promise ? await found : found;
     } catch (err) {
       // The key may well be valid: say "try again", not "unauthorized".
+      if (err instanceof LookupBudgetExhausted) {
+        metrics.authFailures.labels('lookup_budget').inc();
+        return fail(res, requestId, 'SERVICE_UNAVAILABLE', 'Too many unknown API keys right now; retry shortly.', {
+          'Retry-After': '1',
+        });
+      }
       logger.warn({ err, requestId }, 'api key lookup failed');
       return fail(
         res,

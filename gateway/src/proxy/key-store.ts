@@ -12,8 +12,43 @@ export interface CachedKey {
   limitPerDay: number;
 }
 
-const NEGATIVE = Symbol('unknown key');
-type Entry = CachedKey | typeof NEGATIVE;
+/**
+ * A lookup refused because unknown keys used up this replica's database budget
+ * (UNKNOWN_KEY_LOOKUPS_PER_SECOND): "retry shortly", since the key may well be valid.
+ */
+export class LookupBudgetExhausted extends Error {
+  constructor() {
+    super('unknown-key lookup budget exhausted');
+    this.name = 'LookupBudgetExhausted';
+  }
+}
+
+/**
+ * Database lookups of keys not in the cache, per second, bursting to one second's worth. Each
+ * lookup takes a token first and gives it back when the key exists, so only unknown keys spend the
+ * budget — and concurrent guesses cannot overshoot it.
+ */
+class LookupBudget {
+  private tokens: number;
+  private last = performance.now();
+
+  constructor(private readonly perSecond: number) {
+    this.tokens = perSecond;
+  }
+
+  take(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.last) * this.perSecond) / 1000);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  refund(): void {
+    this.tokens = Math.min(this.perSecond, this.tokens + 1);
+  }
+}
 
 const LAST_USED_INTERVAL_MS = 60_000;
 // A hung database (connection open, no answer) must not hold requests for uncached keys forever —
@@ -27,20 +62,27 @@ export interface KeyStoreOptions {
   metrics: Metrics;
   ttlMs: number;
   negativeTtlMs: number;
+  /** Entries of each cache: valid keys and unknown hashes are kept apart. */
   max: number;
+  /** Database lookups of unknown keys per second; beyond it, uncached keys are refused unlooked-up. */
+  unknownLookupsPerSecond: number;
 }
 
 /**
- * API key lookup by hash: LRU (positive entries for `ttlMs`, unknown hashes for `negativeTtlMs`)
- * in front of the database, with concurrent misses for one hash sharing one query. Also writes
- * `lastUsedAt` in the background, at most once a minute per key.
+ * API key lookup by hash: an LRU of valid keys (for `ttlMs`) and a separate one of unknown hashes
+ * (for `negativeTtlMs`) — a flood of unknown keys must not evict a valid key, which would then fail
+ * during a database outage — in front of the database, with concurrent misses for one hash sharing
+ * one query and unknown keys bounded by a lookup budget. Also writes `lastUsedAt` in the
+ * background, at most once a minute per key.
  */
 export class KeyStore {
-  private readonly cache: LRUCache<string, Entry>;
+  private readonly cache: LRUCache<string, CachedKey>;
+  private readonly unknown: LRUCache<string, true>;
+  private readonly budget: LookupBudget;
   private readonly inflight = new Map<string, Promise<CachedKey | null>>();
   private readonly lastUsedWritten = new LRUCache<string, number>({ max: 100_000 });
 
-  private readonly counts: Record<'hit' | 'negative_hit' | 'miss', CounterSlot>;
+  private readonly counts: Record<'hit' | 'negative_hit' | 'miss' | 'refused', CounterSlot>;
 
   constructor(private readonly options: KeyStoreOptions) {
     const { keyCache } = options.metrics;
@@ -48,38 +90,53 @@ export class KeyStore {
       hit: keyCache.slot({ result: 'hit' }),
       negative_hit: keyCache.slot({ result: 'negative_hit' }),
       miss: keyCache.slot({ result: 'miss' }),
+      refused: keyCache.slot({ result: 'refused' }),
     };
-    this.cache = new LRUCache<string, Entry>({ max: options.max, ttl: Math.max(1, options.ttlMs) });
+    this.cache = new LRUCache<string, CachedKey>({ max: options.max, ttl: Math.max(1, options.ttlMs) });
+    this.unknown = new LRUCache<string, true>({ max: options.max, ttl: Math.max(1, options.negativeTtlMs) });
+    this.budget = new LookupBudget(options.unknownLookupsPerSecond);
   }
 
-  /** The key with this hash, or null if there is none. Rejects when the database is unreachable. */
+  /**
+   * The key with this hash, or null if there is none. Rejects when the database is unreachable, and
+   * with LookupBudgetExhausted when unknown keys used up the lookup budget.
+   */
   lookup(hash: string): Promise<CachedKey | null> | CachedKey | null {
     const hit = this.options.ttlMs > 0 ? this.cache.get(hash) : undefined;
     if (hit !== undefined) {
-      (hit === NEGATIVE ? this.counts.negative_hit : this.counts.hit).inc();
-      return hit === NEGATIVE ? null : hit;
+      this.counts.hit.inc();
+      return hit;
     }
-    this.counts.miss.inc();
+    if (this.options.negativeTtlMs > 0 && this.unknown.get(hash) !== undefined) {
+      this.counts.negative_hit.inc();
+      return null;
+    }
     let pending = this.inflight.get(hash);
     if (!pending) {
+      if (!this.budget.take()) {
+        this.counts.refused.inc();
+        return Promise.reject(new LookupBudgetExhausted());
+      }
       pending = this.load(hash).finally(() => this.inflight.delete(hash));
       this.inflight.set(hash, pending);
     }
+    this.counts.miss.inc();
     return pending;
   }
 
   /** The cached valid key for `hash`, if any — no database access, no metrics, no LRU reordering. */
   peek(hash: string): CachedKey | undefined {
-    const entry = this.cache.peek(hash);
-    return entry === undefined || entry === NEGATIVE ? undefined : entry;
+    return this.cache.peek(hash);
   }
 
   invalidate(hash: string): void {
     this.cache.delete(hash);
+    this.unknown.delete(hash);
   }
 
   clear(): void {
     this.cache.clear();
+    this.unknown.clear();
   }
 
   /** Records that a key was used; writes at most once a minute per key, never awaited by requests. */
@@ -104,9 +161,10 @@ export class KeyStore {
       LOOKUP_TIMEOUT_MS,
     );
     if (!row) {
-      if (this.options.negativeTtlMs > 0) this.cache.set(hash, NEGATIVE, { ttl: this.options.negativeTtlMs });
+      if (this.options.negativeTtlMs > 0) this.unknown.set(hash, true);
       return null;
     }
+    this.budget.refund(); // a key that exists costs the unknown-key budget nothing
     const key: CachedKey = {
       id: row.id,
       active: row.active,

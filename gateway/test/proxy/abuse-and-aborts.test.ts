@@ -31,7 +31,7 @@ describe('failed-key throttling per client address', () => {
     await upstream?.close();
   });
 
-  it('answers 429 to an address after too many bad keys, and only to that address', async () => {
+  it('answers 429 to an address after too many bad keys, and only to its network', async () => {
     expect((await fetch(`${gw.url}/proxy/x`, { headers: from('198.51.100.7', key.key) })).status).toBe(200);
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${gw.url}/proxy/x`, { headers: from('198.51.100.7', generateApiKey().key) });
@@ -41,8 +41,9 @@ describe('failed-key throttling per client address', () => {
     const problem = await expectProblem(throttled, 429, 'TOO_MANY_FAILED_ATTEMPTS');
     expect(problem.detail).toMatch(/invalid API keys/);
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Another address is unaffected.
-    await expectProblem(await fetch(`${gw.url}/proxy/x`, { headers: from('198.51.100.8', generateApiKey().key) }), 401);
+    // Its /24 is throttled with it; another network is unaffected.
+    await expectProblem(await fetch(`${gw.url}/proxy/x`, { headers: from('198.51.100.8', generateApiKey().key) }), 429);
+    await expectProblem(await fetch(`${gw.url}/proxy/x`, { headers: from('198.51.101.8', generateApiKey().key) }), 401);
   });
 
   it('still serves a key already known to be valid from a throttled address (shared NAT)', async () => {

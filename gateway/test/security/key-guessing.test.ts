@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/keys/api-key.js';
 import { createTestDatabase } from '../support/database.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { metricValue, scrapeMetrics } from '../support/metrics.js';
+import { metricValue, readMetric, scrapeMetrics } from '../support/metrics.js';
 import { expectProblem } from '../support/problem.js';
-import { type CreatedKey, createKey } from '../support/proxy-client.js';
+import { type CreatedKey, countByStatus, createKey } from '../support/proxy-client.js';
 import { hostPortOf, startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startUpstream } from '../support/upstream.js';
 
@@ -29,6 +29,22 @@ function countKeyQueries(link: TcpProxy) {
 const guess = (gw: TestGateway, key: string, headers: Record<string, string> = {}) =>
   fetch(`${gw.url}/proxy/x`, { headers: { 'x-api-key': key, ...headers } });
 
+/** A GET from a given loopback source address (127.0.0.0/8 is all ours on Linux). */
+function from(gw: TestGateway, localAddress: string, headers: Record<string, string>) {
+  const { port } = new URL(gw.url);
+  return new Promise<number>((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path: '/proxy/x', localAddress, headers, agent: false },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** A key with the right shape but one character changed: its CRC-32 no longer matches. */
 function badChecksum(key: string): string {
   const i = key.length - 5;
@@ -43,8 +59,8 @@ describe('API key guessing', () => {
   let queries: () => number;
   let valid: CreatedKey;
   let seq = 0;
-  /** A fresh client address per call (TRUST_PROXY trusts loopback, so X-Forwarded-For names it). */
-  const anotherClient = () => ({ 'x-forwarded-for': `198.18.${seq >> 8}.${seq++ & 255}` });
+  /** A fresh client network (/24) per call (TRUST_PROXY trusts loopback, so X-Forwarded-For names it). */
+  const anotherClient = () => ({ 'x-forwarded-for': `198.${18 + (seq >> 8)}.${seq++ & 255}.1` });
 
   beforeAll(async () => {
     upstream = await startUpstream((_req, res) => res.end('ok'));
@@ -152,33 +168,165 @@ describe('API key guessing behind no trusted proxy', () => {
     await upstream?.close();
   });
 
-  /** A GET from a given loopback source address (127.0.0.0/8 is all ours on Linux). */
-  function from(localAddress: string, headers: Record<string, string>) {
-    const { port } = new URL(gw.url);
-    return new Promise<number>((resolve, reject) => {
-      const req = httpRequest(
-        { host: '127.0.0.1', port, path: '/proxy/x', localAddress, headers, agent: false },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
   it('cannot be dodged by inventing a new X-Forwarded-For for every guess', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       statuses.push(
-        await from('127.0.0.5', { 'x-api-key': generateApiKey().key, 'x-forwarded-for': `203.0.113.${i}` }),
+        await from(gw, '127.0.0.5', { 'x-api-key': generateApiKey().key, 'x-forwarded-for': `203.0.113.${i}` }),
       );
     }
     expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
   });
 
-  it('leaves another client address alone', async () => {
-    expect(await from('127.0.0.6', { 'x-api-key': generateApiKey().key })).toBe(401);
+  it('leaves another client network alone', async () => {
+    expect(await from(gw, '127.0.1.6', { 'x-api-key': generateApiKey().key })).toBe(401);
+  });
+});
+
+describe('API key guessing from many addresses', () => {
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let link: TcpProxy;
+  let gw: TestGateway;
+  let queries: () => number;
+  let valid: CreatedKey;
+
+  beforeAll(async () => {
+    upstream = await startUpstream((_req, res) => res.end('ok'));
+    db = await createTestDatabase();
+    link = await startTcpProxy(hostPortOf(db.url, 5432));
+    queries = countKeyQueries(link);
+    gw = await startTestGateway({
+      backend: 'postgres',
+      upstreamUrl: upstream.url,
+      databaseUrl: link.url(db.url),
+      env: { AUTH_FAILURES_PER_MINUTE: '10', UNKNOWN_KEY_LOOKUPS_PER_SECOND: '20' },
+    });
+    valid = await createKey(gw, { limitPerMinute: 1_000_000, limitPerDay: 1_000_000_000 });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await link?.close();
+    await db?.drop();
+    await upstream?.close();
+  });
+
+  it('throttles the addresses of one IPv4 /24 together (real source addresses)', async () => {
+    expect(await from(gw, '127.0.9.1', { 'x-api-key': valid.key })).toBe(200); // now cached as valid
+    const before = queries();
+    const statuses: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let host = 1; host <= 20; host++) {
+        statuses.push(await from(gw, `127.0.7.${host}`, { 'x-api-key': generateApiKey().key }));
+      }
+    }
+    // Before: per exact address, so 20 addresses × 3 guesses were 60 lookups and 60 × 401.
+    expect(countByStatus(statuses.map((status) => ({ status })))).toEqual({ 401: 10, 429: 50 });
+    expect(queries() - before).toBe(10);
+    // Another /24 is another client; a key cached as valid works from the throttled network.
+    expect(await from(gw, '127.0.8.1', { 'x-api-key': generateApiKey().key })).toBe(401);
+    expect(await from(gw, '127.0.7.99', { 'x-api-key': valid.key })).toBe(200);
+  });
+
+  it('throttles an IPv6 /64 together, and an IPv4-mapped IPv6 address as its IPv4 network', async () => {
+    const v6: number[] = [];
+    for (let i = 1; i <= 20; i++) {
+      v6.push((await guess(gw, generateApiKey().key, { 'x-forwarded-for': `2001:db8:7:7::${i.toString(16)}` })).status);
+    }
+    expect(v6).toEqual([...Array(10).fill(401), ...Array(10).fill(429)]);
+    expect((await guess(gw, generateApiKey().key, { 'x-forwarded-for': '2001:db8:7:8::1' })).status).toBe(401);
+
+    for (let i = 1; i <= 10; i++) {
+      await expectProblem(await guess(gw, generateApiKey().key, { 'x-forwarded-for': `198.51.100.${i}` }), 401);
+    }
+    const mapped = await guess(gw, generateApiKey().key, { 'x-forwarded-for': '::ffff:198.51.100.200' });
+    await expectProblem(mapped, 429, 'TOO_MANY_FAILED_ATTEMPTS');
+  });
+
+  it('bounds database lookups of unknown keys from many networks by UNKNOWN_KEY_LOOKUPS_PER_SECOND', async () => {
+    expect((await guess(gw, valid.key)).status).toBe(200); // cached as valid
+    const before = queries();
+    const refusedBefore = await readMetric(gw.managementUrl, 'gateway_key_cache_lookups_total', { result: 'refused' });
+    const started = performance.now();
+    const statuses: number[] = [];
+    const validStatuses: number[] = [];
+    // 300 unknown keys, each from its own /24 (so the per-network throttle never applies), 30 at a time,
+    // with the valid key sent between them.
+    for (let batch = 0; batch < 10; batch++) {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          guess(gw, generateApiKey().key, { 'x-forwarded-for': `10.${batch}.${i}.1` }).then((r) => r.status),
+        ),
+      );
+      statuses.push(...answers);
+      validStatuses.push((await guess(gw, valid.key, { 'x-forwarded-for': `10.${batch}.0.2` })).status);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const lookups = queries() - before;
+    console.log(`300 unknown keys from 300 networks in ${seconds.toFixed(2)} s: ${lookups} database lookups`);
+    // Before: 300 lookups. The budget: 20 a second, bursting to 20.
+    expect(lookups).toBeLessThanOrEqual(20 * (Math.ceil(seconds) + 1));
+    expect(lookups).toBeGreaterThan(0);
+    expect(Object.keys(countByStatus(statuses.map((status) => ({ status }))))).toEqual(['401', '503']);
+    expect(validStatuses).toEqual(Array(10).fill(200)); // a key cached as valid is never refused
+    const refused = await readMetric(gw.managementUrl, 'gateway_key_cache_lookups_total', { result: 'refused' });
+    expect(refused - refusedBefore).toBe(statuses.filter((s) => s === 503).length);
+    const res = await guess(gw, generateApiKey().key, { 'x-forwarded-for': '10.200.0.1' });
+    if (res.status === 503) {
+      await expectProblem(res, 503, 'SERVICE_UNAVAILABLE');
+      expect(res.headers.get('retry-after')).toBe('1');
+    }
+  });
+});
+
+describe('API key cache under a flood of unknown keys', () => {
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let link: TcpProxy;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    upstream = await startUpstream((_req, res) => res.end('ok'));
+    db = await createTestDatabase();
+    link = await startTcpProxy(hostPortOf(db.url, 5432));
+    gw = await startTestGateway({
+      backend: 'postgres',
+      upstreamUrl: upstream.url,
+      databaseUrl: link.url(db.url),
+      env: {
+        KEY_CACHE_MAX: '100',
+        KEY_CACHE_NEGATIVE_TTL_MS: '60000',
+        AUTH_FAILURES_PER_MINUTE: '1000000',
+        UNKNOWN_KEY_LOOKUPS_PER_SECOND: '1000000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await link?.close();
+    await db?.drop();
+    await upstream?.close();
+  });
+
+  it('keeps a valid key cached through 250 unknown keys, so it still works when PostgreSQL goes away', async () => {
+    const valid = await createKey(gw, { limitPerMinute: 1_000_000, limitPerDay: 1_000_000_000 });
+    expect((await guess(gw, valid.key)).status).toBe(200);
+    const missesBefore = await readMetric(gw.managementUrl, 'gateway_key_cache_lookups_total', { result: 'miss' });
+    for (let batch = 0; batch < 10; batch++) {
+      const statuses = await Promise.all(
+        Array.from({ length: 25 }, () => guess(gw, generateApiKey().key).then((r) => r.status)),
+      );
+      expect(statuses).toEqual(Array(25).fill(401));
+    }
+    const misses = await readMetric(gw.managementUrl, 'gateway_key_cache_lookups_total', { result: 'miss' });
+    expect(misses - missesBefore).toBe(250); // every one was looked up and remembered as unknown
+
+    link.cut();
+    try {
+      // Before: the unknown keys had evicted it from the shared LRU → 503 during the outage.
+      expect((await guess(gw, valid.key)).status).toBe(200);
+    } finally {
+      link.restore();
+    }
   });
 });
