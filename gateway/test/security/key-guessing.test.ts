@@ -45,6 +45,30 @@ function from(gw: TestGateway, localAddress: string, headers: Record<string, str
   });
 }
 
+/**
+ * A gateway on PostgreSQL whose database connection goes through a TCP proxy (to count key lookups
+ * and cut the database), in front of an upstream that answers "ok".
+ */
+async function startGuessingTarget(env: Record<string, string>) {
+  const upstream = await startUpstream((_req, res) => res.end('ok'));
+  const db = await createTestDatabase();
+  const link = await startTcpProxy(hostPortOf(db.url, 5432));
+  const queries = countKeyQueries(link);
+  const gw = await startTestGateway({
+    backend: 'postgres',
+    upstreamUrl: upstream.url,
+    databaseUrl: link.url(db.url),
+    env,
+  });
+  const close = async () => {
+    await gw.stop();
+    await link.close();
+    await db.drop();
+    await upstream.close();
+  };
+  return { gw, link, queries, close };
+}
+
 /** A key with the right shape but one character changed: its CRC-32 no longer matches. */
 function badChecksum(key: string): string {
   const i = key.length - 5;
@@ -52,9 +76,7 @@ function badChecksum(key: string): string {
 }
 
 describe('API key guessing', () => {
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let link: TcpProxy;
+  let target: Awaited<ReturnType<typeof startGuessingTarget>>;
   let gw: TestGateway;
   let queries: () => number;
   let valid: CreatedKey;
@@ -63,24 +85,11 @@ describe('API key guessing', () => {
   const anotherClient = () => ({ 'x-forwarded-for': `198.${18 + (seq >> 8)}.${seq++ & 255}.1` });
 
   beforeAll(async () => {
-    upstream = await startUpstream((_req, res) => res.end('ok'));
-    db = await createTestDatabase();
-    link = await startTcpProxy(hostPortOf(db.url, 5432));
-    queries = countKeyQueries(link);
-    gw = await startTestGateway({
-      backend: 'postgres',
-      upstreamUrl: upstream.url,
-      databaseUrl: link.url(db.url),
-      env: { AUTH_FAILURES_PER_MINUTE: '5', KEY_CACHE_NEGATIVE_TTL_MS: '1000' },
-    });
+    target = await startGuessingTarget({ AUTH_FAILURES_PER_MINUTE: '5', KEY_CACHE_NEGATIVE_TTL_MS: '1000' });
+    ({ gw, queries } = target);
     valid = await createKey(gw);
   });
-  afterAll(async () => {
-    await gw?.stop();
-    await link?.close();
-    await db?.drop();
-    await upstream?.close();
-  });
+  afterAll(() => target?.close());
 
   it('counts the lookup query itself (the tap sees real lookups)', async () => {
     const before = queries();
@@ -184,32 +193,17 @@ describe('API key guessing behind no trusted proxy', () => {
 });
 
 describe('API key guessing from many addresses', () => {
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let link: TcpProxy;
+  let target: Awaited<ReturnType<typeof startGuessingTarget>>;
   let gw: TestGateway;
   let queries: () => number;
   let valid: CreatedKey;
 
   beforeAll(async () => {
-    upstream = await startUpstream((_req, res) => res.end('ok'));
-    db = await createTestDatabase();
-    link = await startTcpProxy(hostPortOf(db.url, 5432));
-    queries = countKeyQueries(link);
-    gw = await startTestGateway({
-      backend: 'postgres',
-      upstreamUrl: upstream.url,
-      databaseUrl: link.url(db.url),
-      env: { AUTH_FAILURES_PER_MINUTE: '10', UNKNOWN_KEY_LOOKUPS_PER_SECOND: '20' },
-    });
+    target = await startGuessingTarget({ AUTH_FAILURES_PER_MINUTE: '10', UNKNOWN_KEY_LOOKUPS_PER_SECOND: '20' });
+    ({ gw, queries } = target);
     valid = await createKey(gw, { limitPerMinute: 1_000_000, limitPerDay: 1_000_000_000 });
   });
-  afterAll(async () => {
-    await gw?.stop();
-    await link?.close();
-    await db?.drop();
-    await upstream?.close();
-  });
+  afterAll(() => target?.close());
 
   it('throttles the addresses of one IPv4 /24 together (real source addresses)', async () => {
     expect(await from(gw, '127.0.9.1', { 'x-api-key': valid.key })).toBe(200); // now cached as valid
@@ -280,33 +274,20 @@ describe('API key guessing from many addresses', () => {
 });
 
 describe('API key cache under a flood of unknown keys', () => {
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let link: TcpProxy;
+  let target: Awaited<ReturnType<typeof startGuessingTarget>>;
   let gw: TestGateway;
+  let link: TcpProxy;
 
   beforeAll(async () => {
-    upstream = await startUpstream((_req, res) => res.end('ok'));
-    db = await createTestDatabase();
-    link = await startTcpProxy(hostPortOf(db.url, 5432));
-    gw = await startTestGateway({
-      backend: 'postgres',
-      upstreamUrl: upstream.url,
-      databaseUrl: link.url(db.url),
-      env: {
-        KEY_CACHE_MAX: '100',
-        KEY_CACHE_NEGATIVE_TTL_MS: '60000',
-        AUTH_FAILURES_PER_MINUTE: '1000000',
-        UNKNOWN_KEY_LOOKUPS_PER_SECOND: '1000000',
-      },
+    target = await startGuessingTarget({
+      KEY_CACHE_MAX: '100',
+      KEY_CACHE_NEGATIVE_TTL_MS: '60000',
+      AUTH_FAILURES_PER_MINUTE: '1000000',
+      UNKNOWN_KEY_LOOKUPS_PER_SECOND: '1000000',
     });
+    ({ gw, link } = target);
   });
-  afterAll(async () => {
-    await gw?.stop();
-    await link?.close();
-    await db?.drop();
-    await upstream?.close();
-  });
+  afterAll(() => target?.close());
 
   it('keeps a valid key cached through 250 unknown keys, so it still works when PostgreSQL goes away', async () => {
     const valid = await createKey(gw, { limitPerMinute: 1_000_000, limitPerDay: 1_000_000_000 });
