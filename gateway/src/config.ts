@@ -99,6 +99,8 @@ export const ConfigSchema = z
     SHUTDOWN_TIMEOUT_MS: int(0, 300_000).default(15_000),
     HEADERS_TIMEOUT_MS: int(1_000, 300_000).default(10_000),
     REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(300_000),
+    /** A request body that sends no byte for this long is answered 408 and its connection closed. */
+    BODY_IDLE_TIMEOUT_MS: int(1_000, 600_000).default(15_000),
     SECURE_COOKIES: bool.optional(),
   })
   .superRefine((env, ctx) => {

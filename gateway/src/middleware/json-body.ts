@@ -1,10 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import { ApiError } from '../errors.js';
-
-function hasBody(headers: Record<string, string | string[] | undefined>): boolean {
-  const length = headers['content-length'];
-  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
+import { hasBody } from '../http/request-body.js';
 
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { ProblemSchema } from '@gateway/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -128,3 +129,100 @@ describe('slow clients', () => {
     await Promise.all(slow.map((c) => c.closed));
   });
 });
+
+describe('stalled request bodies', () => {
+  const BODY_IDLE_TIMEOUT_MS = 1_000; // the smallest the config allows
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let gw: TestGateway;
+  let key: string;
+  const upstreamRequests: { url: string; aborted: boolean }[] = [];
+
+  beforeAll(async () => {
+    upstream = await startUpstream((req, res) => {
+      const entry = { url: req.url ?? '', aborted: false };
+      upstreamRequests.push(entry);
+      req.on('aborted', () => {
+        entry.aborted = true;
+      });
+      req.on('error', () => {});
+      if (req.url === '/early-answer') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('started\n');
+        return;
+      }
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    // REQUEST_TIMEOUT_MS keeps its default (300 s): the body idle timeout alone must end a stall.
+    gw = await startTestGateway({
+      backend: 'postgres',
+      upstreamUrl: upstream.url,
+      env: {
+        BODY_IDLE_TIMEOUT_MS: String(BODY_IDLE_TIMEOUT_MS),
+      },
+    });
+    key = (await createKey(gw, { limitPerMinute: 10_000 })).key;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  /** The problem document of a raw answer (the body after the head). */
+  const problemIn = (text: string) => ProblemSchema.parse(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)));
+
+  it('answers 408 problem+json to a proxied upload that stalls, and aborts the upstream request', async () => {
+    const before = upstreamRequests.length;
+    const c = openRaw(gw.url);
+    c.socket.write(`POST /proxy/upload HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key}\r\nContent-Length: 1000000\r\n\r\nx`);
+    // Before: the stalled upload held its socket and an upstream connection for REQUEST_TIMEOUT_MS (300 s).
+    const after = await c.closed;
+    expect(after).toBeGreaterThanOrEqual(BODY_IDLE_TIMEOUT_MS - 50);
+    expect(after).toBeLessThan(BODY_IDLE_TIMEOUT_MS + 3_000);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(c.text()).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/i);
+    expect(problemIn(c.text()).code).toBe('REQUEST_TIMEOUT');
+    expect(upstreamRequests.length).toBe(before + 1);
+    await eventually(() => expect(upstreamRequests.at(-1)!.aborted).toBe(true));
+  });
+
+  it('cuts a stalled upload whose proxied answer has already started', async () => {
+    const c = openRaw(gw.url);
+    c.socket.write(
+      `POST /proxy/early-answer HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key}\r\nContent-Length: 1000000\r\n\r\nx`,
+    );
+    const after = await c.closed;
+    expect(after).toBeLessThan(BODY_IDLE_TIMEOUT_MS + 3_000);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(c.text().match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    await eventually(() => expect(upstreamRequests.at(-1)!.aborted).toBe(true));
+  });
+
+  it('answers 408 to 20 management bodies sending one byte and then nothing', async () => {
+    // Before: 20 slow `POST /users` bodies stayed open for minutes (REQUEST_TIMEOUT_MS).
+    const slow = Array.from({ length: 20 }, () => openRaw(gw.managementUrl));
+    for (const c of slow) {
+      c.socket.write(
+        'POST /users HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+      );
+    }
+    const after = await Promise.all(slow.map((c) => c.closed));
+    expect(Math.max(...after)).toBeLessThan(BODY_IDLE_TIMEOUT_MS + 3_000);
+    for (const c of slow) expect(problemIn(c.text()).status).toBe(408);
+  });
+
+  it('does not time out a body that keeps arriving, however slowly', async () => {
+    const c = openRaw(gw.url);
+    const body = 'x'.repeat(12);
+    c.socket.write(
+      `POST /proxy/trickle HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+    );
+    let sent = 0;
+    const stop = trickle(c.socket, () => body[sent++] ?? '', BODY_IDLE_TIMEOUT_MS / 4);
+    await c.closed;
+    stop();
+    expect(c.text()).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+});
+
