@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createApp, type Services } from './app.js';
-import { answerAndClose, watchBodyIdle } from './http/client-guards.js';
+import { answerAndClose, capConnections, watchBodyIdle } from './http/client-guards.js';
 import { hasBody } from './http/request-body.js';
 
 export interface RunningGateway {
@@ -49,6 +49,7 @@ export async function startServer(
       },
       onRequest,
     );
+    capConnections(srv, config.MAX_CONNECTIONS_PER_ADDRESS, config.MAX_CONNECTIONS);
     return srv;
   };
   const server = serve(proxyListener);

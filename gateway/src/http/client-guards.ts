@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ERROR_STATUS, ERROR_TITLE, type ErrorCode, type Problem, problemType } from '@gateway/shared';
 
-// Guards both listeners apply before any handler runs: the body idle timeout (issue 12, items 1 and 4).
+// Guards both listeners apply before any handler runs: connection caps and the body idle timeout
+// (issue 12, items 1 and 4).
 
 interface BodyWatch {
   bytes: number;
@@ -61,3 +63,27 @@ export function answerAndClose(socket: Duplex, code: ErrorCode, detail: string, 
   );
 }
 
+/**
+ * Caps open connections per peer address (the socket's, never X-Forwarded-For) and in total, so
+ * that one client cannot take every file descriptor. Excess connections are closed at once.
+ */
+export function capConnections(server: Server, perAddress: number, total: number): void {
+  if (total > 0) server.maxConnections = total;
+  if (perAddress === 0) return;
+  const open = new Map<string, number>();
+  server.on('connection', function capPerAddress(socket: Socket) {
+    const address = socket.remoteAddress;
+    if (address === undefined) return; // already gone
+    const held = open.get(address) ?? 0;
+    if (held >= perAddress) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, held + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}

@@ -10,9 +10,9 @@ const HEADERS_TIMEOUT_MS = 1_000; // the smallest the config allows
 const REQUEST_TIMEOUT_MS = 2_000;
 
 /** A raw client connection that records everything the gateway sends and when it hangs up. */
-function openRaw(url: string) {
+function openRaw(url: string, localAddress?: string) {
   const { hostname, port } = new URL(url);
-  const socket: Socket = connect(Number(port), hostname);
+  const socket: Socket = connect({ port: Number(port), host: hostname, ...(localAddress ? { localAddress } : {}) });
   const received: Buffer[] = [];
   socket.on('data', (c: Buffer) => received.push(c));
   socket.on('error', () => {});
@@ -130,8 +130,9 @@ describe('slow clients', () => {
   });
 });
 
-describe('stalled request bodies', () => {
+describe('stalled request bodies and connection caps', () => {
   const BODY_IDLE_TIMEOUT_MS = 1_000; // the smallest the config allows
+  const PER_ADDRESS = 20;
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let gw: TestGateway;
   let key: string;
@@ -159,6 +160,7 @@ describe('stalled request bodies', () => {
       upstreamUrl: upstream.url,
       env: {
         BODY_IDLE_TIMEOUT_MS: String(BODY_IDLE_TIMEOUT_MS),
+        MAX_CONNECTIONS_PER_ADDRESS: String(PER_ADDRESS),
       },
     });
     key = (await createKey(gw, { limitPerMinute: 10_000 })).key;
@@ -200,7 +202,7 @@ describe('stalled request bodies', () => {
 
   it('answers 408 to 20 management bodies sending one byte and then nothing', async () => {
     // Before: 20 slow `POST /users` bodies stayed open for minutes (REQUEST_TIMEOUT_MS).
-    const slow = Array.from({ length: 20 }, () => openRaw(gw.managementUrl));
+    const slow = Array.from({ length: 20 }, () => openRaw(gw.managementUrl, '127.0.0.3'));
     for (const c of slow) {
       c.socket.write(
         'POST /users HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
@@ -224,5 +226,42 @@ describe('stalled request bodies', () => {
     expect(c.text()).toMatch(/^HTTP\/1\.1 200 /);
   });
 
+  it('closes connections over MAX_CONNECTIONS_PER_ADDRESS at once, serves other addresses, and frees slots', async () => {
+    // Before: nothing capped connections: 1,100 slow ones from one address used up a 1,024 fd limit
+    // and /health and /proxy refused connections for everyone.
+    const held = Array.from({ length: PER_ADDRESS }, () => openRaw(gw.url, '127.0.0.2'));
+    // An open connection that got in answers a request; order of acceptance is not guaranteed, so
+    // wait until all of them are established before opening more.
+    await Promise.all(held.map((c) => new Promise((r) => c.socket.once('connect', r))));
+    await eventually(async () => {
+      const res = await rawRequestFrom('127.0.0.4', `${gw.url}/health`);
+      expect(res).toBe(200);
+    });
+    const extra = Array.from({ length: 5 }, () => openRaw(gw.url, '127.0.0.2'));
+    const extraClosed = await Promise.all(extra.map((c) => c.closed));
+    expect(Math.max(...extraClosed)).toBeLessThan(1_000);
+    for (const c of extra) expect(c.text()).toBe('');
+    // Everyone else is still served, on both routes.
+    expect(await rawRequestFrom('127.0.0.4', `${gw.url}/health`)).toBe(200);
+    expect(await rawRequestFrom('127.0.0.4', `${gw.url}/proxy/x`, key)).toBe(200);
+    // The held connections still work, and closing them frees their slots (the count does not leak).
+    held[0]!.socket.write('GET /health HTTP/1.1\r\nHost: gw\r\n\r\n');
+    await eventually(() => expect(held[0]!.text()).toMatch(/^HTTP\/1\.1 200 /));
+    for (const c of held) c.socket.destroy();
+    await Promise.all(held.map((c) => c.closed));
+    await eventually(async () => {
+      const again = Array.from({ length: PER_ADDRESS }, () => rawRequestFrom('127.0.0.2', `${gw.url}/health`));
+      expect(await Promise.all(again)).toEqual(Array(PER_ADDRESS).fill(200));
+    });
+  });
 });
 
+/** GET `url` on a fresh connection from `localAddress`; resolves with the status (0: refused or cut). */
+function rawRequestFrom(localAddress: string, url: string, key?: string): Promise<number> {
+  const { pathname } = new URL(url);
+  const c = openRaw(url, localAddress);
+  c.socket.write(
+    `GET ${pathname} HTTP/1.1\r\nHost: gw\r\n${key ? `X-API-Key: ${key}\r\n` : ''}Connection: close\r\n\r\n`,
+  );
+  return c.closed.then(() => Number(/^HTTP\/1\.1 (\d{3})/.exec(c.text())?.[1] ?? 0));
+}
