@@ -7,7 +7,7 @@ import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { as, expectProblem, login } from '../support/management.js';
 import { type CreatedKey, createKey, rawRequest } from '../support/proxy-client.js';
-import { rawExchange } from '../support/raw-http.js';
+import { rawExchange, rawUpload } from '../support/raw-http.js';
 import { startUpstream } from '../support/upstream.js';
 
 // test/proxy/path-traversal.test.ts lists the known traversal spellings; this generates millions of
@@ -273,6 +273,43 @@ describe('hostile input', () => {
       expect(seen.headers['x-forwarded-host']).toBe('h\xf4te');
       // An unsafe request id is replaced, not passed on.
       expect(seen.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('bodies of rejected requests', () => {
+    it('answers 401 to a keyless 500 MB upload and closes the connection instead of reading it', async () => {
+      // Before: the 401 went out and the gateway then read (and discarded) all 500 MB.
+      const res = await rawUpload(
+        gw.url,
+        'POST /proxy/big HTTP/1.1\r\nHost: gw\r\nContent-Type: application/octet-stream\r\nContent-Length: 500000000\r\n\r\n',
+        64 * 1024 * 1024,
+      );
+      expect(res.text).toMatch(/^HTTP\/1\.1 401 /);
+      expect(res.text).toMatch(/\r\nConnection: close\r\n/i);
+      // What the socket buffers hold (a few MB on loopback), far from the 64 MB offered.
+      expect(res.accepted).toBeLessThan(16 * 1024 * 1024);
+    });
+
+    it('closes the connection after a 429 sent before the body was read', async () => {
+      const limited = await createKey(gw, { limitPerMinute: 1 });
+      await rawRequest(gw.url, { path: '/proxy/first', headers: { 'x-api-key': limited.key } });
+      const res = await rawUpload(
+        gw.url,
+        `PUT /proxy/big HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${limited.key}\r\nContent-Length: 500000000\r\n\r\n`,
+        64 * 1024 * 1024,
+      );
+      expect(res.text).toMatch(/^HTTP\/1\.1 429 /);
+      expect(res.accepted).toBeLessThan(16 * 1024 * 1024);
+    });
+
+    it('closes a management connection after a 415 sent before the body was read', async () => {
+      const res = await rawUpload(
+        gw.managementUrl,
+        'POST /users HTTP/1.1\r\nHost: gw\r\nContent-Type: text/plain\r\nContent-Length: 500000000\r\n\r\n',
+        64 * 1024 * 1024,
+      );
+      expect(res.text).toMatch(/^HTTP\/1\.1 415 /);
+      expect(res.accepted).toBeLessThan(16 * 1024 * 1024);
     });
   });
 

@@ -38,3 +38,44 @@ export function rawExchange(baseUrl: string, bytes: string | Buffer, waitMs = 2_
     socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
   });
 }
+
+export interface RawUpload {
+  /** Everything the server sent, as Latin-1. */
+  text: string;
+  /** Body bytes the server's socket accepted before it closed the connection (or `maxBytes`). */
+  accepted: number;
+}
+
+/**
+ * Sends `head`, then body bytes as fast as the server takes them, until the server closes the
+ * connection or `maxBytes` were sent: how much of a body the server reads before giving up on it.
+ */
+export function rawUpload(baseUrl: string, head: string, maxBytes: number): Promise<RawUpload> {
+  const { hostname, port } = new URL(baseUrl);
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    const received: Buffer[] = [];
+    let headBytes = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve({ text: Buffer.concat(received).toString('latin1'), accepted: socket.bytesWritten - headBytes });
+    };
+    socket.on('data', (c: Buffer) => received.push(c));
+    socket.on('error', finish);
+    socket.on('close', finish);
+    socket.write(Buffer.from(head, 'latin1'));
+    headBytes = Buffer.byteLength(head, 'latin1');
+    const pump = () => {
+      while (!socket.destroyed && socket.bytesWritten - headBytes < maxBytes) {
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+      if (!socket.destroyed) setTimeout(finish, 500);
+    };
+    pump();
+  });
+}
+
