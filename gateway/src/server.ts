@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createApp, type Services } from './app.js';
-import { answerAndClose, capConnections, watchBodyIdle } from './http/client-guards.js';
+import {
+  answerAndClose,
+  capConnections,
+  PARSER_MAX_HEADERS,
+  refuseFraming,
+  watchBodyIdle,
+} from './http/client-guards.js';
 import { hasBody } from './http/request-body.js';
 
 export interface RunningGateway {
@@ -31,6 +37,7 @@ export async function startServer(
       // a busy keep-alive connection otherwise never goes idle, and the drain lasted until
       // SHUTDOWN_TIMEOUT_MS and then cut whatever was in flight (test/reliability/shutdown).
       if (state.shuttingDown) res.shouldKeepAlive = false;
+      if (refuseFraming(req, res)) return;
       // A body that stalls is answered 408 after BODY_IDLE_TIMEOUT_MS, not REQUEST_TIMEOUT_MS.
       if (hasBody(req.headers)) watchBodyIdle(req, res, config.BODY_IDLE_TIMEOUT_MS);
       listener(req, res);
@@ -49,6 +56,8 @@ export async function startServer(
       },
       onRequest,
     );
+    // Node keeps the first 2,000 header fields and drops the rest silently; refuseFraming answers 431.
+    srv.maxHeadersCount = PARSER_MAX_HEADERS;
     capConnections(srv, config.MAX_CONNECTIONS_PER_ADDRESS, config.MAX_CONNECTIONS);
     return srv;
   };

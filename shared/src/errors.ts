@@ -28,6 +28,7 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   BAD_GATEWAY: 502,
   SERVICE_UNAVAILABLE: 503,
+  NOT_IMPLEMENTED: 501,
   GATEWAY_TIMEOUT: 504,
 } as const;
 
@@ -58,6 +59,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   TOO_MANY_FAILED_ATTEMPTS: 'Too many failed attempts',
   HEADERS_TOO_LARGE: 'Request header fields too large',
   INTERNAL: 'Internal server error',
+  NOT_IMPLEMENTED: 'Not implemented',
   BAD_GATEWAY: 'Bad gateway',
   SERVICE_UNAVAILABLE: 'Service unavailable',
   GATEWAY_TIMEOUT: 'Gateway timeout',

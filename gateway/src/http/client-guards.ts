@@ -3,9 +3,43 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ERROR_STATUS, ERROR_TITLE, type ErrorCode, type Problem, problemType } from '@gateway/shared';
+import { sendProblem } from '../middleware/problem.js';
+import { requestIdFor } from '../middleware/request-id.js';
 
-// Guards both listeners apply before any handler runs: connection caps and the body idle timeout
-// (issue 12, items 1 and 4).
+// Guards both listeners apply before any handler runs: connection caps, request framing the
+// gateway refuses, and the body idle timeout (issue 12, items 1, 4 and 10).
+
+/**
+ * At most this many header fields per request. Node keeps only the first 2,000 and silently drops
+ * the rest (a POST was forwarded with its framing fields gone); an upstream on Node would cut them
+ * too, after the fields the gateway adds. Apache's default is 100; browsers send about 20.
+ */
+export const MAX_REQUEST_HEADERS = 1_000;
+/** What the parser keeps: one past the cap, so that a request over it can be told apart. */
+export const PARSER_MAX_HEADERS = MAX_REQUEST_HEADERS + 1;
+
+const PLAIN_CHUNKED = /^\s*chunked\s*$/i;
+
+/**
+ * Refuses, with a problem document, what the gateway will not pass on: more header fields than
+ * MAX_REQUEST_HEADERS (431), and a transfer coding other than plain `chunked` (501, RFC 9112 §6.1:
+ * Node accepts `gzip, chunked` and would drop the gzip coding). True when it answered.
+ */
+export function refuseFraming(req: IncomingMessage, res: ServerResponse): boolean {
+  // Either way the body's framing is not what the gateway would pass on: never read it.
+  if (req.rawHeaders.length > MAX_REQUEST_HEADERS * 2) {
+    res.shouldKeepAlive = false;
+    sendProblem(res, requestIdFor(req), 'HEADERS_TOO_LARGE', `Send at most ${MAX_REQUEST_HEADERS} header fields.`);
+    return true;
+  }
+  const coding = req.headers['transfer-encoding'];
+  if (coding !== undefined && !PLAIN_CHUNKED.test(coding)) {
+    res.shouldKeepAlive = false;
+    sendProblem(res, requestIdFor(req), 'NOT_IMPLEMENTED', 'The only transfer coding accepted is chunked.');
+    return true;
+  }
+  return false;
+}
 
 interface BodyWatch {
   bytes: number;

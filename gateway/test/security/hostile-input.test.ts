@@ -147,16 +147,17 @@ describe('hostile input', () => {
         'whitespace before the colon',
         () => `${head(['Transfer-Encoding : chunked', 'Content-Length: 0'])}0\r\n\r\n${smuggled()}`,
       ],
-      ['an obfuscated coding', () => `${head(['Transfer-Encoding: xchunked'])}0\r\n\r\n${smuggled()}`],
+      // A transfer coding the gateway does not know: 501, RFC 9112 §6.1.
+      ['an obfuscated coding', () => `${head(['Transfer-Encoding: xchunked'])}0\r\n\r\n${smuggled()}`, 501],
       [
         'an overflowing chunk size',
         () => `${head(['Transfer-Encoding: chunked'])}fffffffffffffffffff1\r\nx\r\n0\r\n\r\n${smuggled()}`,
       ],
       ['a bare LF in a chunk header', () => `${head(['Transfer-Encoding: chunked'])}3\nabc\r\n0\r\n\r\n${smuggled()}`],
-    ])('answers 400 to %s and forwards nothing', async (_name, request) => {
+    ])('answers 400 to %s and forwards nothing', async (_name, request, status = 400) => {
       const before = upstream.seen.length;
       const res = await rawExchange(gw.url, request());
-      expect(res.statuses[0]).toBe(400);
+      expect(res.statuses[0]).toBe(status);
       expect(res.closedByServer).toBe(true);
       // Nothing at all went upstream: neither the front request nor the hidden one.
       expect(upstream.seen.slice(before).map((r) => r.url)).toEqual([]);
@@ -273,6 +274,60 @@ describe('hostile input', () => {
       expect(seen.headers['x-forwarded-host']).toBe('h\xf4te');
       // An unsafe request id is replaced, not passed on.
       expect(seen.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('framing the gateway refuses', () => {
+    it('answers 431 to 2,100 tiny header fields instead of forwarding a truncated request', async () => {
+      // Before: Node kept the first 2,000 fields and dropped the rest, Content-Length included: the
+      // POST went upstream without its body.
+      const fields = Array.from({ length: 2_100 }, (_, i) => `x${i.toString(36)}:`).join('\r\n');
+      const before = upstream.seen.length;
+      const res = await rawExchange(
+        gw.url,
+        `POST /proxy/many HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\n${fields}\r\nContent-Length: 5\r\n\r\nhello`,
+      );
+      expect(res.statuses).toEqual([431]);
+      expect(res.text).toContain('"code":"HEADERS_TOO_LARGE"');
+      expect(res.closedByServer).toBe(true);
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('still forwards a request with many (1,000) header fields', async () => {
+      const fields = Array.from({ length: 990 }, (_, i) => `x${i.toString(36)}:`).join('\r\n');
+      const res = await rawExchange(
+        gw.url,
+        `POST /proxy/many HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\n${fields}\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`,
+      );
+      expect(res.statuses).toEqual([200]);
+      expect(upstream.seen.at(-1)!.body.toString()).toBe('hello');
+    });
+
+    it.each([
+      ['gzip, chunked', 'Transfer-Encoding: gzip, chunked'],
+      ['deflate, chunked', 'Transfer-Encoding: deflate, chunked'],
+      ['two fields', 'Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked'],
+    ])('answers 501 to Transfer-Encoding %s and forwards nothing', async (_name, line) => {
+      // Before: accepted as chunked, the gzip coding silently dropped on the way upstream.
+      const body = gzipSync('hello');
+      const before = upstream.seen.length;
+      for (const base of [gw.url, gw.managementUrl]) {
+        const res = await rawExchange(
+          base,
+          Buffer.concat([
+            Buffer.from(
+              `POST /proxy/te HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\nContent-Type: application/json\r\n${line}\r\n\r\n${body.length.toString(16)}\r\n`,
+              'latin1',
+            ),
+            body,
+            Buffer.from('\r\n0\r\n\r\n'),
+          ]),
+        );
+        expect(res.statuses).toEqual([501]);
+        expect(res.text).toContain('"code":"NOT_IMPLEMENTED"');
+        expect(res.closedByServer).toBe(true);
+      }
+      expect(upstream.seen.length).toBe(before);
     });
   });
 
