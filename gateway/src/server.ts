@@ -58,6 +58,9 @@ export async function startServer(
     );
     // Node keeps the first 2,000 header fields and drops the rest silently; refuseFraming answers 431.
     srv.maxHeadersCount = PARSER_MAX_HEADERS;
+    // Without this listener Node answers `100 Continue` itself, before the key or auth is checked;
+    // the handlers call continueBody once the request may send its body.
+    srv.on('checkContinue', onRequest);
     capConnections(srv, config.MAX_CONNECTIONS_PER_ADDRESS, config.MAX_CONNECTIONS);
     return srv;
   };

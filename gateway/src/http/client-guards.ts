@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { ERROR_STATUS, ERROR_TITLE, type ErrorCode, type Problem, problemType } from '@gateway/shared';
 import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
+import { expectsContinue } from './request-body.js';
 
 // Guards both listeners apply before any handler runs: connection caps, request framing the
 // gateway refuses, and the body idle timeout (issue 12, items 1, 4 and 10).
@@ -42,9 +43,12 @@ export function refuseFraming(req: IncomingMessage, res: ServerResponse): boolea
 }
 
 interface BodyWatch {
+  /** False while an `Expect: 100-continue` client waits for the gateway's go-ahead. */
+  started: boolean;
   bytes: number;
   at: number;
 }
+const watches = new WeakMap<IncomingMessage, BodyWatch>();
 
 /**
  * Answers 408 (or cuts the connection if the response already started) when the request body
@@ -54,12 +58,13 @@ interface BodyWatch {
  */
 export function watchBodyIdle(req: IncomingMessage, res: ServerResponse, timeoutMs: number): void {
   const socket = req.socket;
-  const watch: BodyWatch = { bytes: socket.bytesRead, at: performance.now() };
+  const watch: BodyWatch = { started: !expectsContinue(req), bytes: socket.bytesRead, at: performance.now() };
+  watches.set(req, watch);
   const timer = setTimeout(
     function checkBody() {
       if (req.complete) return;
       const now = performance.now();
-      if (socket.bytesRead !== watch.bytes || req.readableLength > 0) {
+      if (!watch.started || socket.bytesRead !== watch.bytes || req.readableLength > 0) {
         watch.bytes = socket.bytesRead;
         watch.at = now;
       } else if (now - watch.at >= timeoutMs) {
@@ -72,6 +77,18 @@ export function watchBodyIdle(req: IncomingMessage, res: ServerResponse, timeout
   );
   timer.unref();
   res.once('close', () => clearTimeout(timer));
+}
+
+/** Sends `100 Continue` to a client that waits for it; call once the request has passed every check. */
+export function continueBody(req: IncomingMessage, res: ServerResponse): void {
+  const watch = watches.get(req);
+  if (!expectsContinue(req) || res.headersSent || watch?.started) return;
+  res.writeContinue();
+  if (watch) {
+    watch.started = true;
+    watch.at = performance.now();
+    watch.bytes = req.socket.bytesRead;
+  }
 }
 
 /**

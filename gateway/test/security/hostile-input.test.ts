@@ -7,7 +7,7 @@ import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { as, expectProblem, login } from '../support/management.js';
 import { type CreatedKey, createKey, rawRequest } from '../support/proxy-client.js';
-import { rawExchange, rawUpload } from '../support/raw-http.js';
+import { rawConversation, rawExchange, rawUpload } from '../support/raw-http.js';
 import { startUpstream } from '../support/upstream.js';
 
 // test/proxy/path-traversal.test.ts lists the known traversal spellings; this generates millions of
@@ -365,6 +365,59 @@ describe('hostile input', () => {
       );
       expect(res.text).toMatch(/^HTTP\/1\.1 415 /);
       expect(res.accepted).toBeLessThan(16 * 1024 * 1024);
+    });
+  });
+
+  describe('Expect: 100-continue', () => {
+    const expectHead = (path: string, apiKey: string | undefined, length: number) =>
+      `POST ${path} HTTP/1.1\r\nHost: gw\r\n${apiKey ? `X-API-Key: ${apiKey}\r\n` : ''}Content-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`;
+
+    it.each([
+      ['no key', () => undefined, 401],
+      ['an unknown key', () => `ak_${'1'.repeat(30)}`, 401],
+    ])('answers %s with the final status, no 100 first, and closes', async (_name, apiKey, status) => {
+      // Before: Node answered 100 Continue before the key was even looked at.
+      const before = upstream.seen.length;
+      const res = await rawExchange(gw.url, expectHead('/proxy/expect', apiKey(), 5));
+      expect(res.statuses).toEqual([status]);
+      expect(res.closedByServer).toBe(true);
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('answers a rate-limited key 429 without a 100', async () => {
+      const limited = await createKey(gw, { limitPerMinute: 1 });
+      await rawRequest(gw.url, { path: '/proxy/first', headers: { 'x-api-key': limited.key } });
+      const res = await rawExchange(gw.url, expectHead('/proxy/expect', limited.key, 5));
+      expect(res.statuses).toEqual([429]);
+      expect(res.closedByServer).toBe(true);
+    });
+
+    it('sends 100 to a request that passed every check, then forwards its body', async () => {
+      const c = rawConversation(gw.url);
+      c.write(expectHead('/proxy/expect', key.key, 5));
+      expect(await c.until(/HTTP\/1\.1 100 /)).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+      c.write('hello');
+      expect(await c.until(/HTTP\/1\.1 200 [\s\S]*\r\n\r\n\{/)).toMatch(/HTTP\/1\.1 200 /);
+      expect(upstream.seen.at(-1)!.body.toString()).toBe('hello');
+      expect(upstream.seen.at(-1)!.headers.expect).toBeUndefined();
+      c.socket.destroy();
+    });
+
+    it('on the management listener: no 100 for a body it refuses, 100 before reading one it accepts', async () => {
+      const refused = await rawExchange(
+        gw.managementUrl,
+        expectHead('/users', undefined, 20).replace('application/json', 'text/plain'),
+      );
+      expect(refused.statuses).toEqual([415]);
+      expect(refused.closedByServer).toBe(true);
+      const c = rawConversation(gw.managementUrl);
+      const body = '{"email":"x@example.com"}';
+      c.write(expectHead('/users', undefined, body.length));
+      expect(await c.until(/HTTP\/1\.1 100 /)).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+      c.write(body);
+      // Read, then refused for want of credentials.
+      expect(await c.until(/HTTP\/1\.1 401 /)).toMatch(/HTTP\/1\.1 401 /);
+      c.socket.destroy();
     });
   });
 

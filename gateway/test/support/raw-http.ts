@@ -79,3 +79,47 @@ export function rawUpload(baseUrl: string, head: string, maxBytes: number): Prom
   });
 }
 
+/** A raw connection to talk to step by step: write, then wait for what the server says. */
+export function rawConversation(baseUrl: string) {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  const received: Buffer[] = [];
+  let closed = false;
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const w of waiters) w();
+  };
+  socket.on('data', (c: Buffer) => {
+    received.push(c);
+    notify();
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    closed = true;
+    notify();
+  });
+  const text = () => Buffer.concat(received).toString('latin1');
+  return {
+    socket,
+    text,
+    isClosed: () => closed,
+    write: (bytes: string) => socket.write(Buffer.from(bytes, 'latin1')),
+    /** Resolves once what the server sent matches `pattern` or the connection closed; `waitMs` at most. */
+    until(pattern: RegExp, waitMs = 2_000): Promise<string> {
+      return new Promise((resolve) => {
+        const check = () => {
+          if (!pattern.test(text()) && !closed) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(text());
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          resolve(text());
+        }, waitMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
