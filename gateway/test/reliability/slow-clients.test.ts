@@ -30,30 +30,37 @@ function trickle(socket: Socket, parts: () => string, everyMs: number): () => vo
   return () => clearInterval(timer);
 }
 
+/** An upstream that records each request and whether it was aborted. */
+async function startRecordingUpstream(requests: { url: string; aborted: boolean }[]) {
+  const upstream = await startUpstream((req, res) => {
+    const entry = { url: req.url ?? '', aborted: false };
+    requests.push(entry);
+    req.on('aborted', () => {
+      entry.aborted = true;
+    });
+    req.on('error', () => {});
+    if (req.url === '/early-answer') {
+      // Answers (and streams) before the request body is in: full-duplex, as some APIs do.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => res.write('tick\n'), 100);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  return { ...upstream, requests };
+}
+type RecordingUpstream = Awaited<ReturnType<typeof startRecordingUpstream>>;
+
 describe('slow clients', () => {
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let upstream: RecordingUpstream;
   let gw: TestGateway;
   let key: string;
-  const upstreamRequests: { url: string; aborted: boolean }[] = [];
+  const upstreamRequests: RecordingUpstream['requests'] = [];
 
   beforeAll(async () => {
-    upstream = await startUpstream((req, res) => {
-      const entry = { url: req.url ?? '', aborted: false };
-      upstreamRequests.push(entry);
-      req.on('aborted', () => {
-        entry.aborted = true;
-      });
-      req.on('error', () => {});
-      if (req.url === '/early-answer') {
-        // Answers (and streams) before the request body is in: full-duplex, as some APIs do.
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        const timer = setInterval(() => res.write('tick\n'), 100);
-        res.on('close', () => clearInterval(timer));
-        return;
-      }
-      req.resume();
-      req.on('end', () => res.end('ok'));
-    });
+    upstream = await startRecordingUpstream(upstreamRequests);
     gw = await startTestGateway({
       backend: 'postgres',
       upstreamUrl: upstream.url,
@@ -133,27 +140,13 @@ describe('slow clients', () => {
 describe('stalled request bodies and connection caps', () => {
   const BODY_IDLE_TIMEOUT_MS = 1_000; // the smallest the config allows
   const PER_ADDRESS = 20;
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let upstream: RecordingUpstream;
   let gw: TestGateway;
   let key: string;
-  const upstreamRequests: { url: string; aborted: boolean }[] = [];
+  const upstreamRequests: RecordingUpstream['requests'] = [];
 
   beforeAll(async () => {
-    upstream = await startUpstream((req, res) => {
-      const entry = { url: req.url ?? '', aborted: false };
-      upstreamRequests.push(entry);
-      req.on('aborted', () => {
-        entry.aborted = true;
-      });
-      req.on('error', () => {});
-      if (req.url === '/early-answer') {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.write('started\n');
-        return;
-      }
-      req.resume();
-      req.on('end', () => res.end('ok'));
-    });
+    upstream = await startRecordingUpstream(upstreamRequests);
     // REQUEST_TIMEOUT_MS keeps its default (300 s): the body idle timeout alone must end a stall.
     gw = await startTestGateway({
       backend: 'postgres',
