@@ -107,6 +107,12 @@ export const ConfigSchema = z
     SHUTDOWN_TIMEOUT_MS: int(0, 300_000).default(15_000),
     HEADERS_TIMEOUT_MS: int(1_000, 300_000).default(10_000),
     REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(300_000),
+    /** A request body that sends no byte for this long is answered 408 and its connection closed. */
+    BODY_IDLE_TIMEOUT_MS: int(1_000, 600_000).default(15_000),
+    /** Open connections one peer address may hold per listener and replica; 0 = no cap. */
+    MAX_CONNECTIONS_PER_ADDRESS: int(0, 1_000_000).default(256),
+    /** Open connections per listener and replica, whoever holds them; 0 = no cap. */
+    MAX_CONNECTIONS: int(0, 10_000_000).default(0),
     SECURE_COOKIES: bool.optional(),
   })
   .superRefine((env, ctx) => {

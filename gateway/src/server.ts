@@ -2,6 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createApp, type Services } from './app.js';
+import {
+  answerAndClose,
+  capConnections,
+  PARSER_MAX_HEADERS,
+  refuseFraming,
+  watchBodyIdle,
+} from './http/client-guards.js';
+import { hasBody } from './http/request-body.js';
 
 export interface RunningGateway {
   /** The proxy listener (PORT): /proxy/*, /health, /ready. */
@@ -23,8 +31,18 @@ export async function startServer(
   const { config, logger } = services;
   const state = { shuttingDown: false };
   const { proxyListener, managementListener } = createApp(services, state);
-  const serve = (listener: (req: IncomingMessage, res: ServerResponse) => void) =>
-    createServer(
+  const serve = (listener: (req: IncomingMessage, res: ServerResponse) => void) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      // While draining, answer what arrives on open connections but with `Connection: close`:
+      // a busy keep-alive connection otherwise never goes idle, and the drain lasted until
+      // SHUTDOWN_TIMEOUT_MS and then cut whatever was in flight (test/reliability/shutdown).
+      if (state.shuttingDown) res.shouldKeepAlive = false;
+      if (refuseFraming(req, res)) return;
+      // A body that stalls is answered 408 after BODY_IDLE_TIMEOUT_MS, not REQUEST_TIMEOUT_MS.
+      if (hasBody(req.headers)) watchBodyIdle(req, res, config.BODY_IDLE_TIMEOUT_MS);
+      listener(req, res);
+    };
+    const srv = createServer(
       {
         // Slow clients (slowloris) cannot hold sockets open: headers must arrive within
         // HEADERS_TIMEOUT_MS and a whole request within REQUEST_TIMEOUT_MS.
@@ -36,29 +54,25 @@ export async function startServer(
         keepAliveTimeout: 5_000,
         maxHeaderSize: 16 * 1024,
       },
-      (req, res) => {
-        // While draining, answer what arrives on open connections but with `Connection: close`:
-        // a busy keep-alive connection otherwise never goes idle, and the drain lasted until
-        // SHUTDOWN_TIMEOUT_MS and then cut whatever was in flight (test/reliability/shutdown).
-        if (state.shuttingDown) res.shouldKeepAlive = false;
-        listener(req, res);
-      },
+      onRequest,
     );
+    // Node keeps the first 2,000 header fields and drops the rest silently; refuseFraming answers 431.
+    srv.maxHeadersCount = PARSER_MAX_HEADERS;
+    // Without this listener Node answers `100 Continue` itself, before the key or auth is checked;
+    // the handlers call continueBody once the request may send its body.
+    srv.on('checkContinue', onRequest);
+    capConnections(srv, config.MAX_CONNECTIONS_PER_ADDRESS, config.MAX_CONNECTIONS);
+    return srv;
+  };
   const server = serve(proxyListener);
   const managementServer = serve(managementListener);
   const onClientError = (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // As Node's default handler does: once a response has started on this socket (a request
-    // timing out mid-upload while the upstream already streams its answer), an error status line
-    // would land inside that body. Only cutting the connection is safe then.
-    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (!socket.writable || inFlight?.headersSent) return socket.destroy();
-    const status =
-      err.code === 'HPE_HEADER_OVERFLOW'
-        ? '431 Request Header Fields Too Large'
-        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? '408 Request Timeout'
-          : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (err.code === 'HPE_HEADER_OVERFLOW')
+      return answerAndClose(socket, 'HEADERS_TOO_LARGE', 'The request head is too large.');
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      return answerAndClose(socket, 'REQUEST_TIMEOUT', 'The request did not arrive in time.');
+    }
+    answerAndClose(socket, 'BAD_REQUEST', 'The request could not be parsed.');
   };
   server.on('clientError', onClientError);
   managementServer.on('clientError', onClientError);

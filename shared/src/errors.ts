@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   CAP_EXCEEDED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
@@ -27,6 +28,7 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   BAD_GATEWAY: 502,
   SERVICE_UNAVAILABLE: 503,
+  NOT_IMPLEMENTED: 501,
   GATEWAY_TIMEOUT: 504,
 } as const;
 
@@ -48,6 +50,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   CAP_EXCEEDED: 'Above your allowance',
   NOT_FOUND: 'Not found',
   METHOD_NOT_ALLOWED: 'Method not allowed',
+  REQUEST_TIMEOUT: 'Request timeout',
   CONFLICT: 'Conflict',
   PAYLOAD_TOO_LARGE: 'Payload too large',
   URI_TOO_LONG: 'URI too long',
@@ -56,6 +59,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   TOO_MANY_FAILED_ATTEMPTS: 'Too many failed attempts',
   HEADERS_TOO_LARGE: 'Request header fields too large',
   INTERNAL: 'Internal server error',
+  NOT_IMPLEMENTED: 'Not implemented',
   BAD_GATEWAY: 'Bad gateway',
   SERVICE_UNAVAILABLE: 'Service unavailable',
   GATEWAY_TIMEOUT: 'Gateway timeout',

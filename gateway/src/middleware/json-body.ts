@@ -1,10 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import { ApiError } from '../errors.js';
-
-function hasBody(headers: Record<string, string | string[] | undefined>): boolean {
-  const length = headers['content-length'];
-  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
+import { continueBody } from '../http/client-guards.js';
+import { hasBody } from '../http/request-body.js';
 
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
@@ -39,6 +36,9 @@ export function jsonBody(limit: string): RequestHandler[] {
       res.setHeader('Connection', 'close');
       throw new ApiError('PAYLOAD_TOO_LARGE', 'The request body is larger than the gateway accepts.');
     }
+    // The body is read before the route authenticates (it is small): go ahead once its type and
+    // size are acceptable, rather than Node's 100 before anything was looked at.
+    continueBody(req, res);
     next();
   };
   return [requireJson, express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] })];

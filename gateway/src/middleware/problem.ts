@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { ERROR_STATUS, ERROR_TITLE, type ErrorCode, type FieldError, type Problem, problemType } from '@gateway/shared';
+import { hasBody } from '../http/request-body.js';
 
 /** Writes an RFC 9457 problem document. Used by the error handler and by the proxy's hot path. */
 export function sendProblem(
@@ -15,6 +16,9 @@ export function sendProblem(
   const json = JSON.stringify(body);
   if (extras.headers) for (const [name, value] of Object.entries(extras.headers)) res.setHeader(name, value);
   res.statusCode = status;
+  // An answer given before the request body was read (a missing key, a refused framing): close the
+  // connection rather than read and discard the body — Node otherwise drains it, however large.
+  if (!res.req.complete && hasBody(res.req.headers)) res.shouldKeepAlive = false;
   // The proxy writes its fields in one writeHead on success, so X-Request-Id may not be set yet.
   if (!res.hasHeader('X-Request-Id')) res.setHeader('X-Request-Id', requestId);
   res.setHeader('Content-Type', 'application/problem+json');

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type Dispatcher, errors } from 'undici';
 import type { ErrorCode } from '../errors.js';
+import { hasBody } from '../http/request-body.js';
 import { appendClientResponseHeaders, type HeaderMap } from './headers.js';
 import type { Upstream } from './upstream.js';
 
@@ -98,13 +99,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   /** Sends the request upstream, streaming the client's body when it has one. */
   start(req: IncomingMessage): void {
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     this.upstream.pool.dispatch(
       {
         path: this.o.path,
         method: (req.method ?? 'GET') as 'GET',
         headers: this.o.headers,
-        body: hasBody ? req : null,
+        body: hasBody(req.headers) ? req : null,
       },
       this,
     );

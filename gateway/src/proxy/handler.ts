@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import type { ErrorCode } from '../errors.js';
+import { continueBody } from '../http/client-guards.js';
 import { SESSION_COOKIE } from '../http/gateway-cookies.js';
 import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
 import type { Logger } from '../logger.js';
@@ -228,6 +229,8 @@ export function createProxyHandler(deps: ProxyDeps) {
     // The client may have left while we were checking the key: then undici does not even connect.
     if (res.destroyed) exchange.abort();
     try {
+      // Key, limits and path passed: only now may an `Expect: 100-continue` client send its body.
+      continueBody(req, res);
       exchange.start(req);
       await exchange.done;
     } catch (err) {

@@ -7,7 +7,7 @@ import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { as, expectProblem, login } from '../support/management.js';
 import { type CreatedKey, createKey, rawRequest } from '../support/proxy-client.js';
-import { rawExchange } from '../support/raw-http.js';
+import { rawConversation, rawExchange, rawUpload } from '../support/raw-http.js';
 import { startUpstream } from '../support/upstream.js';
 
 // test/proxy/path-traversal.test.ts lists the known traversal spellings; this generates millions of
@@ -147,16 +147,17 @@ describe('hostile input', () => {
         'whitespace before the colon',
         () => `${head(['Transfer-Encoding : chunked', 'Content-Length: 0'])}0\r\n\r\n${smuggled()}`,
       ],
-      ['an obfuscated coding', () => `${head(['Transfer-Encoding: xchunked'])}0\r\n\r\n${smuggled()}`],
+      // A transfer coding the gateway does not know: 501, RFC 9112 §6.1.
+      ['an obfuscated coding', () => `${head(['Transfer-Encoding: xchunked'])}0\r\n\r\n${smuggled()}`, 501],
       [
         'an overflowing chunk size',
         () => `${head(['Transfer-Encoding: chunked'])}fffffffffffffffffff1\r\nx\r\n0\r\n\r\n${smuggled()}`,
       ],
       ['a bare LF in a chunk header', () => `${head(['Transfer-Encoding: chunked'])}3\nabc\r\n0\r\n\r\n${smuggled()}`],
-    ])('answers 400 to %s and forwards nothing', async (_name, request) => {
+    ])('answers 400 to %s and forwards nothing', async (_name, request, status = 400) => {
       const before = upstream.seen.length;
       const res = await rawExchange(gw.url, request());
-      expect(res.statuses[0]).toBe(400);
+      expect(res.statuses[0]).toBe(status);
       expect(res.closedByServer).toBe(true);
       // Nothing at all went upstream: neither the front request nor the hidden one.
       expect(upstream.seen.slice(before).map((r) => r.url)).toEqual([]);
@@ -273,6 +274,153 @@ describe('hostile input', () => {
       expect(seen.headers['x-forwarded-host']).toBe('h\xf4te');
       // An unsafe request id is replaced, not passed on.
       expect(seen.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('framing the gateway refuses', () => {
+    it('answers 431 to 2,100 tiny header fields instead of forwarding a truncated request', async () => {
+      // Before: Node kept the first 2,000 fields and dropped the rest, Content-Length included: the
+      // POST went upstream without its body.
+      const fields = Array.from({ length: 2_100 }, (_, i) => `x${i.toString(36)}:`).join('\r\n');
+      const before = upstream.seen.length;
+      const res = await rawExchange(
+        gw.url,
+        `POST /proxy/many HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\n${fields}\r\nContent-Length: 5\r\n\r\nhello`,
+      );
+      expect(res.statuses).toEqual([431]);
+      expect(res.text).toContain('"code":"HEADERS_TOO_LARGE"');
+      expect(res.closedByServer).toBe(true);
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('still forwards a request with many (1,000) header fields', async () => {
+      const fields = Array.from({ length: 990 }, (_, i) => `x${i.toString(36)}:`).join('\r\n');
+      const res = await rawExchange(
+        gw.url,
+        `POST /proxy/many HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\n${fields}\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`,
+      );
+      expect(res.statuses).toEqual([200]);
+      expect(upstream.seen.at(-1)!.body.toString()).toBe('hello');
+    });
+
+    it.each([
+      ['gzip, chunked', 'Transfer-Encoding: gzip, chunked'],
+      ['deflate, chunked', 'Transfer-Encoding: deflate, chunked'],
+      ['two fields', 'Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked'],
+    ])('answers 501 to Transfer-Encoding %s and forwards nothing', async (_name, line) => {
+      // Before: accepted as chunked, the gzip coding silently dropped on the way upstream.
+      const body = gzipSync('hello');
+      const before = upstream.seen.length;
+      for (const base of [gw.url, gw.managementUrl]) {
+        const res = await rawExchange(
+          base,
+          Buffer.concat([
+            Buffer.from(
+              `POST /proxy/te HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\nContent-Type: application/json\r\n${line}\r\n\r\n${body.length.toString(16)}\r\n`,
+              'latin1',
+            ),
+            body,
+            Buffer.from('\r\n0\r\n\r\n'),
+          ]),
+        );
+        expect(res.statuses).toEqual([501]);
+        expect(res.text).toContain('"code":"NOT_IMPLEMENTED"');
+        expect(res.closedByServer).toBe(true);
+      }
+      expect(upstream.seen.length).toBe(before);
+    });
+  });
+
+  describe('bodies of rejected requests', () => {
+    const OFFERED = 64 * 1024 * 1024;
+    /** Offers 64 MB of a declared 500 MB body; expects `status` and the connection closed long before. */
+    async function expectRefusedUnread(base: string, head: string, status: number): Promise<string> {
+      const res = await rawUpload(base, head, OFFERED);
+      expect(res.text).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(res.text).toMatch(/\r\nConnection: close\r\n/i);
+      // What the socket buffers hold (a few MB on loopback), far from the 64 MB offered.
+      expect(res.accepted).toBeLessThan(OFFERED / 4);
+      return res.text;
+    }
+
+    it('answers 401 to a keyless 500 MB upload and closes the connection instead of reading it', async () => {
+      // Before: the 401 went out and the gateway then read (and discarded) all 500 MB.
+      await expectRefusedUnread(
+        gw.url,
+        'POST /proxy/big HTTP/1.1\r\nHost: gw\r\nContent-Type: application/octet-stream\r\nContent-Length: 500000000\r\n\r\n',
+        401,
+      );
+    });
+
+    it('closes the connection after a 429 sent before the body was read', async () => {
+      const limited = await createKey(gw, { limitPerMinute: 1 });
+      await rawRequest(gw.url, { path: '/proxy/first', headers: { 'x-api-key': limited.key } });
+      await expectRefusedUnread(
+        gw.url,
+        `PUT /proxy/big HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${limited.key}\r\nContent-Length: 500000000\r\n\r\n`,
+        429,
+      );
+    });
+
+    it('closes a management connection after a 415 sent before the body was read', async () => {
+      await expectRefusedUnread(
+        gw.managementUrl,
+        'POST /users HTTP/1.1\r\nHost: gw\r\nContent-Type: text/plain\r\nContent-Length: 500000000\r\n\r\n',
+        415,
+      );
+    });
+  });
+
+  describe('Expect: 100-continue', () => {
+    const expectHead = (path: string, apiKey: string | undefined, length: number) =>
+      `POST ${path} HTTP/1.1\r\nHost: gw\r\n${apiKey ? `X-API-Key: ${apiKey}\r\n` : ''}Content-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`;
+
+    it.each([
+      ['no key', () => undefined, 401],
+      ['an unknown key', () => `ak_${'1'.repeat(30)}`, 401],
+    ])('answers %s with the final status, no 100 first, and closes', async (_name, apiKey, status) => {
+      // Before: Node answered 100 Continue before the key was even looked at.
+      const before = upstream.seen.length;
+      const res = await rawExchange(gw.url, expectHead('/proxy/expect', apiKey(), 5));
+      expect(res.statuses).toEqual([status]);
+      expect(res.closedByServer).toBe(true);
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('answers a rate-limited key 429 without a 100', async () => {
+      const limited = await createKey(gw, { limitPerMinute: 1 });
+      await rawRequest(gw.url, { path: '/proxy/first', headers: { 'x-api-key': limited.key } });
+      const res = await rawExchange(gw.url, expectHead('/proxy/expect', limited.key, 5));
+      expect(res.statuses).toEqual([429]);
+      expect(res.closedByServer).toBe(true);
+    });
+
+    it('sends 100 to a request that passed every check, then forwards its body', async () => {
+      const c = rawConversation(gw.url);
+      c.write(expectHead('/proxy/expect', key.key, 5));
+      expect(await c.until(/HTTP\/1\.1 100 /)).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+      c.write('hello');
+      expect(await c.until(/HTTP\/1\.1 200 [\s\S]*\r\n\r\n\{/)).toMatch(/HTTP\/1\.1 200 /);
+      expect(upstream.seen.at(-1)!.body.toString()).toBe('hello');
+      expect(upstream.seen.at(-1)!.headers.expect).toBeUndefined();
+      c.socket.destroy();
+    });
+
+    it('on the management listener: no 100 for a body it refuses, 100 before reading one it accepts', async () => {
+      const refused = await rawExchange(
+        gw.managementUrl,
+        expectHead('/users', undefined, 20).replace('application/json', 'text/plain'),
+      );
+      expect(refused.statuses).toEqual([415]);
+      expect(refused.closedByServer).toBe(true);
+      const c = rawConversation(gw.managementUrl);
+      const body = '{"email":"x@example.com"}';
+      c.write(expectHead('/users', undefined, body.length));
+      expect(await c.until(/HTTP\/1\.1 100 /)).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+      c.write(body);
+      // Read, then refused for want of credentials.
+      expect(await c.until(/HTTP\/1\.1 401 /)).toMatch(/HTTP\/1\.1 401 /);
+      c.socket.destroy();
     });
   });
 
