@@ -8,21 +8,16 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { as, expectProblem, login } from '../support/management.js';
 import { type CreatedKey, createKey, rawRequest } from '../support/proxy-client.js';
 import { rawExchange } from '../support/raw-http.js';
-import { startUpstream } from '../support/upstream.js';
 
 // test/proxy/path-traversal.test.ts lists the known traversal spellings; this generates millions of
 // possible ones from their building blocks and checks the one property that matters.
 describe('/proxy path traversal, property-based', () => {
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
   let gw: TestGateway;
   let key: string;
-  const seen: string[] = [];
 
   beforeAll(async () => {
-    upstream = await startUpstream((req, res) => {
-      seen.push(req.url ?? '');
-      res.end('ok');
-    });
+    upstream = await startEchoUpstream();
     gw = await startTestGateway({ backend: 'postgres', upstreamUrl: `${upstream.url}/api` });
     key = (await createKey(gw, { limitPerMinute: 1_000_000 })).key;
   });
@@ -85,9 +80,10 @@ describe('/proxy path traversal, property-based', () => {
   it('forwards only paths that stay under the base path, however the upstream normalises them', async () => {
     await fc.assert(
       fc.asyncProperty(path, async (segments) => {
-        seen.length = 0;
+        upstream.seen.length = 0;
         const res = await rawRequest(gw.url, { path: `/proxy/${segments.join('/')}`, headers: { 'x-api-key': key } });
         expect(res.status).toBeLessThan(500);
+        const seen = upstream.urls();
         if (res.status !== 200) {
           expect(seen).toEqual([]);
           return;
