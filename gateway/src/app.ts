@@ -7,13 +7,14 @@ import { createRequireActor } from './auth/management-auth.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { ApiError } from './errors.js';
+import { createTrustProxy, type TrustFn } from './http/trust-proxy.js';
 import type { Logger } from './logger.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Metrics } from './metrics.js';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { jsonBody } from './middleware/json-body.js';
 import { sendProblem } from './middleware/problem.js';
-import { assignRequestId, requestIdOf } from './middleware/request-id.js';
+import { assignRequestId, requestIdFor, requestIdOf } from './middleware/request-id.js';
 import type { AuthFailureThrottle } from './proxy/auth-throttle.js';
 import { createProxyHandler, isProxyUrl } from './proxy/handler.js';
 import type { KeyEvents } from './proxy/key-events.js';
@@ -54,14 +55,6 @@ export interface Services {
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Express's `trust proxy` from TRUST_PROXY: true/false, a hop count, or addresses/subnets. */
-export function trustProxySetting(value: string): boolean | number | string {
-  if (value === 'true') return true;
-  if (value === 'false' || value === '') return false;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value;
-}
-
 /**
  * The gateway's two request listeners. The proxy listener serves `/proxy/*` (straight to the proxy
  * handler: none of the management middleware runs on the hot path), `/health` and `/ready`, nothing
@@ -71,36 +64,10 @@ export function trustProxySetting(value: string): boolean | number | string {
  */
 export function createApp(services: Services, state: { shuttingDown: boolean } = { shuttingDown: false }) {
   const { config, logger, metrics, db } = services;
+  const trustProxy = createTrustProxy(config.TRUST_PROXY);
   const management = express();
-  configureExpress(management, config);
-  // Express computes req.ip / req.protocol with the trust-proxy rules; the proxy reuses them.
-  const trust = management.get('trust proxy fn') as (addr: string, i: number) => boolean;
-  const clientIp = (req: IncomingMessage) => {
-    const socketIp = req.socket.remoteAddress ?? 'unknown';
-    const xff = req.headers['x-forwarded-for'];
-    if (typeof xff !== 'string' || !trust(socketIp, 0)) return socketIp;
-    const hops = xff.split(',').map((s) => s.trim());
-    for (let i = hops.length - 1; i >= 0; i--) {
-      if (!trust(hops[i]!, hops.length - i)) return hops[i]!;
-    }
-    return hops[0] ?? socketIp;
-  };
-  const isSecure = (req: IncomingMessage) => {
-    if ((req.socket as { encrypted?: boolean }).encrypted) return true;
-    const proto = req.headers['x-forwarded-proto'];
-    return (
-      typeof proto === 'string' && trust(req.socket.remoteAddress ?? '', 0) && proto.split(',')[0]!.trim() === 'https'
-    );
-  };
-  const publicHost = (req: IncomingMessage) => {
-    const forwarded = req.headers['x-forwarded-host'];
-    if (typeof forwarded === 'string' && trust(req.socket.remoteAddress ?? '', 0)) {
-      const first = forwarded.split(',')[0]!.trim();
-      if (first) return first;
-    }
-    return req.headers.host;
-  };
-  const proxy = createProxyHandler({ ...services, clientIp, isSecure, publicHost });
+  configureExpress(management, trustProxy.trust);
+  const proxy = createProxyHandler({ ...services, trustProxy });
 
   const routeDeps: RouteDeps = {
     config,
@@ -145,6 +112,10 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   });
 
   management.use(observe);
+  management.use(function validHost(req, _res, next) {
+    const problem = trustProxy.hostProblem(req);
+    next(problem ? new ApiError('BAD_REQUEST', problem) : undefined);
+  });
   management.use(secureHeaders);
   management.use(system.probes);
   management.use(system.metrics);
@@ -176,7 +147,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
 
   // The proxy listener's few non-proxy routes: probes for load balancers and orchestrators.
   const front = express();
-  configureExpress(front, config);
+  configureExpress(front, trustProxy.trust);
   front.use(observe);
   front.use(secureHeaders);
   front.use(system.probes);
@@ -191,6 +162,13 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   front.use(createErrorHandler(logger));
 
   const proxyListener: RequestListener = (req, res) => {
+    // Location rewriting and X-Forwarded-Host are built from the host: refuse one that could not be
+    // part of a URL (`evil.example:1@good`, `a/b`), or two of them, before anything else runs.
+    const badHost = trustProxy.hostProblem(req);
+    if (badHost) {
+      sendProblem(res, requestIdFor(req), 'BAD_REQUEST', badHost);
+      return;
+    }
     if (!isProxyUrl(req.url ?? '')) {
       front(req, res);
       return;
@@ -207,8 +185,9 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   return { management, proxyListener, managementListener };
 }
 
-function configureExpress(app: Express, config: Config): void {
+function configureExpress(app: Express, trust: TrustFn): void {
   app.disable('x-powered-by');
-  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  // The compiled function itself: req.ip here and the proxy's clientIp apply the same rules.
+  app.set('trust proxy', trust);
   app.set('etag', false);
 }

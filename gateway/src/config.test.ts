@@ -80,4 +80,29 @@ describe('parseConfig', () => {
       /RATE_LIMIT_PROBE_BACKOFF_MAX_MS must be at least RATE_LIMIT_PROBE_BACKOFF_MS/,
     );
   });
+
+  it('parses TRUST_PROXY and names it when it is wrong', () => {
+    expect(parseConfig({}).TRUST_PROXY).toEqual(['loopback']);
+    expect(parseConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(parseConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(parseConfig({ TRUST_PROXY: ' loopback, 10.0.0.0/8 ,fd00::/8,192.0.2.1' }).TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.1',
+    ]);
+    for (const bad of ['yes please', '10.0.0.0/33', 'loopbak', '256.1.1.1', '1000', ',', '-1']) {
+      expect(() => parseConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY must be true, false, a hop count/);
+    }
+  });
+
+  it('reads PUBLIC_URL as an origin with an optional path', () => {
+    expect(parseConfig({}).PUBLIC_URL).toBeUndefined();
+    expect(parseConfig({ PUBLIC_URL: 'https://api.example.com/' }).PUBLIC_URL).toBe('https://api.example.com');
+    expect(parseConfig({ PUBLIC_URL: 'https://example.com:8443/gw/' }).PUBLIC_URL).toBe('https://example.com:8443/gw');
+    for (const bad of ['api.example.com', 'ftp://api.example.com', 'https://a.example?x=1', 'https://u:p@a.example']) {
+      expect(() => parseConfig({ PUBLIC_URL: bad }), bad).toThrow(/PUBLIC_URL/);
+    }
+  });
 });

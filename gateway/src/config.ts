@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy } from './http/trust-proxy.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -19,7 +20,8 @@ const list = z
 const secret = z.string().min(32, { error: 'must be at least 32 characters' });
 
 const url = (protocols: string[]) =>
-  z.url({ error: 'must be a URL' }).refine((u) => protocols.includes(new URL(u).protocol), {
+  // zod runs refinements even after `z.url` failed: `new URL` must not throw on a non-URL.
+  z.url({ error: 'must be a URL' }).refine((u) => URL.canParse(u) && protocols.includes(new URL(u).protocol), {
     error: `must use ${protocols.join(' or ')}`,
   });
 
@@ -82,7 +84,33 @@ export const ConfigSchema = z
       .pipe(z.array(z.url({ error: 'must be a comma-separated list of origins' })))
       // Browsers send a bare origin (`https://x.example`): `https://x.example/` would never match it.
       .transform((origins) => origins.map((o) => new URL(o).origin)),
-    TRUST_PROXY: z.string().default('loopback'),
+    TRUST_PROXY: z
+      .string()
+      .default('loopback')
+      .transform((value, ctx) => {
+        try {
+          return parseTrustProxy(value);
+        } catch (err) {
+          const hint =
+            'true, false, a hop count, or comma-separated addresses, subnets, loopback, linklocal, uniquelocal';
+          ctx.addIssue({ code: 'custom', message: `must be ${hint} (${(err as Error).message})` });
+          return z.NEVER;
+        }
+      }),
+    /** Where clients reach the proxy listener (origin and optional path): rewritten Locations use it. */
+    PUBLIC_URL: url(['http:', 'https:'])
+      .refine(
+        (u) => {
+          if (!URL.canParse(u)) return true;
+          const { search, hash, username, password } = new URL(u);
+          return !(search || hash || username || password);
+        },
+        {
+          error: 'must be an origin with an optional path (no query, fragment or credentials)',
+        },
+      )
+      .transform((u) => new URL(u).origin + new URL(u).pathname.replace(/\/+$/, ''))
+      .optional(),
     DEFAULT_LIMIT_PER_MINUTE: int(1, 1_000_000).default(60),
     DEFAULT_LIMIT_PER_DAY: int(1, 1_000_000_000).default(10_000),
     RATE_LIMIT_FAILURE_MODE: z.enum(['local', 'open', 'closed']).default('local'),

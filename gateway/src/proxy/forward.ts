@@ -34,19 +34,35 @@ function continuesPath(rest: string): boolean {
   return rest === '' || rest[0] === '/' || rest[0] === '?' || rest[0] === '#';
 }
 
-/** Rewrites a Location pointing into the upstream so the client follows it through the gateway. */
+/**
+ * Rewrites a Location pointing into the upstream so the client follows it through the gateway: to
+ * PUBLIC_URL when set; else to the scheme and host the client used (Host was validated at the
+ * listener), or a path-only Location when the request named no host (HTTP/1.0).
+ */
 function rewriteLocation(location: string, upstream: Upstream, o: ForwardOptions): string {
+  const prefix = o.site ? `${o.site.path}/proxy` : '/proxy';
   if (location.startsWith(upstream.baseUrl)) {
     const rest = location.slice(upstream.baseUrl.length);
-    if (continuesPath(rest)) return `${o.proto}://${o.host ?? 'localhost'}/proxy${rest}`;
+    if (continuesPath(rest)) {
+      if (o.site) return `${o.site.url}/proxy${rest}`;
+      return o.host ? `${o.proto}://${o.host}/proxy${rest}` : `/proxy${rest}`;
+    }
   }
   // A path-only Location under the base path, the base path itself included (`/v1`, `/v1?x`).
   if (upstream.basePath && location.startsWith(upstream.basePath)) {
     const rest = location.slice(upstream.basePath.length);
-    if (continuesPath(rest)) return `/proxy${rest}`;
+    if (continuesPath(rest)) return `${prefix}${rest}`;
   }
-  if (!upstream.basePath && location[0] === '/' && location[1] !== '/') return `/proxy${location}`;
+  if (!upstream.basePath && location[0] === '/' && location[1] !== '/') return `${prefix}${location}`;
   return location;
+}
+
+/** PUBLIC_URL taken apart once: `url` without a trailing slash, `path` '' or `/gw`. */
+export interface PublicSite {
+  url: string;
+  path: string;
+  proto: string;
+  host: string;
 }
 
 export interface ForwardOptions {
@@ -55,6 +71,8 @@ export interface ForwardOptions {
   /** How the client reached the gateway, for a rewritten absolute Location. */
   proto: string;
   host: string | undefined;
+  /** PUBLIC_URL, when set: rewritten Locations point there whatever the request said. */
+  site: PublicSite | undefined;
   /**
    * The gateway's own response fields (request id, rate limit), flat: `[name, value, …]`. The
    * upstream's fields are appended and the whole list goes out in one `writeHead`; an upstream

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { ErrorCode } from '../errors.js';
 import { continueBody } from '../http/client-guards.js';
 import { SESSION_COOKIE } from '../http/gateway-cookies.js';
+import { forwardedForValue, type TrustProxy } from '../http/trust-proxy.js';
 import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
 import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';
@@ -11,7 +12,7 @@ import { requestIdFor } from '../middleware/request-id.js';
 import { pushRateLimitHeaders, RATE_LIMIT_FIELDS, type RateLimiter, setFlatHeaders } from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import type { AuthFailureThrottle } from './auth-throttle.js';
-import { classifyUpstreamError, UpstreamExchange } from './forward.js';
+import { classifyUpstreamError, type PublicSite, UpstreamExchange } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { type CachedKey, type KeyStore, LookupBudgetExhausted } from './key-store.js';
 import { apiKeyFromQuery, buildTargetPath } from './target-path.js';
@@ -26,10 +27,8 @@ export interface ProxyDeps {
   usage: UsageRecorder;
   upstream: Upstream;
   authThrottle: AuthFailureThrottle;
-  clientIp: (req: IncomingMessage) => string;
-  isSecure: (req: IncomingMessage) => boolean;
-  /** The host the client asked for: a trusted X-Forwarded-Host, else Host. */
-  publicHost: (req: IncomingMessage) => string | undefined;
+  /** Client address, scheme and host, believing forwarding headers only from TRUST_PROXY's proxies. */
+  trustProxy: TrustProxy;
 }
 
 export const PROXY_PREFIX = '/proxy';
@@ -49,6 +48,16 @@ function fail(
   sendProblem(res, requestId, code, detail, headers ? { headers } : {});
 }
 
+function publicSite(publicUrl: string): PublicSite {
+  const url = new URL(publicUrl);
+  return {
+    url: publicUrl,
+    path: url.pathname === '/' ? '' : url.pathname,
+    proto: url.protocol.slice(0, -1),
+    host: url.host,
+  };
+}
+
 /** True for `/proxy`, `/proxy/…` and `/proxy?…` — the requests the proxy handler owns. */
 export function isProxyUrl(url: string): boolean {
   if (!url.startsWith(PROXY_PREFIX)) return false;
@@ -62,6 +71,9 @@ export function isProxyUrl(url: string): boolean {
  */
 export function createProxyHandler(deps: ProxyDeps) {
   const { metrics, keys, limiter, usage, upstream, authThrottle, logger } = deps;
+  const { trustProxy } = deps;
+  // PUBLIC_URL, when set, names the public origin: the client's Host is never used to build URLs.
+  const site = deps.config.PUBLIC_URL ? publicSite(deps.config.PUBLIC_URL) : undefined;
   const duration = metrics.requestDuration.labels('proxy');
   const upstreamDuration = metrics.upstreamDuration;
   // One slot per status code seen (at most 900: Node refuses codes outside 100–999).
@@ -101,7 +113,8 @@ export function createProxyHandler(deps: ProxyDeps) {
     // 1. The key: X-API-Key wins over ?api_key= when both are sent.
     const header = req.headers['x-api-key'];
     const rawKey = typeof header === 'string' ? header : apiKeyFromQuery(url);
-    const ip = deps.clientIp(req);
+    const addresses = trustProxy.addresses(req);
+    const ip = addresses[addresses.length - 1]!;
     if (!rawKey) {
       metrics.authFailures.labels('missing').inc();
       return fail(
@@ -208,12 +221,12 @@ export function createProxyHandler(deps: ProxyDeps) {
       setFlatHeaders(res, own);
       return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
     }
-    const host = deps.publicHost(req);
-    const proto = deps.isSecure(req) ? 'https' : 'http';
+    const host = site ? site.host : trustProxy.publicHost(req);
+    const proto = site ? site.proto : trustProxy.isSecure(req) ? 'https' : 'http';
     exchange = new UpstreamExchange(res, upstream, {
       path,
       headers: upstreamRequestHeaders(req.headers, {
-        peerIp: req.socket.remoteAddress ?? ip,
+        forwardedFor: forwardedForValue(addresses),
         proto,
         host,
         requestId,
@@ -221,6 +234,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       }),
       proto,
       host,
+      site,
       responseHeaders: own,
       ownedFields: OWNED_RESPONSE_FIELDS,
       startedAt: performance.now(),

@@ -15,8 +15,45 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+// Fields that tell a server who the client is or what it asked for. Whoever sent them, the
+// upstream gets only the X-Forwarded-For/-Proto/-Host the gateway builds (from TRUST_PROXY's
+// proxies only): an upstream that believes any of these could otherwise be told a false client
+// address (X-Real-IP), scheme, host or even path (X-Original-URL routes in IIS/Symfony).
+const FORWARDING = [
+  'forwarded',
+  'x-forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-forwarded-scheme',
+  'x-forwarded-ssl',
+  'x-forwarded-uri',
+  'x-forwarded-path',
+  'x-forwarded-client-cert',
+  'forwarded-for',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-original-forwarded-for',
+  'x-original-url',
+  'x-original-uri',
+  'x-rewrite-url',
+  'x-original-host',
+  'x-host',
+  'x-http-host',
+  'x-scheme',
+  'x-url-scheme',
+  'front-end-https',
+];
+
 // Fields meant for the gateway itself, or that undici sets from the request it makes.
-const NOT_FORWARDED_UPSTREAM = new Set([...HOP_BY_HOP, 'host', 'x-api-key', 'expect', 'http2-settings']);
+const NOT_FORWARDED_UPSTREAM = new Set([...HOP_BY_HOP, ...FORWARDING, 'host', 'x-api-key', 'expect', 'http2-settings']);
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -41,11 +78,10 @@ function withoutCookie(cookie: string, name: string): string {
 
 export interface ForwardedFor {
   /**
-   * The address this hop received the request from (the socket's peer). X-Forwarded-For grows by one
-   * entry per hop, so the trust-proxy-resolved client address would duplicate the chain's first
-   * entry and hide the proxy in front of us.
+   * X-Forwarded-For as the gateway vouches for it: the client, the trusted proxies in between, and
+   * the socket's peer last (`forwardedForValue`). Entries a client wrote itself are not in it.
    */
-  peerIp: string;
+  forwardedFor: string;
   proto: string;
   host: string | undefined;
   requestId: string;
@@ -53,7 +89,7 @@ export interface ForwardedFor {
   gatewayCookie: string;
 }
 
-/** Request headers for the upstream: hop-by-hop and gateway-only fields out, X-Forwarded-* in. */
+/** Request headers for the upstream: hop-by-hop, gateway-only and forwarding fields out, X-Forwarded-* in. */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: ForwardedFor): HeaderMap {
   const dropped = connectionTokens(incoming.connection);
   const out: HeaderMap = {};
@@ -68,8 +104,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: Forwa
     }
     out[name] = value;
   }
-  const prior = incoming['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${fwd.peerIp}` : fwd.peerIp;
+  out['x-forwarded-for'] = fwd.forwardedFor;
   out['x-forwarded-proto'] = fwd.proto;
   if (fwd.host) out['x-forwarded-host'] = fwd.host;
   out['x-request-id'] = fwd.requestId;

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createKey } from '../support/proxy-client.js';
+import { createKey, rawRequest } from '../support/proxy-client.js';
+import { rawExchange } from '../support/raw-http.js';
 import { startUpstream } from '../support/upstream.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -22,6 +23,9 @@ describe('/proxy forwarding', () => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let gw: TestGateway;
   let key: string;
+  // PUBLIC_URL with a path: the public front serves the gateway's /proxy at /gw/proxy.
+  let publicGw: TestGateway;
+  let publicKey: string;
 
   beforeAll(async () => {
     // The upstream lives under /v1: INTERNAL_API_BASE_URL carries a path of its own.
@@ -48,6 +52,10 @@ describe('/proxy forwarding', () => {
           res.writeHead(302, { location: to[req.url.slice('/v1/redirect/'.length) as keyof typeof to] });
           return res.end();
         }
+        if (req.url === '/v1/echo-headers') {
+          const forwarded = { proto: req.headers['x-forwarded-proto'], host: req.headers['x-forwarded-host'] };
+          return res.end(JSON.stringify({ forwarded }));
+        }
         const echo: Echo = {
           method: req.method ?? '',
           url: req.url ?? '',
@@ -61,8 +69,15 @@ describe('/proxy forwarding', () => {
     });
     gw = await startTestGateway({ backend: 'postgres', upstreamUrl: `${upstream.url}/v1` });
     key = (await createKey(gw, { limitPerMinute: 10_000 })).key;
+    publicGw = await startTestGateway({
+      backend: 'postgres',
+      upstreamUrl: `${upstream.url}/v1`,
+      env: { PUBLIC_URL: 'https://api.example.com/gw/', TRUST_PROXY: 'false' },
+    });
+    publicKey = (await createKey(publicGw)).key;
   });
   afterAll(async () => {
+    await publicGw?.stop();
     await gw?.stop();
     await upstream?.close();
   });
@@ -141,5 +156,36 @@ describe('/proxy forwarding', () => {
   it('rewrites a Location pointing at the base path itself to /proxy', async () => {
     const res = await proxy('/redirect/root', { redirect: 'manual' });
     expect(res.headers.get('location')).toBe('/proxy?from=logout');
+  });
+
+  it('rewrites Location to PUBLIC_URL whatever Host the client sent', async () => {
+    for (const [path, location] of [
+      ['/redirect/absolute', 'https://api.example.com/gw/proxy/next?x=1'],
+      ['/redirect/relative', '/gw/proxy/next'],
+      ['/redirect/root', '/gw/proxy?from=logout'],
+      ['/redirect/foreign', 'https://example.com/a'],
+    ]) {
+      const res = await rawRequest(publicGw.url, {
+        path: `/proxy${path}`,
+        headers: { 'x-api-key': publicKey, host: 'evil.example' },
+      });
+      expect(res.status).toBe(302);
+      expect(res.headers.location, path).toBe(location);
+    }
+  });
+
+  it('sends the upstream PUBLIC_URL’s scheme and host as X-Forwarded-Proto/-Host', async () => {
+    const res = await rawRequest(publicGw.url, {
+      path: '/proxy/echo-headers',
+      headers: { 'x-api-key': publicKey, host: 'evil.example' },
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString()).forwarded).toEqual({ proto: 'https', host: 'api.example.com' });
+  });
+
+  it('rewrites an absolute Location to a path when the request named no host (HTTP/1.0)', async () => {
+    const res = await rawExchange(gw.url, `GET /proxy/redirect/absolute HTTP/1.0\r\nX-API-Key: ${key}\r\n\r\n`);
+    expect(res.text).toMatch(/^HTTP\/1\.1 302 /);
+    expect(res.text).toContain('\r\nlocation: /proxy/next?x=1\r\n');
   });
 });

@@ -2,7 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoUpstream } from '../support/echo-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createKey, rawRequest } from '../support/proxy-client.js';
+import { rawExchange } from '../support/raw-http.js';
 import { startUpstream } from '../support/upstream.js';
+
+// Fields that tell a server who the client is or what it asked for, as a client could forge them.
+const SPOOFED: Record<string, string> = {
+  forwarded: 'for=198.51.100.1;host=evil.example;proto=https',
+  'x-real-ip': '198.51.100.1',
+  'x-original-url': '/admin',
+  'x-rewrite-url': '/admin',
+  'x-forwarded-port': '443',
+  'x-forwarded-prefix': '/admin',
+  'x-forwarded-server': 'evil.example',
+  'x-client-ip': '198.51.100.1',
+  'true-client-ip': '198.51.100.1',
+  'x-cluster-client-ip': '198.51.100.1',
+  'cf-connecting-ip': '198.51.100.1',
+  'x-original-host': 'evil.example',
+  'x-forwarded-client-cert': 'Hash=abc;Subject="CN=admin"',
+};
 
 // Header filtering does not depend on the database or limiter: one backend is enough.
 describe('/proxy header filtering', () => {
@@ -117,6 +135,25 @@ describe('/proxy header filtering', () => {
     expect(seen['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
   });
 
+  it('keeps only the trusted part of X-Forwarded-For: entries left of the first untrusted hop are the client’s own', async () => {
+    // 127.0.0.1 (trusted) says the request came from 203.0.113.7, which is not a proxy we trust:
+    // what 203.0.113.7 claimed about its own origin (198.51.100.1) is not passed on as fact.
+    const seen = await forwarded({ 'x-forwarded-for': '198.51.100.1, 203.0.113.7' });
+    expect(seen['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+  });
+
+  it('takes X-Forwarded-Proto and X-Forwarded-Host from a trusted proxy, and drops the other forwarding fields', async () => {
+    const seen = await forwarded({
+      host: 'gw.internal:3001',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'api.example.com',
+      ...SPOOFED,
+    });
+    expect(seen['x-forwarded-proto']).toBe('https');
+    expect(seen['x-forwarded-host']).toBe('api.example.com');
+    for (const name of Object.keys(SPOOFED)) expect(seen[name], name).toBeUndefined();
+  });
+
   it('forwards the caller’s X-Request-Id and answers with it', async () => {
     const res = await rawRequest(gw.url, {
       path: '/proxy/h',
@@ -159,5 +196,56 @@ describe('/proxy header filtering', () => {
     expect(res.headers['x-ratelimit-remaining']).toBe(res.headers['x-ratelimit-remaining-minute']);
     expect(res.headers.ratelimit).toMatch(/^"minute";r=\d+;t=\d+$/);
     expect(res.headers['retry-after']).toBe('120');
+  });
+});
+
+describe('/proxy forwarding fields from an untrusted client (TRUST_PROXY=false)', () => {
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let gw: TestGateway;
+  let key: string;
+
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+    gw = await startTestGateway({ backend: 'postgres', upstreamUrl: upstream.url, env: { TRUST_PROXY: 'false' } });
+    key = (await createKey(gw)).key;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  it('replaces X-Forwarded-For/-Proto/-Host with what the gateway saw and drops every other forwarding field', async () => {
+    const before = upstream.seen.length;
+    const res = await rawRequest(gw.url, {
+      path: '/proxy/h',
+      headers: {
+        'x-api-key': key,
+        host: 'api.example.com',
+        'x-forwarded-for': '198.51.100.1',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'evil.example',
+        ...SPOOFED,
+      },
+    });
+    expect(res.status).toBe(200);
+    const seen = upstream.seen.slice(before).map((r) => r.headers);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen[0]!['x-forwarded-proto']).toBe('http');
+    expect(seen[0]!['x-forwarded-host']).toBe('api.example.com');
+    for (const name of Object.keys(SPOOFED)) expect(seen[0]![name], name).toBeUndefined();
+  });
+
+  it('never forwards the client’s own X-Forwarded-Host, even on an HTTP/1.0 request without Host', async () => {
+    const before = upstream.seen.length;
+    const res = await rawExchange(
+      gw.url,
+      `GET /proxy/h HTTP/1.0\r\nX-API-Key: ${key}\r\nX-Forwarded-Host: evil.example\r\n\r\n`,
+    );
+    expect(res.text).toMatch(/^HTTP\/1\.1 200 /);
+    const seen = upstream.seen.slice(before).map((r) => r.headers);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!['x-forwarded-host']).toBeUndefined();
+    expect(seen[0]!['x-forwarded-for']).toBe('127.0.0.1');
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEchoUpstream } from '../support/echo-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createKey, rawRequest } from '../support/proxy-client.js';
-import { startUpstream } from '../support/upstream.js';
 
 // Paths that would climb out of INTERNAL_API_BASE_URL's path (/api) if the gateway or the upstream
 // normalised them. Sent with node:http and a literal path: fetch would normalise `..` itself.
@@ -30,21 +30,17 @@ const REFUSED = [
 const NOT_PROXY = ['/proxy%2f..%2fmetrics', '/proxy..%2fmetrics', '/proxyadmin'];
 
 describe('/proxy path traversal', () => {
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
   let gw: TestGateway;
   let key: string;
-  const seen: string[] = [];
 
   beforeAll(async () => {
-    upstream = await startUpstream((req, res) => {
-      seen.push(req.url ?? '');
-      res.end('upstream');
-    });
+    upstream = await startEchoUpstream();
     gw = await startTestGateway({ backend: 'postgres', upstreamUrl: `${upstream.url}/api` });
     key = (await createKey(gw, { limitPerMinute: 1_000 })).key;
   });
   beforeEach(() => {
-    seen.length = 0;
+    upstream.seen.length = 0;
   });
   afterAll(async () => {
     await gw?.stop();
@@ -60,33 +56,33 @@ describe('/proxy path traversal', () => {
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(res.body.toString())).toMatchObject({ code: 'BAD_REQUEST' });
-    expect(seen).toEqual([]);
+    expect(upstream.urls()).toEqual([]);
   });
 
   it.each(NOT_PROXY)('answers %s with a 404 from the gateway, not the upstream nor /metrics', async (path) => {
     const res = await send(path);
     expect(res.status).toBe(404);
     expect(res.body.toString()).not.toContain('gateway_');
-    expect(seen).toEqual([]);
+    expect(upstream.urls()).toEqual([]);
   });
 
   it('forwards a double-encoded dot segment verbatim, still inside the base path', async () => {
     const res = await send('/proxy/%252e%252e/admin');
     expect(res.status).toBe(200);
     // The upstream gets `%252e%252e`: decoded once it is the literal segment "%2e%2e" under /api.
-    expect(seen).toEqual(['/api/%252e%252e/admin']);
-    expect(new URL(seen[0]!, 'http://upstream').pathname).toBe('/api/%252e%252e/admin');
+    expect(upstream.urls()).toEqual(['/api/%252e%252e/admin']);
+    expect(new URL(upstream.urls()[0]!, 'http://upstream').pathname).toBe('/api/%252e%252e/admin');
   });
 
   it('forwards dots that are not dot segments', async () => {
     const res = await send('/proxy/v1.2/file..txt/.well-known');
     expect(res.status).toBe(200);
-    expect(seen).toEqual(['/api/v1.2/file..txt/.well-known']);
+    expect(upstream.urls()).toEqual(['/api/v1.2/file..txt/.well-known']);
   });
 
   it('keeps `..` in the query string out of the path', async () => {
     const res = await send('/proxy/x?next=../../admin');
     expect(res.status).toBe(200);
-    expect(seen).toEqual(['/api/x?next=../../admin']);
+    expect(upstream.urls()).toEqual(['/api/x?next=../../admin']);
   });
 });

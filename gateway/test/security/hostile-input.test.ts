@@ -8,21 +8,16 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { as, expectProblem, login } from '../support/management.js';
 import { type CreatedKey, createKey, rawRequest } from '../support/proxy-client.js';
 import { rawConversation, rawExchange, rawUpload } from '../support/raw-http.js';
-import { startUpstream } from '../support/upstream.js';
 
 // test/proxy/path-traversal.test.ts lists the known traversal spellings; this generates millions of
 // possible ones from their building blocks and checks the one property that matters.
 describe('/proxy path traversal, property-based', () => {
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
   let gw: TestGateway;
   let key: string;
-  const seen: string[] = [];
 
   beforeAll(async () => {
-    upstream = await startUpstream((req, res) => {
-      seen.push(req.url ?? '');
-      res.end('ok');
-    });
+    upstream = await startEchoUpstream();
     gw = await startTestGateway({ backend: 'postgres', upstreamUrl: `${upstream.url}/api` });
     key = (await createKey(gw, { limitPerMinute: 1_000_000 })).key;
   });
@@ -85,9 +80,10 @@ describe('/proxy path traversal, property-based', () => {
   it('forwards only paths that stay under the base path, however the upstream normalises them', async () => {
     await fc.assert(
       fc.asyncProperty(path, async (segments) => {
-        seen.length = 0;
+        upstream.seen.length = 0;
         const res = await rawRequest(gw.url, { path: `/proxy/${segments.join('/')}`, headers: { 'x-api-key': key } });
         expect(res.status).toBeLessThan(500);
+        const seen = upstream.urls();
         if (res.status !== 200) {
           expect(seen).toEqual([]);
           return;
@@ -266,12 +262,11 @@ describe('hostile input', () => {
     it('forwards Latin-1 bytes in header values byte for byte', async () => {
       const res = await rawExchange(
         gw.url,
-        `GET /proxy/h HTTP/1.1\r\nHost: h\xf4te\r\nX-API-Key: ${key.key}\r\nX-Latin: \xe9\xff\xfe\r\nX-Request-Id: \xff\r\nConnection: close\r\n\r\n`,
+        `GET /proxy/h HTTP/1.1\r\nHost: gw\r\nX-API-Key: ${key.key}\r\nX-Latin: \xe9\xff\xfe\r\nX-Request-Id: \xff\r\nConnection: close\r\n\r\n`,
       );
       expect(res.statuses).toEqual([200]);
       const seen = upstream.seen.at(-1)!;
       expect(seen.headers['x-latin']).toBe('\xe9\xff\xfe');
-      expect(seen.headers['x-forwarded-host']).toBe('h\xf4te');
       // An unsafe request id is replaced, not passed on.
       expect(seen.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
@@ -421,6 +416,65 @@ describe('hostile input', () => {
       // Read, then refused for want of credentials.
       expect(await c.until(/HTTP\/1\.1 401 /)).toMatch(/HTTP\/1\.1 401 /);
       c.socket.destroy();
+    });
+  });
+
+  describe('Host header', () => {
+    /** One request with these header lines, raw; the gateway's answer and what reached the upstream. */
+    async function withHost(baseUrl: string, path: string, lines: string[]) {
+      const before = upstream.seen.length;
+      const res = await rawExchange(
+        baseUrl,
+        `GET ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\nX-API-Key: ${key.key}\r\nConnection: close\r\n\r\n`,
+      );
+      return { res, forwarded: upstream.seen.slice(before) };
+    }
+    const BAD_HOSTS = [
+      'evil.example:1@good', // once became Location: http://evil.example:1@good/proxy/…
+      'a/b', // once became Location: http://a/b/proxy/…
+      'good.example?x=',
+      'good.example#',
+      'good\\evil.example',
+      'h\xf4te',
+      'gw:99999',
+      '[::1',
+    ];
+
+    it.each(BAD_HOSTS)('answers 400 problem+json to Host: %s on the proxy and forwards nothing', async (host) => {
+      const { res, forwarded } = await withHost(gw.url, '/proxy/h', [`Host: ${host}`]);
+      expect(res.statuses).toEqual([400]);
+      expect(res.text).toContain('application/problem+json');
+      expect(res.text).toContain('not a valid host');
+      expect(forwarded).toEqual([]);
+    });
+
+    it('answers 400 to two Host headers on the proxy (even identical ones) and forwards nothing', async () => {
+      for (const second of ['other.example', 'gw']) {
+        const { res, forwarded } = await withHost(gw.url, '/proxy/h', ['Host: gw', `host: ${second}`]);
+        expect(res.statuses).toEqual([400]);
+        expect(res.text).toContain('more than one Host header');
+        expect(forwarded).toEqual([]);
+      }
+    });
+
+    it('answers 400 to a bad or doubled Host on the proxy listener’s probes and the management API', async () => {
+      for (const [baseUrl, path] of [
+        [gw.url, '/health'],
+        [gw.managementUrl, '/health'],
+        [gw.managementUrl, '/auth/providers'],
+      ] as const) {
+        for (const lines of [['Host: evil.example:1@good'], ['Host: gw', 'Host: other.example']]) {
+          const { res } = await withHost(baseUrl, path, lines);
+          expect(res.statuses, `${baseUrl}${path} ${lines.join(' ')}`).toEqual([400]);
+          expect(res.text).toContain('"code":"BAD_REQUEST"');
+        }
+      }
+    });
+
+    it.each(['gw', 'api.example.com:8443', '127.0.0.1:3001', '[::1]:3001'])('forwards Host: %s', async (host) => {
+      const { res, forwarded } = await withHost(gw.url, '/proxy/h', [`Host: ${host}`]);
+      expect(res.statuses).toEqual([200]);
+      expect(forwarded.map((r) => r.headers['x-forwarded-host'])).toEqual([host]);
     });
   });
 

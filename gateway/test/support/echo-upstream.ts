@@ -10,7 +10,8 @@ export interface SeenRequest {
 
 /**
  * An upstream that answers every request with 200 and a JSON echo of what it received, and keeps
- * the list of requests it saw (so tests can prove a rejected request never reached it).
+ * the list of requests it saw (so tests can prove a rejected request never reached it, or what a
+ * forwarded one turned into). `seen` may be emptied between tests (`seen.length = 0`).
  */
 export async function startEchoUpstream() {
   const seen: SeenRequest[] = [];
@@ -25,5 +26,7 @@ export async function startEchoUpstream() {
       res.end(req.method === 'HEAD' ? undefined : json);
     });
   });
-  return { ...upstream, seen };
+  /** The request targets it saw, in order. */
+  const urls = () => seen.map((r) => r.url);
+  return { ...upstream, seen, urls };
 }
