@@ -216,6 +216,7 @@ describe('cookies and HSTS in production', () => {
     smtp = await startSmtpServer();
     gw = await startTestGateway({
       backend: 'postgres',
+      redis: true,
       upstreamUrl: upstream.url,
       smtp,
       env: { NODE_ENV: 'production' },
