@@ -25,12 +25,12 @@ export const NO_CONTROL_CHARACTERS_MESSAGE = 'must not contain control character
  * The building block of every free-text field a client sends (bodies and query strings): a string
  * without control characters, checked before any trimming so `"name\n"` is refused, not silently cut.
  */
-export const text = () =>
+export const freeText = () =>
   z
     .string({ error: 'must be a string' })
     .refine((s) => !CONTROL_CHARACTERS.test(s), { error: NO_CONTROL_CHARACTERS_MESSAGE, abort: true });
 
-export const EmailSchema = text()
+export const EmailSchema = freeText()
   .trim()
   .max(MAX_EMAIL_LENGTH, { error: `must be at most ${MAX_EMAIL_LENGTH} characters` })
   .pipe(z.email({ error: 'must be a valid email address' }))
@@ -38,7 +38,7 @@ export const EmailSchema = text()
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
 
-const KeyNameSchema = text()
+const KeyNameSchema = freeText()
   .trim()
   .min(1, { error: 'must not be empty' })
   .max(MAX_KEY_NAME_LENGTH, { error: `must be at most ${MAX_KEY_NAME_LENGTH} characters` });
@@ -77,7 +77,7 @@ export type EmailSignInResponse = z.infer<typeof EmailSignInResponseSchema>;
 /** `POST /auth/email/verify` – exchange the link's token (bound to its email) for a session. */
 export const VerifyEmailRequestSchema = z.strictObject({
   email: EmailSchema,
-  token: text().min(1, { error: 'must not be empty' }).max(200, { error: 'is not a valid sign-in token' }),
+  token: freeText().min(1, { error: 'must not be empty' }).max(200, { error: 'is not a valid sign-in token' }),
 });
 export type VerifyEmailRequest = z.input<typeof VerifyEmailRequestSchema>;
 
@@ -127,11 +127,11 @@ const pageLimit = (max: number, fallback: number) =>
     .max(max, { error: `must be at most ${max}` })
     .default(fallback);
 
-const CursorSchema = text()
+const CursorSchema = freeText()
   .max(200, { error: 'is not a valid cursor' })
   .regex(/^[A-Za-z0-9_-]+$/, { error: 'is not a valid cursor' });
 
-const SearchSchema = text().trim().max(254, { error: 'must be at most 254 characters' });
+const SearchSchema = freeText().trim().max(254, { error: 'must be at most 254 characters' });
 
 export const MAX_LIST_PAGE = 200;
 export const DEFAULT_LIST_PAGE = 50;
@@ -251,8 +251,8 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export const AuditQuerySchema = z
   .strictObject({
     action: AuditActionSchema.optional(),
-    actorId: text().max(100).optional(),
-    targetId: text().max(100).optional(),
+    actorId: freeText().max(100).optional(),
+    targetId: freeText().max(100).optional(),
     /** Entries about this user (as actor or owner of the target). Admins only. */
     userId: IdSchema.optional(),
     from: isoDateTime.optional(),
