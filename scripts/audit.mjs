@@ -7,8 +7,9 @@
 // A finding without a fix can be accepted, with a reason and an expiry date, in
 // scripts/audit-exceptions.json: [{ "advisory": "GHSA-xxxx-xxxx-xxxx", "reason": "…", "until": "2027-01-31" }].
 // When the registry's audit endpoint cannot be reached (offline mirror, no network), the script
-// says so loudly and exits 0 — nothing was checked, and it does not pretend otherwise — unless
-// AUDIT_STRICT=1, which turns that into a failure for environments that must be checked.
+// says so loudly (a `::warning::` annotation and a banner) and lists the production dependencies it
+// would have checked, then exits 0 — nothing was checked, and it does not pretend otherwise — unless
+// AUDIT_STRICT=1, which turns that into a failure (`::error::`) for environments that must be checked.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,12 +39,51 @@ function loadExceptions() {
   }
 }
 
+/**
+ * The production dependencies (name@version) the lockfile installs: what npm audit --omit=dev would
+ * have checked. Read from package-lock.json, so it works offline.
+ */
+function productionDependencies() {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  const found = new Set();
+  for (const [path, entry] of Object.entries(lock.packages ?? {})) {
+    if (!path.includes('node_modules/') || entry.dev || entry.devOptional || entry.link) continue;
+    found.add(`${path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length)}@${entry.version}`);
+  }
+  return [...found].sort();
+}
+
+/** Wraps `items` into lines of at most `width` characters, indented. */
+function wrap(items, width = 110) {
+  const lines = [];
+  let line = '';
+  for (const item of items) {
+    if (line && line.length + item.length + 2 > width) {
+      lines.push(line);
+      line = '';
+    }
+    line += line ? `, ${item}` : item;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => `    ${l}`).join('\n');
+}
+
+// Nothing was checked: that must stand out in a CI log, not read like a pass. The `::warning::` /
+// `::error::` lines become annotations on GitHub Actions and are still greppable elsewhere.
 function unreachable(why) {
   const strict = process.env.AUDIT_STRICT === '1';
-  console.warn(
-    `\n${strict ? 'ERROR' : 'WARNING'}: npm audit could not query the registry's advisory endpoint: ${why}\n` +
-      "No dependency was checked for known vulnerabilities. Run this where the npm registry's audit\n" +
-      'endpoint answers (or set AUDIT_STRICT=1 to make this a failure).\n',
+  const level = strict ? 'error' : 'warning';
+  const deps = productionDependencies();
+  const bar = '!'.repeat(100);
+  console.log(
+    `::${level} title=npm audit checked nothing::npm audit could not reach the advisory endpoint (${why}); ${deps.length} production dependencies were NOT checked for known vulnerabilities.`,
+  );
+  console.log(
+    `\n${bar}\n!! ${strict ? 'ERROR' : 'WARNING'}: DEPENDENCY AUDIT SKIPPED — NOTHING WAS CHECKED\n` +
+      `!! npm audit could not query the registry's advisory endpoint: ${why}\n` +
+      `!! These ${deps.length} production dependencies were NOT checked for known vulnerabilities.\n` +
+      "!! Run this where the npm registry's audit endpoint answers, or set AUDIT_STRICT=1 to fail here.\n" +
+      `${bar}\n\nProduction dependencies it would have checked (package-lock.json):\n${wrap(deps)}\n`,
   );
   process.exit(strict ? 1 : 0);
 }

@@ -92,6 +92,9 @@ describe.skipIf(!gatewayWritten)('gateway/Dockerfile replayed outside Docker', (
       ADMIN_API_TOKEN: randomSecret(),
       SESSION_SECRET: randomSecret(),
       DASHBOARD_ORIGIN: 'http://localhost:3000',
+      // No INTERNAL_API_BASE_URL: the built-in demo upstream answers /proxy/, which production allows
+      // only when told so explicitly.
+      ALLOW_EMBEDDED_IN_PRODUCTION: 'true',
       LOG_LEVEL: 'warn',
     };
   }, BUILD_TIMEOUT_MS);

@@ -19,6 +19,38 @@ const list = z
 
 const secret = z.string().min(32, { error: 'must be at least 32 characters' });
 
+const MIN_SECRET_DISTINCT = 8;
+const MIN_SECRET_BITS = 80;
+const SECRET_ADVICE = 'use at least 32 random characters, e.g. `openssl rand -hex 32`';
+
+/**
+ * Why a secret looks guessable, or null. Length alone let `aaaa…` (32×a) through in production. The
+ * estimate is the string's own Shannon entropy times its length: 64 hex characters from `openssl rand
+ * -hex 32` score about 230 bits, 32 of them about 110; a repeated pattern or a tiny alphabet is refused.
+ */
+export function secretWeakness(value: string): string | null {
+  const counts = new Map<string, number>();
+  for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const length = [...value].length;
+  if (counts.size < MIN_SECRET_DISTINCT) return `has only ${counts.size} distinct characters; ${SECRET_ADVICE}`;
+  for (let period = 1; period <= value.length / 2; period++) {
+    if (value.slice(period) === value.slice(0, value.length - period)) {
+      return `repeats a ${period}-character pattern; ${SECRET_ADVICE}`;
+    }
+  }
+  let bitsPerChar = 0;
+  for (const n of counts.values()) bitsPerChar -= (n / length) * Math.log2(n / length);
+  const bits = Math.floor(bitsPerChar * length);
+  return bits < MIN_SECRET_BITS ? `looks guessable (about ${bits} bits of entropy); ${SECRET_ADVICE}` : null;
+}
+
+/** Used in place of an embedded default only when ALLOW_EMBEDDED_IN_PRODUCTION=true (see README). */
+const EMBEDDED_FALLBACKS = {
+  DATABASE_URL: 'an ephemeral embedded PGlite database in DATA_DIR',
+  REDIS_URL: 'in-memory rate limits (per replica, lost at restart)',
+  INTERNAL_API_BASE_URL: 'the built-in demo upstream',
+} as const;
+
 const url = (protocols: string[]) =>
   // zod runs refinements even after `z.url` failed: `new URL` must not throw on a non-URL.
   z.url({ error: 'must be a URL' }).refine((u) => URL.canParse(u) && protocols.includes(new URL(u).protocol), {
@@ -37,6 +69,10 @@ export const ConfigSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATABASE_POOL_SIZE: int(1, 200).default(10),
+    /** PEM file of the CA(s) that signed the database's certificate: TLS with verification (verify-full). */
+    DATABASE_CA_FILE: z.string().min(1).optional(),
+    /** Production may run on PGlite, in-memory limits or the demo upstream only when this says so. */
+    ALLOW_EMBEDDED_IN_PRODUCTION: bool.default(false),
     DATA_DIR: z.string().min(1).default('./.data'),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
     REDIS_KEY_PREFIX: z
@@ -161,7 +197,20 @@ export const ConfigSchema = z
         message: 'must be at least RATE_LIMIT_PROBE_BACKOFF_MS',
       });
     }
+    if (env.DATABASE_CA_FILE && !env.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_CA_FILE'], message: 'needs DATABASE_URL (PostgreSQL)' });
+    }
     if (env.NODE_ENV !== 'production') return;
+    if (!env.ALLOW_EMBEDDED_IN_PRODUCTION) {
+      for (const [name, fallback] of Object.entries(EMBEDDED_FALLBACKS)) {
+        if (env[name as keyof typeof EMBEDDED_FALLBACKS]) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `is required when NODE_ENV=production (unset means ${fallback}; set ALLOW_EMBEDDED_IN_PRODUCTION=true to accept that)`,
+        });
+      }
+    }
     if (!env.SMTP_URL && !env.OIDC_ISSUER) {
       ctx.addIssue({
         code: 'custom',
@@ -170,13 +219,17 @@ export const ConfigSchema = z
       });
     }
     for (const name of ['ADMIN_API_TOKEN', 'SESSION_SECRET'] as const) {
-      if (!env[name]) {
+      const value = env[name];
+      if (!value) {
         ctx.addIssue({
           code: 'custom',
           path: [name],
           message: 'is required when NODE_ENV=production (at least 32 random characters, e.g. `openssl rand -hex 32`)',
         });
+        continue;
       }
+      const weakness = secretWeakness(value);
+      if (weakness) ctx.addIssue({ code: 'custom', path: [name], message: weakness });
     }
   });
 
@@ -208,9 +261,17 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): RawConfig {
 }
 
 /** Just what `npm run db:migrate` needs, so a migration job does not need the service's secrets. */
-export function parseDatabaseConfig(env: NodeJS.ProcessEnv = process.env): { DATABASE_URL?: string; DATA_DIR: string } {
+export function parseDatabaseConfig(env: NodeJS.ProcessEnv = process.env): {
+  DATABASE_URL?: string;
+  DATABASE_CA_FILE?: string;
+  DATA_DIR: string;
+} {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = ConfigSchema.shape.DATABASE_URL.safeParse(defined.DATABASE_URL);
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => `DATABASE_URL ${i.message}`));
-  return { DATABASE_URL: result.data, DATA_DIR: defined.DATA_DIR ?? './.data' };
+  return {
+    DATABASE_URL: result.data,
+    DATABASE_CA_FILE: defined.DATABASE_CA_FILE,
+    DATA_DIR: defined.DATA_DIR ?? './.data',
+  };
 }

@@ -25,7 +25,8 @@ export async function resolveSecrets(raw: RawConfig): Promise<{ config: Config; 
         adminApiToken: `adm_${randomBytes(24).toString('base64url')}`,
         sessionSecret: randomBytes(48).toString('base64url'),
       };
-      await mkdir(raw.DATA_DIR, { recursive: true });
+      // 0700 whatever the umask (it only removes bits): the secrets and the database are this user's alone.
+      await mkdir(raw.DATA_DIR, { recursive: true, mode: 0o700 });
       await writeFile(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
     }
   }

@@ -67,6 +67,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
   if (!db) {
     db = await createDatabase({
       databaseUrl: config.DATABASE_URL,
+      caFile: config.DATABASE_CA_FILE,
       dataDir: config.DATA_DIR,
       poolSize: config.DATABASE_POOL_SIZE,
       inMemory: options.inMemoryDatabase,

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { CreateKeyRequestSchema, EmailSchema, UpdateKeyRequestSchema, UsageQuerySchema } from './schemas.js';
+import type { z } from 'zod';
+import {
+  AuditQuerySchema,
+  CreateKeyRequestSchema,
+  CreateTokenRequestSchema,
+  EmailSchema,
+  EmailSignInRequestSchema,
+  ListKeysQuerySchema,
+  ListUsersQuerySchema,
+  NO_CONTROL_CHARACTERS_MESSAGE,
+  UpdateKeyRequestSchema,
+  UsageQuerySchema,
+  VerifyEmailRequestSchema,
+} from './schemas.js';
 import { toFieldErrors } from './validation.js';
 
 describe('EmailSchema', () => {
@@ -44,5 +57,33 @@ describe('UsageQuerySchema', () => {
     expect(UsageQuerySchema.safeParse({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }).success).toBe(
       false,
     );
+  });
+});
+
+describe('free-text fields', () => {
+  const controls = ['\u0000', '\t', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u009f'];
+
+  it('refuse every C0/C1 control character and DEL, naming the field', () => {
+    for (const c of controls) {
+      for (const [schema, input, path] of [
+        [CreateKeyRequestSchema, { name: `a${c}b` }, 'name'],
+        [UpdateKeyRequestSchema, { name: `a${c}` }, 'name'],
+        [CreateTokenRequestSchema, { name: `${c}x`, scope: 'read' }, 'name'],
+        [ListKeysQuerySchema, { search: `a${c}b` }, 'search'],
+        [ListUsersQuerySchema, { search: `a${c}b` }, 'search'],
+        [AuditQuerySchema, { actorId: `a${c}b` }, 'actorId'],
+        [VerifyEmailRequestSchema, { email: 'a@b.co', token: `t${c}` }, 'token'],
+        [EmailSignInRequestSchema, { email: `a@b.co${c}` }, 'email'],
+      ] as const) {
+        const result = (schema as z.ZodType).safeParse(input);
+        expect(result.success, `${JSON.stringify(c)} in ${path}`).toBe(false);
+        expect(toFieldErrors(result.error!)).toContainEqual({ path, message: NO_CONTROL_CHARACTERS_MESSAGE });
+      }
+    }
+  });
+
+  it('still accept printable Unicode, and trim ordinary spaces', () => {
+    expect(CreateKeyRequestSchema.parse({ name: '  Prod – ключ 🔑  ' }).name).toBe('Prod – ключ 🔑');
+    expect(CreateKeyRequestSchema.parse({ name: 'a\u00a0b' }).name).toBe('a\u00a0b');
   });
 });

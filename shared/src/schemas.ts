@@ -11,8 +11,26 @@ export const DEFAULT_USAGE_PAGE = 20;
 
 export const IdSchema = z.uuid({ error: 'must be a UUID' });
 
-export const EmailSchema = z
-  .string({ error: 'must be a string' })
+/**
+ * C0 controls (U+0000–U+001F, NUL, TAB and line breaks included), DEL and the C1 controls
+ * (U+007F–U+009F). PostgreSQL refuses NUL in text (SQLSTATE 22021, a 500 before this check); the others
+ * break logs, CSV exports and single-line UI. No free-text field of the API is multi-line, so TAB and
+ * newlines are refused everywhere too.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export const NO_CONTROL_CHARACTERS_MESSAGE = 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)';
+
+/**
+ * The building block of every free-text field a client sends (bodies and query strings): a string
+ * without control characters, checked before any trimming so `"name\n"` is refused, not silently cut.
+ */
+export const freeText = () =>
+  z
+    .string({ error: 'must be a string' })
+    .refine((s) => !CONTROL_CHARACTERS.test(s), { error: NO_CONTROL_CHARACTERS_MESSAGE, abort: true });
+
+export const EmailSchema = freeText()
   .trim()
   .max(MAX_EMAIL_LENGTH, { error: `must be at most ${MAX_EMAIL_LENGTH} characters` })
   .pipe(z.email({ error: 'must be a valid email address' }))
@@ -20,8 +38,7 @@ export const EmailSchema = z
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
 
-const KeyNameSchema = z
-  .string({ error: 'must be a string' })
+const KeyNameSchema = freeText()
   .trim()
   .min(1, { error: 'must not be empty' })
   .max(MAX_KEY_NAME_LENGTH, { error: `must be at most ${MAX_KEY_NAME_LENGTH} characters` });
@@ -60,10 +77,7 @@ export type EmailSignInResponse = z.infer<typeof EmailSignInResponseSchema>;
 /** `POST /auth/email/verify` – exchange the link's token (bound to its email) for a session. */
 export const VerifyEmailRequestSchema = z.strictObject({
   email: EmailSchema,
-  token: z
-    .string({ error: 'must be a string' })
-    .min(1, { error: 'must not be empty' })
-    .max(200, { error: 'is not a valid sign-in token' }),
+  token: freeText().min(1, { error: 'must not be empty' }).max(200, { error: 'is not a valid sign-in token' }),
 });
 export type VerifyEmailRequest = z.input<typeof VerifyEmailRequestSchema>;
 
@@ -113,12 +127,11 @@ const pageLimit = (max: number, fallback: number) =>
     .max(max, { error: `must be at most ${max}` })
     .default(fallback);
 
-const CursorSchema = z
-  .string()
+const CursorSchema = freeText()
   .max(200, { error: 'is not a valid cursor' })
   .regex(/^[A-Za-z0-9_-]+$/, { error: 'is not a valid cursor' });
 
-const SearchSchema = z.string().trim().max(254, { error: 'must be at most 254 characters' });
+const SearchSchema = freeText().trim().max(254, { error: 'must be at most 254 characters' });
 
 export const MAX_LIST_PAGE = 200;
 export const DEFAULT_LIST_PAGE = 50;
@@ -238,8 +251,8 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export const AuditQuerySchema = z
   .strictObject({
     action: AuditActionSchema.optional(),
-    actorId: z.string().max(100).optional(),
-    targetId: z.string().max(100).optional(),
+    actorId: freeText().max(100).optional(),
+    targetId: freeText().max(100).optional(),
     /** Entries about this user (as actor or owner of the target). Admins only. */
     userId: IdSchema.optional(),
     from: isoDateTime.optional(),

@@ -12,7 +12,12 @@ try {
   console.error((error as ConfigError).message);
   process.exit(1);
 }
-const db = await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 1 });
+const db = await createDatabase({
+  databaseUrl: config.DATABASE_URL,
+  caFile: config.DATABASE_CA_FILE,
+  dataDir: config.DATA_DIR,
+  poolSize: 1,
+});
 try {
   const result = await db.withConnection((conn) => migrate(conn));
   console.log(

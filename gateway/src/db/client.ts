@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
@@ -35,18 +35,39 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /** PEM file of the CA(s) that signed the server's certificate: TLS, verifying chain and host name. */
+  caFile?: string | undefined;
   /** Keep an embedded database in memory only (tests). */
   inMemory?: boolean;
 }
 
 /** PostgreSQL when a URL is given, else embedded PGlite under `dataDir` — same schema, same code above. */
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return createPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl) {
+    return createPostgres(await postgresConnection(options.databaseUrl, options.caFile), options.poolSize ?? 10);
+  }
   return createPglite(options.inMemory ? undefined : resolve(options.dataDir, 'pglite'));
 }
 
-function createPostgres(connectionString: string, max: number): Database {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+type PostgresConnection = Pick<pg.PoolConfig, 'connectionString' | 'ssl'>;
+
+/**
+ * The pool's connection settings. With a CA file, TLS is required and verified like libpq's
+ * `sslmode=verify-full` (chain up to that CA, and the host name). The URL's own `ssl*` parameters are
+ * dropped then: pg lets the connection string override the `ssl` option, and would discard the CA.
+ */
+export async function postgresConnection(url: string, caFile?: string): Promise<PostgresConnection> {
+  if (!caFile) return { connectionString: url };
+  const ca = await readFile(caFile, 'utf8');
+  if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+    throw new Error(`DATABASE_CA_FILE ${caFile} holds no PEM certificate`);
+  const parsed = new URL(url);
+  for (const name of ['ssl', 'sslmode', 'sslrootcert', 'uselibpqcompat']) parsed.searchParams.delete(name);
+  return { connectionString: parsed.toString(), ssl: { ca, rejectUnauthorized: true } };
+}
+
+function createPostgres(connection: PostgresConnection, max: number): Database {
+  const pool = new pg.Pool({ ...connection, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
@@ -84,7 +105,8 @@ function createPostgres(connectionString: string, max: number): Database {
 }
 
 async function createPglite(dir: string | undefined): Promise<Database> {
-  if (dir) await mkdir(join(dir, '..'), { recursive: true });
+  // DATA_DIR and pglite/ are created 0700 (a umask only removes bits): the files are this user's alone.
+  if (dir) await mkdir(dir, { recursive: true, mode: 0o700 });
   // Loaded only in embedded mode: a gateway on PostgreSQL never pays for PGlite's WebAssembly.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
     import('@electric-sql/pglite'),

@@ -46,7 +46,9 @@ export async function listApiTokens(prisma: PrismaClient): Promise<ApiTokenRow[]
   return prisma.apiToken.findMany({ orderBy: { createdAt: 'desc' }, take: 1000 });
 }
 
-export async function getApiTokenOrThrow(tx: PrismaTx, id: string): Promise<ApiTokenRow> {
+/** The token row, locked until the transaction ends when `forUpdate` (concurrent revocations: one wins). */
+export async function getApiTokenOrThrow(tx: PrismaTx, id: string, forUpdate = false): Promise<ApiTokenRow> {
+  if (forUpdate) await tx.$queryRaw`SELECT id FROM api_tokens WHERE id = ${id}::uuid FOR UPDATE`;
   const row = await tx.apiToken.findUnique({ where: { id } });
   if (!row) throw new ApiError('NOT_FOUND', `No API token with id ${id}.`);
   return row;

@@ -125,8 +125,18 @@ export async function getKeyOrThrow(tx: PrismaTx, actor: Actor, id: string): Pro
   return row;
 }
 
+/**
+ * `getKeyOrThrow` that also locks the row until the transaction ends. Without the lock, six concurrent
+ * `DELETE /keys/:id` all read the row, one deletes it and the others hit Prisma's P2025 (a 500); with it,
+ * the others wait, then find nothing: 204 once, 404 after. A PATCH racing a DELETE likewise gets 404.
+ */
+async function lockKeyOrThrow(tx: PrismaTx, actor: Actor, id: string): Promise<ApiKeyRow> {
+  await tx.$queryRaw`SELECT id FROM api_keys WHERE id = ${id}::uuid FOR UPDATE`;
+  return getKeyOrThrow(tx, actor, id);
+}
+
 export async function updateKey(tx: PrismaTx, actor: Actor, id: string, input: UpdateKeyInput, caps: Settings) {
-  const before = await getKeyOrThrow(tx, actor, id);
+  const before = await lockKeyOrThrow(tx, actor, id);
   assertFuture(input.expiresAt);
   const own = confinedTo(actor);
   if (own) {
@@ -152,7 +162,7 @@ export async function updateKey(tx: PrismaTx, actor: Actor, id: string, input: U
 }
 
 export async function deleteKey(tx: PrismaTx, actor: Actor, id: string): Promise<ApiKeyRow> {
-  const row = await getKeyOrThrow(tx, actor, id);
+  const row = await lockKeyOrThrow(tx, actor, id);
   await tx.apiKey.delete({ where: { id } });
   return row;
 }

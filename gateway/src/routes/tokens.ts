@@ -42,7 +42,7 @@ export function tokensRouter(deps: RouteDeps): Router {
     const id = parseOrThrow(IdSchema, req.params.id, 'token id');
     const actor = auditActor(actorOf(res));
     await prisma.$transaction(async (tx) => {
-      const row = await getApiTokenOrThrow(tx, id);
+      const row = await getApiTokenOrThrow(tx, id, true);
       if (row.revokedAt) return;
       const revokedAt = new Date();
       await tx.apiToken.update({ where: { id }, data: { revokedAt } });

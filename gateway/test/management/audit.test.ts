@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, createUser, openSession } from '../support/credentials.js';
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { linkParams, nextMailTo, readDevMailbox } from '../support/mailbox.js';
-import { expectProblem } from '../support/management.js';
+import { expectProblem } from '../support/problem.js';
 import { startUpstream } from '../support/upstream.js';
 
 const DASHBOARD = 'https://dashboard.example.com';

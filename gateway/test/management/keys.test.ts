@@ -2,7 +2,8 @@ import { ApiKeySchema, CreatedApiKeySchema } from '@gateway/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/keys/api-key.js';
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { as, expectProblem, login } from '../support/management.js';
+import { as, login } from '../support/management.js';
+import { expectProblem } from '../support/problem.js';
 import { startUpstream } from '../support/upstream.js';
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';

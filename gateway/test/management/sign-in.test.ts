@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpired } from '../../src/repositories/sessions.js';
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { linkParams } from '../support/mailbox.js';
-import { as, expectProblem } from '../support/management.js';
+import { as } from '../support/management.js';
+import { expectProblem } from '../support/problem.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { startUpstream } from '../support/upstream.js';
 

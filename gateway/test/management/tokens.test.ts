@@ -8,7 +8,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, createKeyFor, createUser, revokeApiToken } from '../support/credentials.js';
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { as, expectProblem, login } from '../support/management.js';
+import { as, login } from '../support/management.js';
+import { expectProblem } from '../support/problem.js';
 import { startUpstream } from '../support/upstream.js';
 
 const ADMIN = 'tokens-admin@example.com';

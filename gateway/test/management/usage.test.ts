@@ -1,7 +1,8 @@
 import { UsageResponseSchema } from '@gateway/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { as, expectProblem, login } from '../support/management.js';
+import { as, login } from '../support/management.js';
+import { expectProblem } from '../support/problem.js';
 import { startUpstream } from '../support/upstream.js';
 
 describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (backend) => {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSessionToken } from '../../src/auth/session-token.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { as, expectProblem, login } from '../support/management.js';
+import { as, login } from '../support/management.js';
+import { expectProblem } from '../support/problem.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { startUpstream } from '../support/upstream.js';
 
@@ -216,6 +217,7 @@ describe('cookies and HSTS in production', () => {
     smtp = await startSmtpServer();
     gw = await startTestGateway({
       backend: 'postgres',
+      redis: true,
       upstreamUrl: upstream.url,
       smtp,
       env: { NODE_ENV: 'production' },

@@ -13,8 +13,9 @@ import {
 } from '../support/credentials.js';
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { linkParams } from '../support/mailbox.js';
-import { expectProblem, login } from '../support/management.js';
+import { login } from '../support/management.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { expectProblem } from '../support/problem.js';
 import { startUpstream } from '../support/upstream.js';
 
 const DASHBOARD = 'https://dashboard.example.com';

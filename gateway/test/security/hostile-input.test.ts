@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoUpstream } from '../support/echo-upstream.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { as, expectProblem, login } from '../support/management.js';
+import { as, login } from '../support/management.js';
+import { expectProblem } from '../support/problem.js';
 import { type CreatedKey, createKey, rawRequest } from '../support/proxy-client.js';
 import { rawConversation, rawExchange, rawUpload } from '../support/raw-http.js';
 

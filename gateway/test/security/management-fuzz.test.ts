@@ -1,4 +1,4 @@
-import { ProblemSchema } from '@gateway/shared';
+import { NO_CONTROL_CHARACTERS_MESSAGE, ProblemSchema } from '@gateway/shared';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -37,8 +37,19 @@ const nastyNumber = fc.oneof(
   fc.constantFrom(0, -0, -1, 1.5, 2 ** 31, 2 ** 53 + 1, -(2 ** 63), 1e308, -1e308, 5e-324, 1e21),
 );
 
+/** One C0 control (NUL, TAB and line breaks included), DEL or C1 control. */
+const controlChar = fc
+  .oneof(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f }), fc.constant(0))
+  .map((c) => String.fromCharCode(c));
+
+/** Text with at least one control character somewhere in it. */
+const withControl = fc
+  .tuple(fc.string({ maxLength: 12 }), controlChar, fc.string({ maxLength: 12 }))
+  .map(([a, c, b]) => a + c + b);
+
 /** Strings: any Unicode (including lone surrogates), and a few known troublemakers. */
 const nastyString = fc.oneof(
+  withControl,
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.constantFrom(
@@ -84,6 +95,7 @@ const plausible = fc.oneof(
     .date({ min: new Date('1970-01-01'), max: new Date('9999-12-31'), noInvalidDate: true })
     .map((d) => d.toISOString()),
   fc.string({ minLength: 1, maxLength: 120 }),
+  withControl,
 );
 
 /** Objects with the contract's own field names and plausible or hostile values. */
@@ -204,10 +216,24 @@ describe('management API fuzzing', () => {
     } else if (res.status !== 204) {
       expect(() => JSON.parse(text), where).not.toThrow();
     }
+    return { status: res.status, text };
   }
 
-  const run = (prop: fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>) =>
-    fc.assert(prop as fc.IAsyncProperty<unknown>, { numRuns: RUNS, endOnFailure: true });
+  /** Expects a 400 that names `field` as holding control characters. */
+  async function expectControlRefused(
+    method: string,
+    path: string,
+    field: string,
+    init: { token?: string; body?: string },
+  ) {
+    const { status, text } = await check(method, path, init);
+    const where = `${method} ${path} ${init.body ?? ''} → ${status} ${text.slice(0, 300)}`;
+    expect(status, where).toBe(400);
+    expect(JSON.parse(text).errors, where).toContainEqual({ path: field, message: NO_CONTROL_CHARACTERS_MESSAGE });
+  }
+
+  const run = (prop: fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>, numRuns = RUNS) =>
+    fc.assert(prop as fc.IAsyncProperty<unknown>, { numRuns, endOnFailure: true });
 
   it('POST /users and PATCH /users/:id with any body, as the admin', async () => {
     await run(
@@ -266,7 +292,11 @@ describe('management API fuzzing', () => {
   });
 
   it('GET /keys with any query string', async () => {
-    await run(fc.asyncProperty(query, (q) => check('GET', `/keys?${q}`, { token: gw.adminToken })) as never);
+    await run(
+      fc.asyncProperty(query, async (q) => {
+        await check('GET', `/keys?${q}`, { token: gw.adminToken });
+      }) as never,
+    );
   });
 
   it('GET, PATCH and DELETE /keys/:id with any id', async () => {
@@ -280,7 +310,11 @@ describe('management API fuzzing', () => {
   });
 
   it('PATCH /keys/:id with any body', async () => {
-    await run(fc.asyncProperty(body, (b) => check('PATCH', `/keys/${keyId}`, { token: session, body: b })) as never);
+    await run(
+      fc.asyncProperty(body, async (b) => {
+        await check('PATCH', `/keys/${keyId}`, { token: session, body: b });
+      }) as never,
+    );
   });
 
   it('GET /usage/:keyId with any id and query string', async () => {
@@ -301,6 +335,83 @@ describe('management API fuzzing', () => {
         await check('DELETE', '/auth/session', { headers });
         await check('GET', `/keys/${keyId}`, { headers });
       }) as never,
+    );
+  });
+
+  it('refuses control characters (NUL included) in every free-text body field with a 400 naming it', async () => {
+    await run(
+      fc.asyncProperty(withControl, async (t) => {
+        const s = JSON.stringify(t);
+        await expectControlRefused('POST', '/keys', 'name', { token: session, body: `{"name":${s}}` });
+        await expectControlRefused('POST', '/keys', 'name', { token: gw.adminToken, body: `{"name":${s}}` });
+        await expectControlRefused('PATCH', `/keys/${keyId}`, 'name', { token: session, body: `{"name":${s}}` });
+        const token = `{"name":${s},"scope":"read"}`;
+        await expectControlRefused('POST', '/tokens', 'name', { token: gw.adminToken, body: token });
+        const email = JSON.stringify(`a${t}@example.com`);
+        await expectControlRefused('POST', '/users', 'email', { token: gw.adminToken, body: `{"email":${email}}` });
+        await expectControlRefused('POST', '/auth/email', 'email', { body: `{"email":${email}}` });
+        const verify = `{"email":"a@example.com","token":${s}}`;
+        await expectControlRefused('POST', '/auth/email/verify', 'token', { body: verify });
+      }) as never,
+    );
+  });
+
+  it('refuses control characters in every free-text query parameter with a 400 naming it', async () => {
+    await run(
+      fc.asyncProperty(withControl, async (t) => {
+        const q = encodeText(t);
+        await expectControlRefused('GET', `/keys?search=${q}`, 'search', { token: session });
+        await expectControlRefused('GET', `/keys?cursor=${q}`, 'cursor', { token: session });
+        await expectControlRefused('GET', `/users?search=${q}`, 'search', { token: gw.adminToken });
+        await expectControlRefused('GET', `/audit?actorId=${q}`, 'actorId', { token: gw.adminToken });
+        await expectControlRefused('GET', `/audit/export?targetId=${q}`, 'targetId', { token: gw.adminToken });
+        const email = encodeText(`a${t}@example.com`);
+        await expectControlRefused('GET', `/users/by-email?email=${email}`, 'email', { token: gw.adminToken });
+      }) as never,
+    );
+  });
+
+  it('concurrent DELETE /keys/:id of one key: 204 once, 404 for the rest, one audit entry', async () => {
+    await run(
+      fc.asyncProperty(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 0, max: 3 }), async (deletes, patches) => {
+        const created = await check('POST', '/keys', { token: session, body: '{"name":"race"}' });
+        const id = (JSON.parse(created.text) as { id: string }).id;
+        const answers = await Promise.all([
+          ...Array.from({ length: deletes }, (_, i) =>
+            check('DELETE', `/keys/${id}`, { token: i % 2 ? session : gw.adminToken }),
+          ),
+          ...Array.from({ length: patches }, () =>
+            check('PATCH', `/keys/${id}`, { token: session, body: '{"name":"y"}' }),
+          ),
+        ]);
+        const deleted = answers.slice(0, deletes).map((a) => a.status);
+        expect(deleted.filter((st) => st === 204)).toHaveLength(1);
+        expect(deleted.filter((st) => st === 404)).toHaveLength(deletes - 1);
+        for (const a of answers.slice(deletes)) expect([200, 404]).toContain(a.status);
+        expect((await check('PATCH', `/keys/${id}`, { token: session, body: '{"name":"z"}' })).status).toBe(404);
+        const audit = await check('GET', `/audit?targetId=${id}&action=key.delete`, { token: gw.adminToken });
+        expect(JSON.parse(audit.text).data).toHaveLength(1);
+      }) as never,
+      20,
+    );
+  });
+
+  it('concurrent DELETE /tokens/:id of one token: every answer 204, revoked once (one audit entry)', async () => {
+    await run(
+      fc.asyncProperty(fc.integer({ min: 2, max: 8 }), async (revokes) => {
+        const created = await check('POST', '/tokens', {
+          token: gw.adminToken,
+          body: '{"name":"race","scope":"read"}',
+        });
+        const id = (JSON.parse(created.text) as { id: string }).id;
+        const answers = await Promise.all(
+          Array.from({ length: revokes }, () => check('DELETE', `/tokens/${id}`, { token: gw.adminToken })),
+        );
+        expect(answers.map((a) => a.status)).toEqual(answers.map(() => 204));
+        const audit = await check('GET', `/audit?targetId=${id}&action=token.revoke`, { token: gw.adminToken });
+        expect(JSON.parse(audit.text).data).toHaveLength(1);
+      }) as never,
+      20,
     );
   });
 

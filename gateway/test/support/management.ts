@@ -44,5 +44,3 @@ export function as(gw: TestGateway, token: string | undefined) {
     return fetch(gw.managementUrl + path, { ...init, headers, body });
   };
 }
-
-export { expectProblem } from './problem.js';
