@@ -56,8 +56,8 @@ export function isProxyUrl(url: string): boolean {
 }
 
 /**
- * `ALL /proxy/*`: key → auth → rate limit → stream to the upstream → usage record. Mounted in front
- * of Express so that none of the management API's middleware runs on the hot path.
+ * `ALL /proxy/*`: key → auth → path → rate limit → stream to the upstream → usage record. Mounted
+ * in front of Express so that none of the management API's middleware runs on the hot path.
  */
 export function createProxyHandler(deps: ProxyDeps) {
   const { metrics, keys, limiter, usage, upstream, authThrottle, logger } = deps;
@@ -170,7 +170,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       return fail(res, requestId, 'KEY_EXPIRED', 'This API key has expired.');
     }
 
-    // 3. Rate limit: one round trip checks and counts both windows.
+    // 3. The path, before anything is counted: a refused path costs no quota.
+    const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
+    if (path === null) return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
+
+    // 4. Rate limit: one round trip checks and counts both windows.
     const decision = await limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
     // The gateway's own response fields, flat, written with the upstream's in one writeHead.
     const own: string[] = ['X-Request-Id', requestId];
@@ -195,12 +199,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     }
     keys.touch(key.id, now);
 
-    // 4. Forward.
-    const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
-    if (path === null) {
-      setFlatHeaders(res, own);
-      return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
-    }
+    // 5. Forward.
     const host = deps.publicHost(req);
     const proto = deps.isSecure(req) ? 'https' : 'http';
     exchange = new UpstreamExchange(res, upstream, {
