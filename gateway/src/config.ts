@@ -89,6 +89,8 @@ export const ConfigSchema = z
     AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000).default(60),
     UPSTREAM_TIMEOUT_MS: int(100, 600_000).default(30_000),
     UPSTREAM_CONNECTIONS: int(1, 10_000).default(128),
+    /** How long a request may wait for a free upstream connection before a 503 (it is then never sent). */
+    UPSTREAM_QUEUE_TIMEOUT_MS: int(100, 600_000).default(5_000),
     KEY_CACHE_TTL_MS: int(0, 3_600_000).default(60_000),
     KEY_CACHE_NEGATIVE_TTL_MS: int(0, 600_000).default(5_000),
     KEY_CACHE_MAX: int(1, 10_000_000).default(50_000),

@@ -237,9 +237,12 @@ export function createProxyHandler(deps: ProxyDeps) {
         res.destroy();
         return;
       }
-      logger.warn({ requestId, kind: failure.kind, err: (err as Error).message }, 'upstream request failed');
+      // A full pool is overload, not a fault: counted (kind pool_wait), not logged per request.
+      if (kind !== 'pool_wait') {
+        logger.warn({ requestId, kind: failure.kind, err: (err as Error).message }, 'upstream request failed');
+      }
       setFlatHeaders(res, own);
-      fail(res, requestId, failure.code, failure.detail);
+      fail(res, requestId, failure.code, failure.detail, failure.headers);
     }
   };
 }
