@@ -12,6 +12,7 @@ import type { UsageRecorder } from '../usage/recorder.js';
 import type { AuthFailureThrottle } from './auth-throttle.js';
 import { classifyUpstreamError, UpstreamExchange } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { type InFlightCounter, InFlightLimiter } from './in-flight.js';
 import type { CachedKey, KeyStore } from './key-store.js';
 import { apiKeyFromQuery, buildTargetPath } from './target-path.js';
 import type { Upstream } from './upstream.js';
@@ -35,6 +36,7 @@ export const PROXY_PREFIX = '/proxy';
 const CLIENT_CLOSED_REQUEST = 499;
 // Issued keys are 33–37 characters; anything much longer is not hashed, only rejected.
 const MAX_RAW_KEY_LENGTH = 64;
+const RETRY_SOON = { 'Retry-After': '1' };
 // Response fields the gateway writes on a proxied answer; the upstream's fields of these names are dropped.
 const OWNED_RESPONSE_FIELDS: ReadonlySet<string> = new Set(['x-request-id', ...RATE_LIMIT_FIELDS]);
 
@@ -56,13 +58,16 @@ export function isProxyUrl(url: string): boolean {
 }
 
 /**
- * `ALL /proxy/*`: key → auth → path → rate limit → stream to the upstream → usage record. Mounted
- * in front of Express so that none of the management API's middleware runs on the hot path.
+ * `ALL /proxy/*`: key → auth → path → in-flight slot → rate limit → stream to the upstream → usage
+ * record. Mounted in front of Express so that none of the management API's middleware runs on the
+ * hot path.
  */
 export function createProxyHandler(deps: ProxyDeps) {
   const { metrics, keys, limiter, usage, upstream, authThrottle, logger } = deps;
   const duration = metrics.requestDuration.labels('proxy');
   const upstreamDuration = metrics.upstreamDuration;
+  const inFlight = new InFlightLimiter(deps.config.KEY_MAX_IN_FLIGHT);
+  metrics.countInFlightWith(() => inFlight.total());
   // One slot per status code seen (at most 900: Node refuses codes outside 100–999).
   const statusCounters = new Map<number, CounterSlot>();
   const countStatus = (status: number) => {
@@ -80,11 +85,21 @@ export function createProxyHandler(deps: ProxyDeps) {
     const url = req.url ?? '/';
     let keyId: string | undefined;
     let exchange: UpstreamExchange | undefined;
+    // The key's in-flight counter once this request holds a slot; `onClose` gives it back.
+    let slot: InFlightCounter | null = null;
+    let closed = false;
+    // A pipelined request still waiting for its turn has no socket yet; should the client hang up
+    // meanwhile, its response never emits 'close' (Node), so the connection's 'close' stands in.
+    const waitingSocket = res.socket === null ? req.socket : null;
     // 'close' rather than 'finish': a client that hangs up mid-response still used a rate-limit slot
     // and its owner should see the request, recorded as 499 (nginx's "client closed request").
     // The same listener cancels the upstream request then (one listener per request, not two).
     // `on`, not `once`: 'close' fires once anyway, and `once` wraps the listener in another closure.
-    res.on('close', () => {
+    const onClose = () => {
+      if (closed) return;
+      closed = true;
+      waitingSocket?.off('close', onClose);
+      if (slot !== null) inFlight.release(slot);
       const latencyMs = performance.now() - started;
       const finished = res.writableFinished;
       if (!finished) exchange?.abort();
@@ -96,7 +111,9 @@ export function createProxyHandler(deps: ProxyDeps) {
         const path = url.slice(PROXY_PREFIX.length, q === -1 ? undefined : q) || '/';
         usage.record(keyId, req.method ?? 'GET', path, statusCode, latencyMs, Date.now());
       }
-    });
+    };
+    res.on('close', onClose);
+    waitingSocket?.on('close', onClose);
     // 1. The key: X-API-Key wins over ?api_key= when both are sent.
     const header = req.headers['x-api-key'];
     const rawKey = typeof header === 'string' ? header : apiKeyFromQuery(url);
@@ -174,7 +191,21 @@ export function createProxyHandler(deps: ProxyDeps) {
     const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
     if (path === null) return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
 
-    // 4. Rate limit: one round trip checks and counts both windows.
+    // 4. A slot among the key's KEY_MAX_IN_FLIGHT, taken before the rate limiter counts: a request
+    // refused here costs no quota. `onClose` gives it back, once, however the request ends.
+    if (closed) return;
+    slot = inFlight.tryAcquire(key.id);
+    if (slot === null) {
+      return fail(
+        res,
+        requestId,
+        'TOO_MANY_IN_FLIGHT',
+        `This key already has ${inFlight.max} requests in progress; retry when one has finished.`,
+        RETRY_SOON,
+      );
+    }
+
+    // 5. Rate limit: one round trip checks and counts both windows.
     const decision = await limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
     // The gateway's own response fields, flat, written with the upstream's in one writeHead.
     const own: string[] = ['X-Request-Id', requestId];
@@ -199,7 +230,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     }
     keys.touch(key.id, now);
 
-    // 5. Forward.
+    // 6. Forward.
     const host = deps.publicHost(req);
     const proto = deps.isSecure(req) ? 'https' : 'http';
     exchange = new UpstreamExchange(res, upstream, {
@@ -219,7 +250,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       upstreamDuration,
     });
     // The client may have left while we were checking the key: then undici does not even connect.
-    if (res.destroyed) exchange.abort();
+    if (closed) exchange.abort();
     try {
       exchange.start(req);
       await exchange.done;
