@@ -10,7 +10,7 @@ const SWEEP_ABOVE = 10_000;
  * Proxied requests in progress per key, on this replica. Without a cap one key's slow requests
  * (uploads that trickle, an endpoint that hangs) could hold every pooled upstream connection and
  * stall every other tenant (issue 12, item 1). Each key has a counter object the request keeps:
- * taking a slot is one Map lookup and giving it back a decrement (~40 ns together, measured).
+ * taking a slot is one Map lookup and giving it back a decrement (30–120 ns together, measured under load).
  */
 export class InFlightLimiter {
   private readonly counters = new Map<string, InFlightCounter>();
