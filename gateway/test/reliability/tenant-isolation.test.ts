@@ -51,6 +51,13 @@ async function startControlledUpstream() {
   };
 }
 
+/** A controlled upstream with a gateway (PostgreSQL, Redis) in front of it, configured by `env`. */
+async function startSetup(env: Record<string, string>) {
+  const upstream = await startControlledUpstream();
+  const gw = await startTestGateway({ backend: 'postgres', redis: true, upstreamUrl: upstream.url, env });
+  return { upstream, gw };
+}
+
 /** A raw connection that sends `head` and then one body byte every `everyMs`, and keeps what comes back. */
 function slowUpload(gatewayUrl: string, key: string, everyMs: number) {
   const { hostname, port } = new URL(gatewayUrl);
@@ -84,13 +91,10 @@ describe('one key cannot stall the other tenants (KEY_MAX_IN_FLIGHT)', () => {
   const cleanups: (() => void)[] = [];
 
   beforeAll(async () => {
-    upstream = await startControlledUpstream();
-    gw = await startTestGateway({
-      backend: 'postgres',
-      redis: true,
-      upstreamUrl: upstream.url,
-      env: { UPSTREAM_CONNECTIONS: String(CONNECTIONS), KEY_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT) },
-    });
+    ({ upstream, gw } = await startSetup({
+      UPSTREAM_CONNECTIONS: String(CONNECTIONS),
+      KEY_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT),
+    }));
   });
   afterEach(() => {
     for (const c of cleanups.splice(0)) c();
@@ -160,18 +164,12 @@ describe('slots and the upstream pool under faults (UPSTREAM_CONNECTIONS=4, UPST
   let gw: TestGateway;
 
   beforeAll(async () => {
-    upstream = await startControlledUpstream();
-    gw = await startTestGateway({
-      backend: 'postgres',
-      redis: true,
-      upstreamUrl: upstream.url,
-      env: {
-        UPSTREAM_CONNECTIONS: '4',
-        UPSTREAM_TIMEOUT_MS: '3000',
-        UPSTREAM_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS),
-        KEY_MAX_IN_FLIGHT: '2',
-      },
-    });
+    ({ upstream, gw } = await startSetup({
+      UPSTREAM_CONNECTIONS: '4',
+      UPSTREAM_TIMEOUT_MS: '3000',
+      UPSTREAM_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS),
+      KEY_MAX_IN_FLIGHT: '2',
+    }));
   });
   afterEach(() => upstream.releaseAll());
   afterAll(async () => {
