@@ -161,6 +161,10 @@ export const ConfigSchema = z
     UNKNOWN_KEY_LOOKUPS_PER_SECOND: int(1, 1_000_000).default(100),
     UPSTREAM_TIMEOUT_MS: int(100, 600_000).default(30_000),
     UPSTREAM_CONNECTIONS: int(1, 10_000).default(128),
+    /** How long a request may wait for a free upstream connection before a 503 (it is then never sent). */
+    UPSTREAM_QUEUE_TIMEOUT_MS: int(100, 600_000).default(5_000),
+    /** Proxied requests one key may have in progress on one replica (→ 429 TOO_MANY_IN_FLIGHT). */
+    KEY_MAX_IN_FLIGHT: int(1, 100_000).default(32),
     KEY_CACHE_TTL_MS: int(0, 3_600_000).default(60_000),
     KEY_CACHE_NEGATIVE_TTL_MS: int(0, 600_000).default(5_000),
     KEY_CACHE_MAX: int(1, 10_000_000).default(50_000),

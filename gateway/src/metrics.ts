@@ -56,6 +56,7 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
+  let inFlight = () => 0;
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
   return {
@@ -108,6 +109,18 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    proxyInFlight: new Gauge({
+      name: 'gateway_proxy_in_flight_requests',
+      help: "Proxied requests in progress on this replica, each holding one of its key's KEY_MAX_IN_FLIGHT slots.",
+      registers: [registry],
+      collect() {
+        this.set(inFlight());
+      },
+    }),
+    /** Tells `gateway_proxy_in_flight_requests` where to read its value when collected. */
+    countInFlightWith(source: () => number) {
+      inFlight = source;
+    },
     usageBufferDepth: new Gauge({
       name: 'gateway_usage_buffer_depth',
       help: 'Usage records waiting in memory to be written.',

@@ -153,6 +153,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     upstream: createUpstream(options.upstreamUrl, {
       connections: config.UPSTREAM_CONNECTIONS,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS,
     }),
     authThrottle: new AuthFailureThrottle({
       limitPerMinute: config.AUTH_FAILURES_PER_MINUTE,

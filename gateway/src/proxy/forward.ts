@@ -8,12 +8,29 @@ import type { Upstream } from './upstream.js';
 export interface ForwardFailure {
   code: ErrorCode;
   detail: string;
-  kind: 'connect' | 'timeout' | 'aborted' | 'bad_request' | 'other';
+  kind: 'connect' | 'timeout' | 'pool_wait' | 'aborted' | 'bad_request' | 'other';
+  headers?: Record<string, string>;
 }
+
+/** No upstream connection became free within UPSTREAM_QUEUE_TIMEOUT_MS; the request was never sent. */
+export class PoolWaitTimeoutError extends Error {
+  override name = 'PoolWaitTimeoutError';
+}
+
+const RETRY_SOON = { 'Retry-After': '1' };
 
 /** Maps an undici/socket error to what the client is told: 502 for a broken upstream, 504 for a slow one. */
 export function classifyUpstreamError(err: unknown): ForwardFailure {
   const code = (err as { code?: string }).code ?? '';
+  // 503, not 504: the upstream was never asked, so even a non-idempotent request is safe to retry.
+  if (err instanceof PoolWaitTimeoutError) {
+    return {
+      code: 'SERVICE_UNAVAILABLE',
+      detail: 'Every upstream connection is busy; the request was not sent. Retry shortly.',
+      kind: 'pool_wait',
+      headers: RETRY_SOON,
+    };
+  }
   if (err instanceof errors.HeadersTimeoutError || err instanceof errors.ConnectTimeoutError || code === 'ETIMEDOUT') {
     return { code: 'GATEWAY_TIMEOUT', detail: 'The upstream API did not answer in time.', kind: 'timeout' };
   }
@@ -103,6 +120,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private reject!: (err: Error) => void;
   private controller: Dispatcher.DispatchController | null = null;
   private awaitingDrain = false;
+  /** Armed only while the request waits in the pool's queue (the pool was saturated). */
+  private waitTimer: NodeJS.Timeout | undefined;
+  /** True once the wait for a connection ran out: the request must never be sent. */
+  private expired = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -117,7 +138,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   /** Sends the request upstream, streaming the client's body when it has one. */
   start(req: IncomingMessage): void {
-    this.upstream.pool.dispatch(
+    if (this.aborted) return;
+    const upstream = this.upstream;
+    // Undici's pool queue has no deadline of its own (UPSTREAM_TIMEOUT_MS starts once a request is
+    // sent): a request that will have to queue gets a timer. The common case costs nothing.
+    const queued = upstream.saturated;
+    upstream.saturated = !upstream.pool.dispatch(
       {
         path: this.o.path,
         method: (req.method ?? 'GET') as 'GET',
@@ -126,18 +152,41 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       },
       this,
     );
+    if (queued && this.controller === null && !this.aborted) {
+      this.waitTimer = setTimeout(expireWait, upstream.queueTimeoutMs, this);
+    }
   }
 
   /** The client went away: cancels the upstream request now, or as soon as undici starts it. */
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.controller?.abort(new errors.RequestAbortedError());
+    if (this.controller) this.controller.abort(new errors.RequestAbortedError());
+    // Still queued: settle now rather than when a connection frees up (undici then drops it unsent).
+    else this.giveUp(new errors.RequestAbortedError());
+  }
+
+  /** The wait for a connection ran out: answered 503 now; undici drops the request when it gets to it. */
+  expireWait(): void {
+    this.waitTimer = undefined;
+    if (this.controller !== null || this.aborted) return;
+    this.expired = true;
+    this.giveUp(new PoolWaitTimeoutError());
+  }
+
+  private giveUp(err: Error): void {
+    clearTimeout(this.waitTimer);
+    this.reject(err);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.aborted) controller.abort(new errors.RequestAbortedError());
+    if (this.waitTimer !== undefined) {
+      clearTimeout(this.waitTimer);
+      this.waitTimer = undefined;
+    }
+    // Called before a byte is written: aborting here means the upstream never sees the request.
+    if (this.aborted || this.expired) controller.abort(new errors.RequestAbortedError());
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -174,6 +223,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.reject(err);
+    this.giveUp(err);
   }
+}
+
+/** Timer callback with the exchange as its argument: no closure per queued request. */
+function expireWait(exchange: UpstreamExchange): void {
+  exchange.expireWait();
 }

@@ -14,6 +14,7 @@ import type { UsageRecorder } from '../usage/recorder.js';
 import type { AuthFailureThrottle } from './auth-throttle.js';
 import { classifyUpstreamError, type PublicSite, UpstreamExchange } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { type InFlightCounter, InFlightLimiter } from './in-flight.js';
 import { type CachedKey, type KeyStore, LookupBudgetExhausted } from './key-store.js';
 import { apiKeyFromQuery, buildTargetPath } from './target-path.js';
 import type { Upstream } from './upstream.js';
@@ -35,6 +36,7 @@ export const PROXY_PREFIX = '/proxy';
 const CLIENT_CLOSED_REQUEST = 499;
 // Issued keys are 33–37 characters; anything much longer is not hashed, only rejected.
 const MAX_RAW_KEY_LENGTH = 64;
+const RETRY_SOON = { 'Retry-After': '1' };
 // Response fields the gateway writes on a proxied answer; the upstream's fields of these names are dropped.
 const OWNED_RESPONSE_FIELDS: ReadonlySet<string> = new Set(['x-request-id', ...RATE_LIMIT_FIELDS]);
 
@@ -66,8 +68,9 @@ export function isProxyUrl(url: string): boolean {
 }
 
 /**
- * `ALL /proxy/*`: key → auth → rate limit → stream to the upstream → usage record. Mounted in front
- * of Express so that none of the management API's middleware runs on the hot path.
+ * `ALL /proxy/*`: key → auth → path → in-flight slot → rate limit → stream to the upstream → usage
+ * record. Mounted in front of Express so that none of the management API's middleware runs on the
+ * hot path.
  */
 export function createProxyHandler(deps: ProxyDeps) {
   const { metrics, keys, limiter, usage, upstream, authThrottle, logger } = deps;
@@ -76,6 +79,8 @@ export function createProxyHandler(deps: ProxyDeps) {
   const site = deps.config.PUBLIC_URL ? publicSite(deps.config.PUBLIC_URL) : undefined;
   const duration = metrics.requestDuration.labels('proxy');
   const upstreamDuration = metrics.upstreamDuration;
+  const inFlight = new InFlightLimiter(deps.config.KEY_MAX_IN_FLIGHT);
+  metrics.countInFlightWith(() => inFlight.total());
   // One slot per status code seen (at most 900: Node refuses codes outside 100–999).
   const statusCounters = new Map<number, CounterSlot>();
   const countStatus = (status: number) => {
@@ -93,11 +98,21 @@ export function createProxyHandler(deps: ProxyDeps) {
     const url = req.url ?? '/';
     let keyId: string | undefined;
     let exchange: UpstreamExchange | undefined;
+    // The key's in-flight counter once this request holds a slot; `onClose` gives it back.
+    let slot: InFlightCounter | null = null;
+    let closed = false;
+    // A pipelined request still waiting for its turn has no socket yet; should the client hang up
+    // meanwhile, its response never emits 'close' (Node), so the connection's 'close' stands in.
+    const waitingSocket = res.socket === null ? req.socket : null;
     // 'close' rather than 'finish': a client that hangs up mid-response still used a rate-limit slot
     // and its owner should see the request, recorded as 499 (nginx's "client closed request").
     // The same listener cancels the upstream request then (one listener per request, not two).
     // `on`, not `once`: 'close' fires once anyway, and `once` wraps the listener in another closure.
-    res.on('close', () => {
+    const onClose = () => {
+      if (closed) return;
+      closed = true;
+      waitingSocket?.off('close', onClose);
+      if (slot !== null) inFlight.release(slot);
       const latencyMs = performance.now() - started;
       const finished = res.writableFinished;
       if (!finished) exchange?.abort();
@@ -109,7 +124,9 @@ export function createProxyHandler(deps: ProxyDeps) {
         const path = url.slice(PROXY_PREFIX.length, q === -1 ? undefined : q) || '/';
         usage.record(keyId, req.method ?? 'GET', path, statusCode, latencyMs, Date.now());
       }
-    });
+    };
+    res.on('close', onClose);
+    waitingSocket?.on('close', onClose);
     // 1. The key: X-API-Key wins over ?api_key= when both are sent.
     const header = req.headers['x-api-key'];
     const rawKey = typeof header === 'string' ? header : apiKeyFromQuery(url);
@@ -190,7 +207,25 @@ export function createProxyHandler(deps: ProxyDeps) {
       return fail(res, requestId, 'KEY_EXPIRED', 'This API key has expired.');
     }
 
-    // 3. Rate limit: one round trip checks and counts both windows.
+    // 3. The path, before anything is counted: a refused path costs no quota.
+    const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
+    if (path === null) return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
+
+    // 4. A slot among the key's KEY_MAX_IN_FLIGHT, taken before the rate limiter counts: a request
+    // refused here costs no quota. `onClose` gives it back, once, however the request ends.
+    if (closed) return;
+    slot = inFlight.tryAcquire(key.id);
+    if (slot === null) {
+      return fail(
+        res,
+        requestId,
+        'TOO_MANY_IN_FLIGHT',
+        `This key already has ${inFlight.max} requests in progress; retry when one has finished.`,
+        RETRY_SOON,
+      );
+    }
+
+    // 5. Rate limit: one round trip checks and counts both windows.
     const decision = await limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
     // The gateway's own response fields, flat, written with the upstream's in one writeHead.
     const own: string[] = ['X-Request-Id', requestId];
@@ -215,12 +250,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     }
     keys.touch(key.id, now);
 
-    // 4. Forward.
-    const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
-    if (path === null) {
-      setFlatHeaders(res, own);
-      return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
-    }
+    // 6. Forward.
     const host = site ? site.host : trustProxy.publicHost(req);
     const proto = site ? site.proto : trustProxy.isSecure(req) ? 'https' : 'http';
     exchange = new UpstreamExchange(res, upstream, {
@@ -241,7 +271,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       upstreamDuration,
     });
     // The client may have left while we were checking the key: then undici does not even connect.
-    if (res.destroyed) exchange.abort();
+    if (closed) exchange.abort();
     try {
       // Key, limits and path passed: only now may an `Expect: 100-continue` client send its body.
       continueBody(req, res);
@@ -261,9 +291,12 @@ export function createProxyHandler(deps: ProxyDeps) {
         res.destroy();
         return;
       }
-      logger.warn({ requestId, kind: failure.kind, err: (err as Error).message }, 'upstream request failed');
+      // A full pool is overload, not a fault: counted (kind pool_wait), not logged per request.
+      if (kind !== 'pool_wait') {
+        logger.warn({ requestId, kind: failure.kind, err: (err as Error).message }, 'upstream request failed');
+      }
       setFlatHeaders(res, own);
-      fail(res, requestId, failure.code, failure.detail);
+      fail(res, requestId, failure.code, failure.detail, failure.headers);
     }
   };
 }

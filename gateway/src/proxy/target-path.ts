@@ -37,14 +37,30 @@ function isSafePath(path: string): boolean {
   return true;
 }
 
-/** The query string without `api_key` (the gateway consumed it), everything else byte for byte. */
+/**
+ * Whether a query string may name `api_key` at all. The name counts in any letter case and any
+ * percent-encoding (`API_KEY`, `api%5Fkey`), so every spelling contains `_` or `%`; one regular
+ * expression test keeps the common query (no such name) off the slow path.
+ */
+const MAY_NAME_API_KEY = /api_key|%/i;
+
+/**
+ * Whether a query parameter name is the gateway's `api_key`: compared after percent-decoding and
+ * case-insensitively, so that no spelling of the key parameter is ever forwarded with a raw key.
+ */
+function isApiKeyName(name: string): boolean {
+  if (name.length === 7) return name.toLowerCase() === 'api_key';
+  return name.includes('%') && safeDecode(name).toLowerCase() === 'api_key';
+}
+
+/** The query string without `api_key` in any spelling (the gateway consumed it), everything else byte for byte. */
 export function stripApiKey(query: string): string {
-  if (!query.includes('api_key')) return query;
+  if (!MAY_NAME_API_KEY.test(query)) return query;
   return query
     .split('&')
     .filter((pair) => {
-      const name = pair.split('=', 1)[0]!;
-      return name !== 'api_key' && safeDecode(name) !== 'api_key';
+      const eq = pair.indexOf('=');
+      return !isApiKeyName(eq === -1 ? pair : pair.slice(0, eq));
     })
     .join('&');
 }
@@ -57,14 +73,15 @@ function safeDecode(s: string): string {
   }
 }
 
-/** The `api_key` query parameter's value, if any (the key may also come in `X-API-Key`). */
+/** The first `api_key` query parameter's value (any spelling, as `stripApiKey`); the key may also come in `X-API-Key`. */
 export function apiKeyFromQuery(url: string): string | undefined {
   const q = url.indexOf('?');
-  if (q === -1 || !url.includes('api_key', q)) return undefined;
-  for (const pair of url.slice(q + 1).split('&')) {
+  if (q === -1) return undefined;
+  const query = url.slice(q + 1);
+  if (!MAY_NAME_API_KEY.test(query)) return undefined;
+  for (const pair of query.split('&')) {
     const eq = pair.indexOf('=');
-    const name = eq === -1 ? pair : pair.slice(0, eq);
-    if (name === 'api_key' || safeDecode(name) === 'api_key') return eq === -1 ? '' : safeDecode(pair.slice(eq + 1));
+    if (isApiKeyName(eq === -1 ? pair : pair.slice(0, eq))) return eq === -1 ? '' : safeDecode(pair.slice(eq + 1));
   }
   return undefined;
 }

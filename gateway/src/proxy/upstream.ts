@@ -9,9 +9,19 @@ export interface Upstream {
   /** The base URL without a trailing slash, for rewriting Location headers. */
   baseUrl: string;
   timeoutMs: number;
+  /** How long a request may wait for a free connection (UPSTREAM_QUEUE_TIMEOUT_MS). */
+  queueTimeoutMs: number;
+  /**
+   * True while every connection is busy, so that the next request waits in the pool's queue: from
+   * `dispatch` returning false until the pool's 'drain' event (undici's documented contract).
+   */
+  saturated: boolean;
 }
 
-export function createUpstream(baseUrl: string, options: { connections: number; timeoutMs: number }): Upstream {
+export function createUpstream(
+  baseUrl: string,
+  options: { connections: number; timeoutMs: number; queueTimeoutMs: number },
+): Upstream {
   const url = new URL(baseUrl);
   const basePath = url.pathname.replace(/\/+$/, '');
   const pool = new Pool(url.origin, {
@@ -23,5 +33,17 @@ export function createUpstream(baseUrl: string, options: { connections: number; 
     keepAliveTimeout: 4_000,
     pipelining: 1,
   });
-  return { pool, origin: url.origin, basePath, baseUrl: url.origin + basePath, timeoutMs: options.timeoutMs };
+  const upstream: Upstream = {
+    pool,
+    origin: url.origin,
+    basePath,
+    baseUrl: url.origin + basePath,
+    timeoutMs: options.timeoutMs,
+    queueTimeoutMs: options.queueTimeoutMs,
+    saturated: false,
+  };
+  pool.on('drain', () => {
+    upstream.saturated = false;
+  });
+  return upstream;
 }

@@ -45,6 +45,24 @@ describe.each(['postgres', 'pglite'] as const)('/proxy authentication (%s)', (ba
     expect(((await res.json()) as { url: string }).url).toBe('/hello?a=1&b=two');
   });
 
+  it.each(['api%5Fkey', 'api%5fkey', 'API_KEY', 'Api_Key', '%61pi_key', 'API%5FKEY'])(
+    'takes the key from ?%s= too (any letter case, any percent-encoding) and strips it',
+    async (name) => {
+      const res = await fetch(`${gw.url}/proxy/hello?a=1&${name}=${key.key}&b=two`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { url: string }).url).toBe('/hello?a=1&b=two');
+    },
+  );
+
+  it('never forwards the raw key under any spelling of api_key, even when the header carries the key', async () => {
+    const query = `api%5Fkey=${key.key}&x=1&API_KEY=${key.key}&api_%6Bey=${key.key}`;
+    const res = await fetch(`${gw.url}/proxy/hello?${query}`, { headers: { 'x-api-key': key.key } });
+    expect(res.status).toBe(200);
+    const seen = upstream.seen.at(-1)!;
+    expect(seen.url).toBe('/hello?x=1');
+    expect(JSON.stringify(seen.headers)).not.toContain(key.key);
+  });
+
   it('lets the header win when both forms are sent', async () => {
     const unknown = generateApiKey().key;
     const good = await fetch(`${gw.url}/proxy/x?api_key=${unknown}`, { headers: { 'x-api-key': key.key } });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoUpstream } from '../support/echo-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problem.js';
-import { type Answer, burst, concurrentAgent, countByStatus, createKey } from '../support/proxy-client.js';
+import { type Answer, burst, concurrentAgent, countByStatus, createKey, rawRequest } from '../support/proxy-client.js';
 
 const DAY_S = 86_400;
 
@@ -32,7 +32,8 @@ describe.each([
 
   beforeAll(async () => {
     upstream = await startEchoUpstream();
-    gw = await startTestGateway({ backend, redis, upstreamUrl: upstream.url });
+    // 200 requests at once from one key: measure the rate limiter alone, not the in-flight cap too.
+    gw = await startTestGateway({ backend, redis, upstreamUrl: upstream.url, env: { KEY_MAX_IN_FLIGHT: '1000' } });
     agent = concurrentAgent();
   });
   afterAll(async () => {
@@ -113,6 +114,17 @@ describe.each([
     expect(res.headers.get('x-ratelimit-limit')).toBe('3');
     expect(res.headers.get('x-ratelimit-remaining')).toBe('2');
     expect(res.headers.get('ratelimit')).toBe(`"day";r=2;t=${res.headers.get('x-ratelimit-reset')}`);
+  });
+
+  it('charges no quota for a request refused for its path (400)', async () => {
+    const { key } = await createKey(gw, { limitPerMinute: 2, limitPerDay: 1_000 });
+    for (let i = 0; i < 3; i++) {
+      const res = await rawRequest(gw.url, { path: '/proxy/a/%2e%2e/b', headers: { 'x-api-key': key } });
+      expect(res.status).toBe(400);
+    }
+    const ok = await fetch(`${gw.url}/proxy/x`, { headers: { 'x-api-key': key } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-ratelimit-remaining-minute')).toBe('1');
   });
 
   it('answers 429 with Retry-After agreeing with the reset headers', async () => {

@@ -36,7 +36,8 @@ describe.each(['postgres', 'pglite'] as const)('/proxy usage logging (%s)', (bac
       const status = Number(req.url?.split('/')[2]) || 200;
       setTimeout(() => res.writeHead(status).end(), req.url?.includes('slow') ? 50 : 0);
     });
-    gw = await startTestGateway({ backend, upstreamUrl: upstream.url });
+    // 40 slow requests at once from one key (graceful stop under load): above the default in-flight cap.
+    gw = await startTestGateway({ backend, upstreamUrl: upstream.url, env: { KEY_MAX_IN_FLIGHT: '100' } });
     agent = new Agent({ connections: 50 });
   });
   afterAll(async () => {
