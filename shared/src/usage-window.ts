@@ -59,7 +59,7 @@ export function usageWindowOrIssue<Q extends { from?: string | undefined; to?: s
 ): Omit<Q, 'from' | 'to' | 'bucketSeconds'> & ResolvedUsageWindow {
   const { from, to } = resolveUsageWindow(q);
   const span = to.getTime() - from.getTime();
-  if (span <= 0) {
+  if (!(span > 0)) {
     ctx.addIssue({ code: 'custom', path: ['from'], message: '`from` must be before `to`' });
     return z.NEVER;
   }
