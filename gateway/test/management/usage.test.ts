@@ -158,7 +158,8 @@ describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (ba
   });
 
   it('answers the largest window and series allowed, and chooses the bucket when none is asked for', async () => {
-    const to = new Date(Math.floor(now / 60_000) * 60_000);
+    // A minute boundary after every row, so the series lines up with it.
+    const to = new Date(Math.ceil(now / 60_000) * 60_000);
     const year = new Date(to.getTime() - 400 * 86_400_000).toISOString();
     const auto = UsageResponseSchema.parse(
       await (await as(gw, owner.token)(`/usage/${keyId}?from=${year}&to=${to.toISOString()}`)).json(),
