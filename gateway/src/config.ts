@@ -169,6 +169,8 @@ export const ConfigSchema = z
     KEY_CACHE_NEGATIVE_TTL_MS: int(0, 600_000).default(5_000),
     KEY_CACHE_MAX: int(1, 10_000_000).default(50_000),
     USAGE_BUFFER_MAX: int(100, 10_000_000).default(100_000),
+    /** Bytes the buffered usage records may keep alive (paths, ~200 B each besides): 64 MiB. */
+    USAGE_BUFFER_MAX_BYTES: int(1_048_576, 4_294_967_296).default(67_108_864),
     USAGE_BATCH_SIZE: int(1, 50_000).default(1_000),
     USAGE_FLUSH_INTERVAL_MS: int(10, 60_000).default(1_000),
     MANAGEMENT_BODY_LIMIT: z.string().default('100kb'),

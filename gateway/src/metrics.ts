@@ -126,6 +126,11 @@ export function createMetrics() {
       help: 'Usage records waiting in memory to be written.',
       registers: [registry],
     }),
+    usageBufferBytes: new Gauge({
+      name: 'gateway_usage_buffer_bytes',
+      help: 'Bytes the usage records waiting in memory are charged against USAGE_BUFFER_MAX_BYTES.',
+      registers: [registry],
+    }),
     usageFlushed: new Counter({
       name: 'gateway_usage_records_flushed_total',
       help: 'Usage records written to the database.',
@@ -133,7 +138,7 @@ export function createMetrics() {
     }),
     usageDropped: new Counter({
       name: 'gateway_usage_records_dropped_total',
-      help: 'Usage records dropped because the buffer was full (oldest first).',
+      help: 'Usage records dropped because the buffer was full, in records or bytes (oldest first).',
       registers: [registry],
     }),
     usageFlushFailures: new Counter({

@@ -123,6 +123,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     logger,
     metrics,
     bufferMax: config.USAGE_BUFFER_MAX,
+    bufferMaxBytes: config.USAGE_BUFFER_MAX_BYTES,
     batchSize: config.USAGE_BATCH_SIZE,
     flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
   });

@@ -9,10 +9,12 @@ import {
   ListKeysQuerySchema,
   ListUsersQuerySchema,
   NO_CONTROL_CHARACTERS_MESSAGE,
+  OverviewQuerySchema,
   UpdateKeyRequestSchema,
   UsageQuerySchema,
   VerifyEmailRequestSchema,
 } from './schemas.js';
+import { MAX_USAGE_SERIES_POINTS } from './usage-window.js';
 import { toFieldErrors } from './validation.js';
 
 describe('EmailSchema', () => {
@@ -57,6 +59,30 @@ describe('UsageQuerySchema', () => {
     expect(UsageQuerySchema.safeParse({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }).success).toBe(
       false,
     );
+  });
+  it('resolves the window: the last 24 h by default, the bucket chosen for about 200 points', () => {
+    const q = UsageQuerySchema.parse({ to: '2026-01-02T00:00:00Z' });
+    expect(q.from).toEqual(new Date('2026-01-01T00:00:00Z'));
+    expect(q.bucketSeconds).toBe(900);
+    expect(UsageQuerySchema.parse({ from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }).bucketSeconds).toBe(
+      604_800,
+    );
+  });
+  it('bounds the window to 400 days and an explicit series to 1,500 points, naming the field', () => {
+    const fieldOf = (q: Record<string, string>) =>
+      UsageQuerySchema.safeParse(q).error?.issues.map((i) => i.path.join('.'));
+    expect(fieldOf({ from: '0001-01-01T00:00:00Z', to: '9999-12-31T23:59:59Z' })).toEqual(['from']);
+    expect(fieldOf({ from: '2025-01-01T00:00:00Z', to: '2026-02-05T00:00:01Z' })).toEqual(['from']);
+    expect(fieldOf({ from: '2025-01-01T00:00:00Z', to: '2026-02-05T00:00:00Z' })).toBeUndefined();
+    expect(fieldOf({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T01:00:01Z', bucketSeconds: '60' })).toEqual([
+      'bucketSeconds',
+    ]);
+    expect(fieldOf({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T01:00:00Z', bucketSeconds: '60' })).toBeUndefined();
+    expect(fieldOf({ bucketSeconds: '61' })).toEqual(['bucketSeconds']);
+    expect(MAX_USAGE_SERIES_POINTS).toBe(1_500);
+  });
+  it('bounds the admin overview the same way', () => {
+    expect(OverviewQuerySchema.safeParse({ from: '0001-01-01T00:00:00Z' }).error?.issues[0]?.path).toEqual(['from']);
   });
 });
 

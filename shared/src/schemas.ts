@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_STATUS } from './errors.js';
+import { UsageBucketSecondsSchema, usageWindowOrIssue } from './usage-window.js';
 
 // Limits for a single key. Bounded so a typo cannot create a key that overflows counters.
 export const MAX_LIMIT_PER_MINUTE = 1_000_000;
@@ -326,10 +327,15 @@ export type ListKeysResponse = z.infer<typeof ListKeysResponseSchema>;
 
 // ---- Usage ----
 
+/**
+ * `GET /usage/:keyId?from=&to=&bucketSeconds=&limit=&cursor=`. Parses to the resolved window (see
+ * `usage-window.ts` for its bounds); a window or series out of bounds is a 400 naming the field.
+ */
 export const UsageQuerySchema = z
   .strictObject({
     from: isoDateTime.optional(),
     to: isoDateTime.optional(),
+    bucketSeconds: UsageBucketSecondsSchema.optional(),
     limit: z.coerce
       .number({ error: 'must be a number' })
       .int({ error: 'must be a whole number' })
@@ -338,10 +344,7 @@ export const UsageQuerySchema = z
       .default(DEFAULT_USAGE_PAGE),
     cursor: CursorSchema.optional(),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
-    error: '`from` must be before `to`',
-    path: ['from'],
-  });
+  .transform(usageWindowOrIssue);
 export type UsageQuery = z.input<typeof UsageQuerySchema>;
 
 export const UsageLogEntrySchema = z.object({
@@ -381,13 +384,14 @@ export const UsageResponseSchema = z.object({
 });
 export type UsageResponse = z.infer<typeof UsageResponseSchema>;
 
-/** `GET /usage?from=&to=` (admins) – traffic across every key. */
+/** `GET /usage?from=&to=&bucketSeconds=` (admins) – traffic across every key; same bounds as above. */
 export const OverviewQuerySchema = z
-  .strictObject({ from: isoDateTime.optional(), to: isoDateTime.optional() })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
-    error: '`from` must be before `to`',
-    path: ['from'],
-  });
+  .strictObject({
+    from: isoDateTime.optional(),
+    to: isoDateTime.optional(),
+    bucketSeconds: UsageBucketSecondsSchema.optional(),
+  })
+  .transform(usageWindowOrIssue);
 export type OverviewQuery = z.input<typeof OverviewQuerySchema>;
 
 export const TopKeySchema = z.object({

@@ -11,6 +11,7 @@ import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
 import { pushRateLimitHeaders, RATE_LIMIT_FIELDS, type RateLimiter, setFlatHeaders } from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
+import { storedPath } from '../usage/stored-path.js';
 import type { AuthFailureThrottle } from './auth-throttle.js';
 import { classifyUpstreamError, type PublicSite, UpstreamExchange } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
@@ -120,9 +121,14 @@ export function createProxyHandler(deps: ProxyDeps) {
       countStatus(statusCode);
       duration.observe(latencyMs / 1000);
       if (keyId) {
-        const q = url.indexOf('?');
-        const path = url.slice(PROXY_PREFIX.length, q === -1 ? undefined : q) || '/';
-        usage.record(keyId, req.method ?? 'GET', path, statusCode, latencyMs, Date.now());
+        usage.record(
+          keyId,
+          req.method ?? 'GET',
+          storedPath(url, PROXY_PREFIX.length),
+          statusCode,
+          latencyMs,
+          Date.now(),
+        );
       }
     };
     res.on('close', onClose);

@@ -4,26 +4,24 @@ import { actorOf, requireAdmin } from '../auth/management-auth.js';
 import { parseOrThrow } from '../middleware/validate.js';
 import { getKeyOrThrow } from '../repositories/keys.js';
 import { getOverview } from '../usage/overview.js';
-import { getUsage, resolveWindow } from '../usage/stats.js';
+import { getUsage } from '../usage/stats.js';
 import type { RouteDeps } from './types.js';
 
 export function usageRouter(deps: RouteDeps): Router {
   const router = Router();
   router.use('/usage', deps.requireActor);
 
-  // GET /usage?from=&to= – traffic across every key: totals, series, top keys (admins)
+  // GET /usage?from=&to=&bucketSeconds= – traffic across every key: totals, series, top keys (admins)
   router.get('/usage', requireAdmin, async (req, res) => {
-    const query = parseOrThrow(OverviewQuerySchema, req.query, 'query string');
-    res.json(await getOverview(deps.sql, resolveWindow(query)));
+    res.json(await getOverview(deps.sql, parseOrThrow(OverviewQuerySchema, req.query, 'query string')));
   });
 
-  // GET /usage/:keyId?from=&to=&limit=&cursor= – stats and recent logs of one key (default: last 24 h)
+  // GET /usage/:keyId?from=&to=&bucketSeconds=&limit=&cursor= – stats and recent logs of one key (default: last 24 h)
   router.get('/usage/:keyId', async (req, res) => {
     const keyId = parseOrThrow(IdSchema, req.params.keyId, 'key id');
     const query = parseOrThrow(UsageQuerySchema, req.query, 'query string');
     await getKeyOrThrow(deps.prisma, actorOf(res), keyId);
-    const { from, to } = resolveWindow(query);
-    res.json(await getUsage(deps.sql, { keyId, from, to, limit: query.limit, cursor: query.cursor }));
+    res.json(await getUsage(deps.sql, { keyId, ...query }));
   });
 
   return router;

@@ -1,7 +1,7 @@
-import type { OverviewResponse, TopKey } from '@gateway/shared';
+import type { OverviewResponse, ResolvedUsageWindow, TopKey } from '@gateway/shared';
 import type { SqlExecutor } from '../db/client.js';
 import { estimateQuantiles, LATENCY_BUCKETS } from './latency-histogram.js';
-import { bucketSecondsFor, fillSeries, HISTOGRAM_SUMS, QUANTILES, round } from './stats.js';
+import { fillSeries, HISTOGRAM_SUMS, QUANTILES, round } from './stats.js';
 
 const MINUTE_MS = 60_000;
 const TOP_KEYS = 10;
@@ -58,10 +58,10 @@ const toTopKey = (r: TopRow): TopKey => ({
 });
 
 /** Traffic across every key in [from, to), widened to whole minutes (admins' overview). */
-export async function getOverview(sql: SqlExecutor, window: { from: Date; to: Date }): Promise<OverviewResponse> {
+export async function getOverview(sql: SqlExecutor, window: ResolvedUsageWindow): Promise<OverviewResponse> {
   const from = new Date(Math.floor(window.from.getTime() / MINUTE_MS) * MINUTE_MS);
   const to = new Date(Math.ceil(window.to.getTime() / MINUTE_MS) * MINUTE_MS);
-  const bucketSeconds = bucketSecondsFor(window.from, window.to);
+  const { bucketSeconds } = window;
   const [totals, series, byRequests, byErrors] = await Promise.all([
     sql.query<{
       requests: number | null;

@@ -66,6 +66,7 @@ describe('UsageRecorder', () => {
       logger: createLogger({ level: 'silent' }),
       metrics: createMetrics(),
       bufferMax: 100,
+      bufferMaxBytes: 1_048_576,
       batchSize: 100,
       flushIntervalMs: 60_000,
     });

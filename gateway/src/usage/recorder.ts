@@ -3,18 +3,20 @@ import type { SqlExecutor } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { UsageRing } from './ring-buffer.js';
+import { MAX_STORED_PATH_LENGTH, truncatePath } from './stored-path.js';
 
 export interface UsageRecorderOptions {
   sql: SqlExecutor;
   logger: Logger;
   metrics: Metrics;
   bufferMax: number;
+  /** Bound on the bytes buffered records keep alive (see `recordBytes`). */
+  bufferMaxBytes: number;
   batchSize: number;
   flushIntervalMs: number;
 }
 
 const MAX_BACKOFF_MS = 10_000;
-const MAX_PATH_LENGTH = 2_048;
 
 // One multi-row statement per batch (about 7× faster than createMany here). Rows whose key was
 // deleted meanwhile are skipped instead of failing the whole batch on the foreign key.
@@ -73,7 +75,8 @@ export function arrayLiteral(values: readonly (string | number)[], quote: boolea
 /**
  * Usage logging off the request path: `record` is a push into a bounded ring buffer; a writer
  * flushes batches on an interval or as soon as a batch fills, retries with backoff while the
- * database is down, drops (and counts) the oldest records when full, and drains on `close`.
+ * database is down, drops (and counts) the oldest records when full (in records or in bytes), and
+ * drains on `close`.
  */
 export class UsageRecorder {
   private readonly buffer: UsageRing;
@@ -91,7 +94,7 @@ export class UsageRecorder {
   dropped = 0;
 
   constructor(private readonly options: UsageRecorderOptions) {
-    this.buffer = new UsageRing(options.bufferMax);
+    this.buffer = new UsageRing(options.bufferMax, options.bufferMaxBytes);
   }
 
   start(): void {
@@ -103,11 +106,24 @@ export class UsageRecorder {
     return this.buffer.size;
   }
 
-  /** Hot path: O(1), allocates nothing, never waits for the database. `timestamp` in epoch ms. */
+  /** Bytes the buffered records are charged (at most `bufferMaxBytes`). */
+  get pendingBytes(): number {
+    return this.buffer.bytes;
+  }
+
+  /**
+   * Hot path: O(1), allocates nothing (unless the path is cut), never waits for the database.
+   * `timestamp` in epoch ms. Paths over MAX_STORED_PATH_LENGTH are cut; the proxy passes them cut
+   * already, by `storedPath`, which also keeps the URL they come from from staying alive.
+   */
   record(keyId: string, method: string, path: string, statusCode: number, latencyMs: number, timestamp: number): void {
-    if (this.buffer.push(keyId, method, path, statusCode, latencyMs, timestamp)) {
-      if (this.inFlightOverwritten < this.inFlight) this.inFlightOverwritten++;
-      else this.countDropped(1);
+    const stored = path.length > MAX_STORED_PATH_LENGTH ? truncatePath(path) : path;
+    const dropped = this.buffer.push(keyId, method, stored, statusCode, latencyMs, timestamp);
+    if (dropped > 0) {
+      // The oldest records go first: those of the batch being written, then the rest.
+      const ofBatch = Math.min(dropped, this.inFlight - this.inFlightOverwritten);
+      this.inFlightOverwritten += ofBatch;
+      if (dropped > ofBatch) this.countDropped(dropped - ofBatch);
     }
     if (this.buffer.size >= this.options.batchSize && !this.flushing) setImmediate(() => void this.flush());
   }
@@ -119,6 +135,7 @@ export class UsageRecorder {
     this.flushing = this.writeAll().finally(() => {
       this.flushing = undefined;
       this.options.metrics.usageBufferDepth.set(this.buffer.size);
+      this.options.metrics.usageBufferBytes.set(this.buffer.bytes);
     });
     return this.flushing;
   }
@@ -182,11 +199,10 @@ export class UsageRecorder {
         id = uuidv7(ring.times[slot]!);
         ring.ids[slot] = id;
       }
-      const path = ring.paths[slot]!;
       ids[i] = id;
       keys[i] = ring.keyIds[slot]!;
       methods[i] = ring.methods[slot]!;
-      paths[i] = path.length > MAX_PATH_LENGTH ? path.slice(0, MAX_PATH_LENGTH) : path;
+      paths[i] = ring.paths[slot]!;
       statuses[i] = ring.statuses[slot]!;
       latencies[i] = ring.latencies[slot]!;
       times[i] = ring.times[slot]!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageRing } from './ring-buffer.js';
+import { recordBytes, UsageRing } from './ring-buffer.js';
 
 const contents = (ring: UsageRing) =>
   Array.from({ length: ring.size }, (_, i) => {
@@ -11,7 +11,7 @@ describe('UsageRing', () => {
   it('keeps records in order across the wrap-around and reports each overwrite', () => {
     const ring = new UsageRing(3);
     const pushed = [1, 2, 3, 4, 5].map((n) => ring.push('key', 'GET', `/p${n}`, 200 + n, n / 4, 1000 + n));
-    expect(pushed).toEqual([false, false, false, true, true]);
+    expect(pushed).toEqual([0, 0, 0, 1, 1]);
     expect(contents(ring)).toEqual([
       ['/p3', 203, 1003],
       ['/p4', 204, 1004],
@@ -34,5 +34,19 @@ describe('UsageRing', () => {
     expect(ring.ids[ring.slot(3)]).toBeUndefined();
     ring.drop(10);
     expect(ring.size).toBe(0);
+  });
+
+  it('is bounded in bytes too: a long record pushes out as many of the oldest as it needs', () => {
+    const short = recordBytes('/p1');
+    const long = recordBytes('/'.padEnd(1_024, 'x'));
+    const ring = new UsageRing(100, 4 * short + long - 1);
+    for (let n = 1; n <= 5; n++) expect(ring.push('key', 'GET', `/p${n}`, 200, 1, n)).toBe(0);
+    expect(ring.bytes).toBe(5 * short);
+    // Room for the long record needs 4 × short + long bytes: at most three short ones may stay.
+    expect(ring.push('key', 'GET', '/'.padEnd(1_024, 'x'), 200, 1, 6)).toBe(2);
+    expect(contents(ring).map(([path]) => String(path).slice(0, 3))).toEqual(['/p3', '/p4', '/p5', '/xx']);
+    expect(ring.bytes).toBe(3 * short + long);
+    ring.drop(4);
+    expect(ring.bytes).toBe(0);
   });
 });

@@ -5,9 +5,22 @@
  * gateway's CPU per request at 10k requests/s. Here numbers go into typed arrays and the strings
  * (key id, method) are references to strings that exist anyway; only the path is new.
  *
- * Pushing into a full buffer overwrites the oldest record and reports it, so the recorder can count
- * drops. Push, read and drop are O(1) per record.
+ * The buffer is bounded twice: in records (`capacity`, its arrays are allocated up front) and in the
+ * bytes its records keep alive (`maxBytes`; each is charged `recordBytes` of its path). Pushing past
+ * either bound drops the oldest records and reports how many, so the recorder can count drops. Push,
+ * read and drop are O(1) per record.
  */
+// What a record keeps alive beyond its slot, as an upper bound: its path at two bytes a character
+// (V8 stores a string holding any character above U+00FF, such as the truncation mark, at two), the
+// string's headers (16–32 B each, a slice keeps its parent alive too) with up to 64 characters of the
+// URL around the path (see stored-path.ts), and the row id it gets on its first write attempt (~56 B).
+const RECORD_OVERHEAD_BYTES = 192;
+
+/** The bytes a record with this path is charged against the buffer's byte bound. */
+export function recordBytes(path: string): number {
+  return RECORD_OVERHEAD_BYTES + 2 * path.length;
+}
+
 export class UsageRing {
   readonly keyIds: (string | undefined)[];
   readonly methods: (string | undefined)[];
@@ -19,8 +32,13 @@ export class UsageRing {
   readonly ids: (string | undefined)[];
   private head = 0;
   private count = 0;
+  /** Bytes charged for the records held (see `recordBytes`), never above `maxBytes`. */
+  bytes = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {
     this.keyIds = new Array(capacity).fill(undefined);
     this.methods = new Array(capacity).fill(undefined);
     this.paths = new Array(capacity).fill(undefined);
@@ -34,8 +52,14 @@ export class UsageRing {
     return this.count;
   }
 
-  /** Adds a record; returns true when the oldest record had to be dropped to make room. */
-  push(keyId: string, method: string, path: string, status: number, latencyMs: number, time: number): boolean {
+  /** Adds a record; returns how many of the oldest records had to be dropped to make room. */
+  push(keyId: string, method: string, path: string, status: number, latencyMs: number, time: number): number {
+    const bytes = recordBytes(path);
+    let dropped = 0;
+    while (this.count > 0 && (this.count === this.capacity || this.bytes + bytes > this.maxBytes)) {
+      this.drop(1);
+      dropped++;
+    }
     let slot = this.head + this.count;
     if (slot >= this.capacity) slot -= this.capacity;
     this.keyIds[slot] = keyId;
@@ -45,12 +69,9 @@ export class UsageRing {
     this.latencies[slot] = latencyMs;
     this.times[slot] = time;
     this.ids[slot] = undefined;
-    if (this.count < this.capacity) {
-      this.count++;
-      return false;
-    }
-    this.head = slot + 1 === this.capacity ? 0 : slot + 1;
-    return true;
+    this.bytes += bytes;
+    this.count++;
+    return dropped;
   }
 
   /** The slot of the i-th oldest record (0 ≤ i < size). */
@@ -64,6 +85,7 @@ export class UsageRing {
     const take = Math.min(n, this.count);
     for (let i = 0; i < take; i++) {
       const slot = this.slot(i);
+      this.bytes -= recordBytes(this.paths[slot]!);
       this.keyIds[slot] = undefined;
       this.methods[slot] = undefined;
       this.paths[slot] = undefined;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { chartBucketSeconds } from '@gateway/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
@@ -172,7 +173,7 @@ describe('getUsage over the rollup', () => {
   ])('counts exactly what the logs hold for %s', async (_name, fromOffset, toOffset) => {
     const from = new Date(start + fromOffset);
     const to = new Date(start + toOffset);
-    const usage = await getUsage(db.sql, { keyId, from, to, limit: 5 });
+    const usage = await getUsage(db.sql, { keyId, from, to, bucketSeconds: chartBucketSeconds(from, to), limit: 5 });
     const truth = await exact(keyId, from, to);
     expect(usage.totals.requests).toBe(truth.requests);
     expect(usage.totals.byStatusClass['4xx']).toBe(truth.s4);

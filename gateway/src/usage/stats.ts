@@ -1,31 +1,13 @@
-import type { UsageResponse } from '@gateway/shared';
+import { MAX_USAGE_SERIES_POINTS, type ResolvedUsageWindow, type UsageResponse } from '@gateway/shared';
 import type { SqlExecutor } from '../db/client.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import { estimateQuantiles, LATENCY_BUCKETS } from './latency-histogram.js';
 
-const DAY_MS = 86_400_000;
-// Bucket sizes for the time series, smallest first; the first giving ≤ MAX_POINTS points wins.
-const BUCKETS_S = [60, 300, 900, 3_600, 21_600, 86_400, 604_800];
-const MAX_POINTS = 200;
-
-export interface UsageWindow {
+/** A key's usage query, its window resolved and bounded by `UsageQuerySchema`. */
+export interface UsageWindow extends ResolvedUsageWindow {
   keyId: string;
-  from: Date;
-  to: Date;
   limit: number;
   cursor?: string | undefined;
-}
-
-/** Default window: the last 24 h. */
-export function resolveWindow(q: { from?: string | undefined; to?: string | undefined }, now = Date.now()) {
-  const to = q.to ? new Date(q.to) : new Date(now);
-  const from = q.from ? new Date(q.from) : new Date(to.getTime() - DAY_MS);
-  return { from, to };
-}
-
-export function bucketSecondsFor(from: Date, to: Date): number {
-  const span = (to.getTime() - from.getTime()) / 1000;
-  return BUCKETS_S.find((b) => span / b <= MAX_POINTS) ?? BUCKETS_S.at(-1)!;
 }
 
 const MINUTE_MS = 60_000;
@@ -112,7 +94,7 @@ async function exactPercentiles(sql: SqlExecutor, range: unknown[]): Promise<(nu
 
 /** Totals, latency percentiles, a gap-free time series and one page of recent logs for a key. */
 export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageResponse> {
-  const bucketSeconds = bucketSecondsFor(w.from, w.to);
+  const { bucketSeconds } = w;
   const range = [w.keyId, w.from, w.to];
   const cursor = w.cursor ? decodeKeysetCursor(w.cursor) : null;
   const { full, edges } = splitWindow(w.from, w.to);
@@ -186,7 +168,11 @@ export function round(n: number | null | undefined): number | null {
   return n === null || n === undefined ? null : Math.round(n * 100) / 100;
 }
 
-/** One point per bucket from `from` to `to`, zeros where no request fell. */
+/**
+ * One point per bucket from `from` to `to`, zeros where no request fell. The query schemas bound
+ * the point count; the cap here only makes sure no caller can ever have a window of empty buckets
+ * materialised without bound.
+ */
 export function fillSeries(
   rows: { t: Date; requests: number; errors: number }[],
   from: Date,
@@ -198,7 +184,9 @@ export function fillSeries(
   const out: UsageResponse['series'] = [];
   // Buckets are aligned to multiples of their size since the epoch, so points stay put as the
   // window slides and charts of different windows line up.
-  for (let t = Math.floor(from.getTime() / step) * step; t < to.getTime(); t += step) {
+  const first = Math.floor(from.getTime() / step) * step;
+  const end = Math.min(to.getTime(), first + MAX_USAGE_SERIES_POINTS * step);
+  for (let t = first; t < end; t += step) {
     const row = byTime.get(t);
     out.push({ t: new Date(t).toISOString(), requests: row?.requests ?? 0, errors: row?.errors ?? 0 });
   }

@@ -77,6 +77,14 @@ describe.each(['postgres', 'pglite'] as Backend[])('admin overview and consumer 
       await expectProblem(await as(gw, user.token)('/usage'), 403, 'FORBIDDEN');
       await expectProblem(await gw.admin('/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z'), 400);
       await expectProblem(await gw.admin('/usage?from=yesterday'), 400, 'VALIDATION_FAILED');
+      const huge = await gw.admin('/usage?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z');
+      expect((await expectProblem(huge, 400, 'VALIDATION_FAILED')).errors?.map((e) => e.path)).toEqual(['from']);
+      const fine = await gw.admin(
+        `/usage?from=${new Date(Date.now() - 30 * 86_400_000).toISOString()}&bucketSeconds=300`,
+      );
+      expect((await expectProblem(fine, 400, 'VALIDATION_FAILED')).errors?.map((e) => e.path)).toEqual([
+        'bucketSeconds',
+      ]);
     });
   });
 

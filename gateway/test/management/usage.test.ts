@@ -135,8 +135,47 @@ describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (ba
     ['a garbage cursor', '/usage/KEY?cursor=%24%24%24'],
     ['an undecodable cursor', '/usage/KEY?cursor=abc'],
     ['an unknown parameter', '/usage/KEY?foo=1'],
+    ['a bucket size not offered', '/usage/KEY?bucketSeconds=7'],
   ])('answers 400 for %s', async (_name, path) => {
     await expectProblem(await as(gw, owner.token)(path.replace('KEY', keyId)), 400, 'VALIDATION_FAILED');
+  });
+
+  it.each([
+    ['0001–9999', 'from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z', 'from'],
+    ['401 days up to now', `from=${new Date(now - 401 * 86_400_000).toISOString()}`, 'from'],
+    ['a `from` after now without `to`', `from=${new Date(now + 3_600_000).toISOString()}`, 'from'],
+    [
+      'minute buckets over a week (10,080 points)',
+      `from=${new Date(now - 7 * 86_400_000).toISOString()}&bucketSeconds=60`,
+      'bucketSeconds',
+    ],
+  ])('refuses the window %s with a 400 naming `%s`', async (_name, query, field) => {
+    const problem = await expectProblem(
+      await as(gw, owner.token)(`/usage/${keyId}?${query}`),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(problem.errors?.map((e) => e.path)).toEqual([field]);
+  });
+
+  it('answers the largest window and series allowed, and chooses the bucket when none is asked for', async () => {
+    // A minute boundary after every row, so the series lines up with it.
+    const to = new Date(Math.ceil(now / 60_000) * 60_000);
+    const year = new Date(to.getTime() - 400 * 86_400_000).toISOString();
+    const auto = UsageResponseSchema.parse(
+      await (await as(gw, owner.token)(`/usage/${keyId}?from=${year}&to=${to.toISOString()}`)).json(),
+    );
+    expect(auto.bucketSeconds).toBe(604_800);
+    expect(auto.totals.requests).toBe(101);
+    const minutes = new Date(to.getTime() - 1_500 * 60_000).toISOString();
+    const fine = UsageResponseSchema.parse(
+      await (
+        await as(gw, owner.token)(`/usage/${keyId}?from=${minutes}&to=${to.toISOString()}&bucketSeconds=60`)
+      ).json(),
+    );
+    expect(fine.bucketSeconds).toBe(60);
+    expect(fine.series).toHaveLength(1_500);
+    expect(fine.series.reduce((n, p) => n + p.requests, 0)).toBe(fine.totals.requests);
   });
 
   it('answers 404 for another user’s key and for a missing key, 401 without credentials', async () => {

@@ -5,6 +5,7 @@ import { createTestDatabase } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startLoad } from '../support/load.js';
+import { liveBytes } from '../support/memory.js';
 import { readMetric } from '../support/metrics.js';
 import { expectProblem } from '../support/problem.js';
 import { burst, type CreatedKey, concurrentAgent, countByStatus, createKey } from '../support/proxy-client.js';
@@ -181,4 +182,69 @@ describe('PostgreSQL outage with a small usage buffer', () => {
     expect(dropped).toBe(150);
     expect((await env.rowsOf(key.id)) + dropped).toBe(answered);
   });
+});
+
+// Issue 12 item 3: with PostgreSQL down, 110k requests with 15 KB paths (almost all 429s) grew RSS to
+// 1.76 GB before the record bound (USAGE_BUFFER_MAX, 100,000) was reached.
+describe('PostgreSQL outage with long request targets', () => {
+  const MAX_BYTES = 2 * 1024 * 1024;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let env: Awaited<ReturnType<typeof gatewayBehindLink>>;
+  let agent: ReturnType<typeof concurrentAgent>;
+
+  beforeAll(async () => {
+    upstream = await startUpstream((_req, res) => res.end('ok'));
+    env = await gatewayBehindLink(upstream.url, {
+      USAGE_BUFFER_MAX_BYTES: String(MAX_BYTES),
+      KEY_CACHE_TTL_MS: '600000',
+    });
+    agent = concurrentAgent(32);
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await env?.close();
+    await upstream?.close();
+  });
+
+  it('keeps the buffer within its bytes, stores paths cut to 1 KiB and accounts for every request', async () => {
+    const { gw, link } = env;
+    const key = await createKey(gw, { limitPerMinute: 10, limitPerDay: 1_000_000_000 });
+    expect((await get(gw, key.key)).status).toBe(200); // now in the key cache
+    await eventually(async () => expect(await env.rowsOf(key.id)).toBe(1), 5_000);
+
+    link.cut();
+    // 15 KB paths, and short paths under 15 KB query strings: in V8 a path sliced out of such a URL
+    // kept the whole URL alive.
+    const targets = [`/proxy/${'p'.repeat(15_000)}`, `/proxy/items/by-query?q=${'q'.repeat(15_000)}`];
+    const before = liveBytes();
+    let answered = 1;
+    for (let round = 0; round < 6; round++) {
+      const answers = await burst(agent, `${gw.url}${targets[round % 2]}`, key.key, 500);
+      expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
+      answered += answers.length;
+    }
+    const grown = liveBytes() - before;
+    // Before: 3,000 records held ~45 MB (each its whole 15 KB URL). After: the 2 MiB bound plus a
+    // few MB of test traffic.
+    expect(grown).toBeLessThan(24 * 1024 * 1024);
+    const usage = gw.gateway.services.usage;
+    expect(usage.pendingBytes).toBeLessThanOrEqual(MAX_BYTES);
+    expect(usage.pendingBytes).toBeGreaterThan(MAX_BYTES / 2);
+    expect(await readMetric(gw.managementUrl, 'gateway_usage_records_dropped_total')).toBeGreaterThan(0);
+
+    link.restore();
+    await eventually(
+      async () => {
+        const dropped = await readMetric(gw.managementUrl, 'gateway_usage_records_dropped_total');
+        expect((await env.rowsOf(key.id)) + dropped).toBe(answered);
+      },
+      20_000,
+      200,
+    );
+    const { rows } = await env.gw.gateway.services.db.sql.query<{ path: string }>(
+      'SELECT DISTINCT path FROM usage_logs WHERE api_key_id = $1',
+      [key.id],
+    );
+    expect(rows.map((r) => r.path).sort()).toEqual(['/items/by-query', `/${'p'.repeat(1_022)}…`, '/x'].sort());
+  }, 60_000);
 });
