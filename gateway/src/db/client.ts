@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export type { PrismaClient };
 
@@ -85,13 +86,17 @@ function createPostgres(connectionString: string, max: number): Database {
 
 async function createPglite(dir: string | undefined): Promise<Database> {
   if (dir) await mkdir(join(dir, '..'), { recursive: true });
+  const release = dir ? lockDataDir(join(dir, '..')) : () => {};
   // Loaded only in embedded mode: a gateway on PostgreSQL never pays for PGlite's WebAssembly.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('pglite-prisma-adapter'),
   ]);
   const db = dir ? new PGlite(dir) : new PGlite();
-  await db.waitReady;
+  await db.waitReady.catch((error: unknown) => {
+    release();
+    throw error;
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   const sql: SqlExecutor = {
     query: (text, params) => db.query(text, params) as never,
@@ -111,6 +116,7 @@ async function createPglite(dir: string | undefined): Promise<Database> {
     close: async () => {
       await prisma.$disconnect();
       await db.close();
+      release();
     },
   };
 }
