@@ -92,7 +92,12 @@ async function createPglite(dir: string | undefined): Promise<Database> {
     import('@electric-sql/pglite'),
     import('pglite-prisma-adapter'),
   ]);
-  const db = dir ? new PGlite(dir) : new PGlite();
+  // PostgreSQL's default 128 MB of shared buffers made PGlite's WebAssembly memory grow to ~206 MB
+  // (it never shrinks); the quick start's data fits 16 MB many times over. Measured with
+  // bench/memory-walk.mjs: RSS ~470 → ~400 MB after a dashboard-like walk. 128 MB is the module's
+  // minimum memory, so that much stays whatever the settings.
+  const options = { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] };
+  const db = dir ? new PGlite(dir, options) : new PGlite(options);
   await db.waitReady.catch((error: unknown) => {
     release();
     throw error;
