@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/client.js';
 import { lockDataDir } from '../../src/db/data-dir-lock.js';
+import { createTestDatabase } from '../support/database.js';
 
 const ENTRY = join(import.meta.dirname, '../../dist/index.js');
 /** Lines that only a stack trace or a dumped error object prints. */
@@ -20,15 +21,24 @@ interface Exit {
   stderr: string;
 }
 
-/** Runs the built gateway with only `env` (plus PATH), as a supervisor would, until it exits. */
-function runGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<Exit> {
+/**
+ * Runs the built gateway with only `env` (plus PATH), as a supervisor would, until it exits — or
+ * until its output matches every pattern of `stopWhen`, then stops it with SIGTERM.
+ */
+function runGateway(env: Record<string, string>, timeoutMs = 20_000, stopWhen: RegExp[] = []): Promise<Exit> {
   const child = spawn(process.execPath, [ENTRY], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', MANAGEMENT_PORT: '0', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  let stopped = false;
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+    if (stopped || stopWhen.length === 0 || !stopWhen.every((p) => p.test(stdout))) return;
+    stopped = true;
+    child.kill('SIGTERM');
+  });
   child.stderr.on('data', (d: Buffer) => (stderr += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return new Promise((resolve) =>
@@ -95,6 +105,54 @@ describe('database start-up failures', () => {
       new RegExp(`^Cannot connect to PostgreSQL at DATABASE_URL \\(127\\.0\\.0\\.1:${port}/gateway\\): ECONNREFUSED`),
     );
     expect(result.stderr).not.toContain('s3cret-password');
+  });
+});
+
+describe('services down at start', () => {
+  it('Redis and the upstream not answering: one warning each naming the setting, and the gateway starts', async () => {
+    const database = await createTestDatabase();
+    try {
+      const [redisPort, upstreamPort] = [await closedPort(), await closedPort()];
+      const result = await runGateway(
+        {
+          DATA_DIR: await freshDataDir(),
+          DATABASE_URL: database.url,
+          REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+          INTERNAL_API_BASE_URL: `http://127.0.0.1:${upstreamPort}`,
+        },
+        20_000,
+        [/gateway listening/, /INTERNAL_API_BASE_URL \(/],
+      );
+      expect(result.code).toBe(0); // started, then stopped by the test's SIGTERM
+      const lines = result.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string; rateLimiter?: string; err?: unknown });
+      const warnings = lines.filter((l) => l.level >= 40).map((l) => l.msg);
+      // Before: no address anywhere, the start line said rateLimiter "redis", and the key-change
+      // subscription logged a JSON stack trace; a dead upstream went unmentioned.
+      expect(warnings.filter((m) => m.includes('REDIS_URL'))).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^REDIS_URL \\(127\\.0\\.0\\.1:${redisPort}\\) is not reachable \\(ECONNREFUSED\\): rate limits follow RATE_LIMIT_FAILURE_MODE=local`,
+          ),
+        ),
+      ]);
+      expect(warnings.filter((m) => m.includes('INTERNAL_API_BASE_URL'))).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^INTERNAL_API_BASE_URL \\(http://127\\.0\\.0\\.1:${upstreamPort}\\) is not reachable \\(ECONNREFUSED\\)`,
+          ),
+        ),
+      ]);
+      expect(lines.find((l) => l.msg.startsWith('gateway listening'))?.rateLimiter).toBe(
+        `redis at 127.0.0.1:${redisPort} (unreachable: see above)`,
+      );
+      expect(result.stdout).not.toContain('"stack"');
+      expect(result.stderr).toBe('');
+    } finally {
+      await database.drop();
+    }
   });
 });
 
