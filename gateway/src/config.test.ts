@@ -57,6 +57,38 @@ describe('parseConfig', () => {
     }
   });
 
+  it('reports malformed URLs and every other invalid variable at once, one line each, with a good value', () => {
+    const env = {
+      DATABASE_URL: 'notaurl',
+      REDIS_URL: 'notaurl',
+      INTERNAL_API_BASE_URL: 'notaurl',
+      SMTP_URL: 'http://mailer:hunter2@mail.example.com',
+      PORT: 'abc',
+      SESSION_SECRET: 'too-short-secret',
+      LOG_LEVEL: 'loud',
+    };
+    let issues: string[] = [];
+    try {
+      parseConfig(env);
+      expect.unreachable();
+    } catch (error) {
+      // Before: `new URL('notaurl')` inside a refine threw a TypeError out of zod, listing nothing.
+      expect(error).toBeInstanceOf(ConfigError);
+      issues = (error as ConfigError).issues;
+    }
+    expect(issues.map((i) => i.split(' ')[0]).sort()).toEqual(Object.keys(env).sort());
+    expect(issues).toContain(
+      'DATABASE_URL is not a URL: must be a URL starting with postgres:// or postgresql:// (got "notaurl"); e.g. DATABASE_URL=postgresql://gateway:password@localhost:5432/gateway',
+    );
+    expect(issues).toContain('PORT must be a whole number from 0 to 65535 (got "abc"); e.g. PORT=3001');
+    for (const issue of issues) {
+      expect(issue).not.toContain('\n');
+      expect(issue).toMatch(/; e\.g\. [A-Z_]+=\S/);
+    }
+    // Neither a secret nor a URL's password is echoed.
+    expect(issues.join('\n')).not.toMatch(/too-short-secret|hunter2/);
+  });
+
   it('requires the admin token, the session secret and a way to sign in (SMTP or OIDC) in production', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(
       /SMTP_URL[\s\S]*ADMIN_API_TOKEN[\s\S]*SESSION_SECRET/,

@@ -5,7 +5,10 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const int = (min: number, max: number) => {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: range }).int({ error: range }).min(min, { error: range }).max(max, { error: range });
+};
 
 const list = z
   .string()
@@ -51,10 +54,14 @@ const EMBEDDED_FALLBACKS = {
   INTERNAL_API_BASE_URL: 'the built-in demo upstream',
 } as const;
 
+// One check that never throws: `new URL` on a value that is not a URL used to escape zod as a
+// TypeError with a stack trace, hiding every other invalid variable (issue 16).
 const url = (protocols: string[]) =>
-  // zod runs refinements even after `z.url` failed: `new URL` must not throw on a non-URL.
-  z.url({ error: 'must be a URL' }).refine((u) => URL.canParse(u) && protocols.includes(new URL(u).protocol), {
-    error: `must use ${protocols.join(' or ')}`,
+  z.string().superRefine((value, ctx) => {
+    const expected = `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
+    if (!URL.canParse(value)) ctx.addIssue({ code: 'custom', message: `is not a URL: must be ${expected}` });
+    else if (!protocols.includes(new URL(value).protocol))
+      ctx.addIssue({ code: 'custom', message: `must be ${expected}` });
   });
 
 /** Every environment variable the gateway reads, with its default. The only reader of `process.env`. */
@@ -67,6 +74,8 @@ export const ConfigSchema = z
     MANAGEMENT_PORT: int(0, 65535).default(3002),
     MANAGEMENT_HOST: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `pretty` (human-readable) or `json`; unset → pretty on a terminal in development, else JSON. */
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATABASE_POOL_SIZE: int(1, 200).default(10),
     /** PEM file of the CA(s) that signed the database's certificate: TLS with verification (verify-full). */
@@ -217,6 +226,9 @@ export const ConfigSchema = z
         });
       }
     }
+    if (env.LOG_FORMAT === 'pretty') {
+      ctx.addIssue({ code: 'custom', path: ['LOG_FORMAT'], message: 'must be json when NODE_ENV=production' });
+    }
     if (!env.SMTP_URL && !env.OIDC_ISSUER) {
       ctx.addIssue({
         code: 'custom',
@@ -250,18 +262,79 @@ export interface Config extends Omit<RawConfig, 'ADMIN_API_TOKEN' | 'SESSION_SEC
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
-    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    super(
+      `Invalid configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}; nothing was started):\n${issues.map((i) => `  - ${i}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
 
-/** Parses the environment once; throws a ConfigError listing every invalid variable. */
+/** A good value to show beside an error, where the default (if any) is not a useful example. */
+const EXAMPLES: Record<string, string> = {
+  DATABASE_URL: 'postgresql://gateway:password@localhost:5432/gateway',
+  REDIS_URL: 'redis://localhost:6379',
+  INTERNAL_API_BASE_URL: 'http://localhost:8080',
+  SMTP_URL: 'smtps://user:password@smtp.example.com:465',
+  OIDC_ISSUER: 'https://id.example.com',
+  OIDC_REDIRECT_URI: 'https://manage.example.com/auth/oidc/callback',
+  OIDC_CLIENT_ID: 'api-gateway',
+  ADMIN_API_TOKEN: '$(openssl rand -hex 32)',
+  SESSION_SECRET: '$(openssl rand -hex 32)',
+  OIDC_CLIENT_SECRET: '<the secret your identity provider issued>',
+  ADMIN_EMAILS: 'ops@example.com,alice@example.com',
+  OIDC_ADMIN_VALUES: 'ops,admins',
+  DASHBOARD_ORIGIN: 'https://dashboard.example.com',
+  MANAGEMENT_PORT: '3002',
+  SECURE_COOKIES: 'true',
+};
+
+/** Values never echoed back in an error, whatever their name's variable holds. */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD/;
+
+function defaultOf(schema: unknown): unknown {
+  const def = (schema as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+  if (!def) return undefined;
+  if (def.type === 'default') return def.defaultValue;
+  return defaultOf(def.in ?? def.innerType);
+}
+
+function exampleFor(name: string): string | undefined {
+  if (EXAMPLES[name]) return EXAMPLES[name];
+  const fallback = defaultOf((ConfigSchema.shape as Record<string, unknown>)[name]);
+  return fallback === undefined || fallback === '' ? undefined : String(fallback);
+}
+
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  if (SECRET_NAME.test(name)) return ` (got ${value.length} characters)`;
+  // A URL's password stays out of the terminal and the logs that capture it.
+  const safe = value.replace(/(\/\/[^/:@]*:)[^@/]*@/, '$1***@');
+  return ` (got "${safe.length > 80 ? `${safe.slice(0, 77)}...` : safe}")`;
+}
+
+/**
+ * One line per problem: the variable, what is wrong, what was given (never a secret) and a good
+ * value, e.g. `REDIS_URL is not a URL: must be a redis or rediss URL (got "notaurl"); e.g. REDIS_URL=redis://localhost:6379`.
+ */
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? '(environment)');
+  let message = issue.message;
+  if (issue.code === 'invalid_value') message = `must be one of ${issue.values.map(String).join(', ')}`;
+  else if (issue.code === 'too_small' && issue.origin === 'string')
+    message = `must be at least ${issue.minimum} characters`;
+  const example = exampleFor(name);
+  const hint = example && !message.includes('e.g.') ? `; e.g. ${name}=${example}` : '';
+  return `${name} ${message}${shown(name, env[name])}${hint}`;
+}
+
+/** Parses the environment once; throws a ConfigError listing every invalid variable, one line each. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): RawConfig {
   // Empty strings count as unset, as in most deployment tools' templates.
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = ConfigSchema.safeParse(defined);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
+    // A list variable with several bad entries yields one issue per entry: one line is enough.
+    throw new ConfigError([...new Set(result.error.issues.map((i) => describeIssue(i, defined)))]);
   }
   return result.data;
 }
@@ -274,7 +347,8 @@ export function parseDatabaseConfig(env: NodeJS.ProcessEnv = process.env): {
 } {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = ConfigSchema.shape.DATABASE_URL.safeParse(defined.DATABASE_URL);
-  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `DATABASE_URL ${i.message}`));
+  if (!result.success)
+    throw new ConfigError(result.error.issues.map((i) => describeIssue({ ...i, path: ['DATABASE_URL'] }, defined)));
   return {
     DATABASE_URL: result.data,
     DATABASE_CA_FILE: defined.DATABASE_CA_FILE,

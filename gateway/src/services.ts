@@ -19,6 +19,7 @@ import {
   withDecisionMetrics,
 } from './ratelimit/index.js';
 import { purgeExpired } from './repositories/sessions.js';
+import { databaseStartupError, describeEndpoint, errorCode } from './startup-error.js';
 import { UsageRecorder } from './usage/recorder.js';
 
 const PURGE_EVERY_MS = 3_600_000;
@@ -47,14 +48,15 @@ function createRedis(url: string, logger: Logger): Redis {
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     lazyConnect: true,
   });
-  let down = false;
+  // A Redis that is down at start is reported once, by buildServices, naming REDIS_URL.
+  let state: 'starting' | 'up' | 'down' = 'starting';
   redis.on('error', (err) => {
-    if (!down) logger.warn({ err: err.message }, 'redis unreachable; reconnecting');
-    down = true;
+    if (state === 'up') logger.warn({ err: err.message }, 'redis unreachable; reconnecting');
+    state = 'down';
   });
   redis.on('ready', () => {
-    if (down) logger.info('redis connection restored');
-    down = false;
+    if (state === 'down') logger.info('redis connection restored');
+    state = 'up';
   });
   return redis;
 }
@@ -72,7 +74,13 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
       poolSize: config.DATABASE_POOL_SIZE,
       inMemory: options.inMemoryDatabase,
     });
-    const result = await db.withConnection((conn) => migrate(conn, { lock: db!.kind === 'postgres' }));
+    const opened = db;
+    const result = await opened
+      .withConnection((conn) => migrate(conn, { lock: opened.kind === 'postgres' }))
+      .catch(async (error: unknown) => {
+        await opened.close().catch(() => {});
+        throw config.DATABASE_URL ? databaseStartupError(error, config.DATABASE_URL) : error;
+      });
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
     for (const name of result.modified) logger.warn({ migration: name }, 'applied migration was modified since');
   }
@@ -90,14 +98,22 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
   let redis: Redis | undefined;
   let limiter: RateLimiter;
   let keyEvents: Services['keyEvents'];
-  if (config.REDIS_URL) {
-    redis = createRedis(config.REDIS_URL, logger);
+  const redisUrl = config.REDIS_URL;
+  if (redisUrl) {
+    redis = createRedis(redisUrl, logger);
+    // connect() rejects with "Connection is closed."; the socket's own error says why.
+    let cause: Error | undefined;
+    const remember = (err: Error) => {
+      cause ??= err;
+    };
+    redis.on('error', remember);
     await redis.connect().catch((err: Error) => {
+      const why = errorCode(cause) ?? cause?.message ?? err.message;
       logger.warn(
-        { err: err.message },
-        `redis not reachable at start; RATE_LIMIT_FAILURE_MODE=${config.RATE_LIMIT_FAILURE_MODE} applies until it is`,
+        `REDIS_URL (${describeEndpoint(redisUrl)}) is not reachable (${why}): rate limits follow RATE_LIMIT_FAILURE_MODE=${config.RATE_LIMIT_FAILURE_MODE} until it is; start Redis or correct REDIS_URL`,
       );
     });
+    redis.off('error', remember);
     limiter = createResilientRateLimiter({
       primary: createRedisRateLimiter({ redis, prefix: config.REDIS_KEY_PREFIX }),
       redis,

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export type { PrismaClient };
 
@@ -107,13 +108,22 @@ function createPostgres(connection: PostgresConnection, max: number): Database {
 async function createPglite(dir: string | undefined): Promise<Database> {
   // DATA_DIR and pglite/ are created 0700 (a umask only removes bits): the files are this user's alone.
   if (dir) await mkdir(dir, { recursive: true, mode: 0o700 });
+  const release = dir ? lockDataDir(join(dir, '..')) : () => {};
   // Loaded only in embedded mode: a gateway on PostgreSQL never pays for PGlite's WebAssembly.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('pglite-prisma-adapter'),
   ]);
-  const db = dir ? new PGlite(dir) : new PGlite();
-  await db.waitReady;
+  // PostgreSQL's default 128 MB of shared buffers made PGlite's WebAssembly memory grow to ~206 MB
+  // (it never shrinks); the quick start's data fits 16 MB many times over. Measured with
+  // bench/memory-walk.mjs: RSS ~470 → ~400 MB after a dashboard-like walk. 128 MB is the module's
+  // minimum memory, so that much stays whatever the settings.
+  const options = { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] };
+  const db = dir ? new PGlite(dir, options) : new PGlite(options);
+  await db.waitReady.catch((error: unknown) => {
+    release();
+    throw error;
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   const sql: SqlExecutor = {
     query: (text, params) => db.query(text, params) as never,
@@ -133,6 +143,7 @@ async function createPglite(dir: string | undefined): Promise<Database> {
     close: async () => {
       await prisma.$disconnect();
       await db.close();
+      release();
     },
   };
 }

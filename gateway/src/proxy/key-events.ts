@@ -44,7 +44,8 @@ export async function createRedisKeyEvents(opts: {
   });
   await subscriber.connect().then(
     () => subscribed,
-    (err: unknown) => logger.warn({ err }, 'key-change subscription failed; will retry when Redis is back'),
+    // Redis down at start is reported once, naming REDIS_URL (services.ts); no stack trace here.
+    (err: Error) => logger.debug({ err: err.message }, 'key-change subscription failed; will retry when Redis is back'),
   );
   return {
     keyChanged: async (hash) => {
