@@ -12,7 +12,9 @@ const force = Boolean(process.env.E2E_FORCE_BUILD);
 
 function run(cwd, command, args) {
   console.log(`dashboard e2e: ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { stdio: 'inherit', cwd });
+  // Next's telemetry banner is noise in test output (and nothing here may call home).
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd, env });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 

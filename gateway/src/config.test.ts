@@ -229,7 +229,7 @@ describe('parseConfig', () => {
       '/etc/ssl/rds.pem',
     );
     expect(issuesOf({ DATABASE_CA_FILE: '/etc/ssl/rds.pem' })).toEqual([
-      'DATABASE_CA_FILE needs DATABASE_URL (PostgreSQL)',
+      'DATABASE_CA_FILE needs DATABASE_URL (PostgreSQL) (got "/etc/ssl/rds.pem")',
     ]);
   });
 });
