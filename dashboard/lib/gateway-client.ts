@@ -173,7 +173,12 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
         cache: 'no-store',
       });
     } catch (cause) {
-      throw new ApiError('network', `Can't reach the gateway at ${root}.`, { cause });
+      // The one wording of "unreachable" the whole dashboard shows (see `errorTitle` for its heading).
+      throw new ApiError(
+        'network',
+        `No answer from the gateway at ${root}. Check that it is running and that its DASHBOARD_ORIGIN allows this dashboard.`,
+        { cause },
+      );
     }
     if (!response.ok) throw await problemFrom(response);
     return response;

@@ -52,7 +52,6 @@ export function OverviewClient({ initialRange }: { initialRange: OverviewRange }
       {overview.error && !overview.data ? (
         <ApiErrorState
           error={overview.error}
-          gatewayUrl={gateway.baseUrl}
           what="the overview"
           onRetry={() => void overview.reload()}
         />
@@ -63,7 +62,6 @@ export function OverviewClient({ initialRange }: { initialRange: OverviewRange }
           {overview.error && (
             <ApiErrorState
               error={overview.error}
-              gatewayUrl={gateway.baseUrl}
               what="fresh numbers"
               onRetry={() => refresh()}
             />

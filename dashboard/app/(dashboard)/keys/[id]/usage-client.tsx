@@ -90,7 +90,6 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
       {usage.error && !usage.data ? (
         <ApiErrorState
           error={usage.error}
-          gatewayUrl={gateway.baseUrl}
           what="usage"
           onRetry={() => void usage.reload()}
         />
@@ -101,7 +100,6 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
           {usage.error && (
             <ApiErrorState
               error={usage.error}
-              gatewayUrl={gateway.baseUrl}
               what="fresh usage"
               onRetry={() => refresh()}
             />
