@@ -57,6 +57,8 @@ interface PageParams {
 export interface UsageParams extends PageParams {
   from?: string;
   to?: string;
+  /** One of `USAGE_BUCKET_SECONDS`; omitted, the gateway picks one giving at most ~200 points. */
+  bucketSeconds?: number;
 }
 
 /** `GET /keys`: a user always gets their own keys; an admin gets everyone's unless `userId` narrows it. */
@@ -86,6 +88,7 @@ export interface AuditParams extends PageParams {
 export interface OverviewParams {
   from?: string;
   to?: string;
+  bucketSeconds?: number;
 }
 
 /** Typed access to the gateway's management API; every response is parsed with the shared contract. */
