@@ -1,13 +1,8 @@
-import { expect, proxy, screenshot, test, uniqueEmail } from './support/fixtures';
+import { DESKTOP_AND_PHONE, expect, proxy, screenshot, test, uniqueEmail } from './support/fixtures';
 
 // The usage page's "Recent requests" table, as a person reads it at desktop and phone widths.
 
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
-
-for (const viewport of VIEWPORTS) {
+for (const viewport of DESKTOP_AND_PHONE) {
   test.describe(`at ${viewport.name} width`, () => {
     test.beforeEach(async ({ page }) => {
       await page.setViewportSize({ width: viewport.width, height: viewport.height });

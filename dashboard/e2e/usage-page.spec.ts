@@ -1,13 +1,8 @@
 import type { Page } from '@playwright/test';
-import { expect, proxy, screenshot, test, uniqueEmail } from './support/fixtures';
+import { DESKTOP_AND_PHONE, expect, proxy, screenshot, test, uniqueEmail } from './support/fixtures';
 
 // What a person reads on a key's usage page: numbers that refresh, charts with readable buckets and
 // labels, one clock and one percentage style. (The request log: recent-requests.spec.ts.)
-
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
 
 /** The labels under the chart's time axis, as drawn. */
 function axisLabels(page: Page): Promise<string[]> {
@@ -20,7 +15,7 @@ async function pickRange(page: Page, label: string, description: string) {
   await expect(page.locator('.recharts-rectangle').first()).toBeVisible();
 }
 
-for (const viewport of VIEWPORTS) {
+for (const viewport of DESKTOP_AND_PHONE) {
   test.describe(`at ${viewport.name} width`, () => {
     test.beforeEach(async ({ page }) => {
       await page.setViewportSize({ width: viewport.width, height: viewport.height });

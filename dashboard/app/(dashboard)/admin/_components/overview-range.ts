@@ -1,4 +1,4 @@
-import { USAGE_RANGES } from '../../keys/[id]/_components/usage-range';
+import { USAGE_RANGES, type UsageWindow, windowOf } from '../../keys/[id]/_components/usage-range';
 
 /** The key usage page's windows plus a month: operators look further back than a key's owner. */
 export const OVERVIEW_RANGES = {
@@ -19,10 +19,6 @@ export function isOverviewRange(value: unknown): value is OverviewRange {
 }
 
 /** The query for `[now - range, now]`, with the range's chart bucket. */
-export function overviewWindow(
-  range: OverviewRange,
-  now: number = Date.now(),
-): { from: string; to: string; bucketSeconds: number } {
-  const { ms, bucketSeconds } = OVERVIEW_RANGES[range];
-  return { from: new Date(now - ms).toISOString(), to: new Date(now).toISOString(), bucketSeconds };
+export function overviewWindow(range: OverviewRange, now: number = Date.now()): UsageWindow {
+  return windowOf(OVERVIEW_RANGES[range], now);
 }

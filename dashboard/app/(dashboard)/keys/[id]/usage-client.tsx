@@ -15,13 +15,19 @@ import { UsageRangePicker } from './_components/range-picker';
 import { RecentLogs } from './_components/recent-logs';
 import { RequestsChart } from './_components/requests-chart';
 import { StatusClasses } from './_components/status-classes';
-import { USAGE_RANGES, USAGE_REFRESH_MS, type UsageRange, windowFor } from './_components/usage-range';
+import {
+  USAGE_RANGES,
+  USAGE_REFRESH_MS,
+  type UsageRange,
+  type UsageWindow,
+  windowFor,
+} from './_components/usage-range';
 import { UsageSkeleton } from './_components/usage-skeleton';
 import { UsageStats } from './_components/usage-stats';
 
 /** Older log pages: the window their cursors belong to, and the cursors of the pages visited. */
 interface Paging {
-  window: ReturnType<typeof windowFor>;
+  window: UsageWindow;
   cursors: string[];
 }
 

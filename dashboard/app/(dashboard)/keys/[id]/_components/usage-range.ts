@@ -17,11 +17,18 @@ export function isUsageRange(value: unknown): value is UsageRange {
   return typeof value === 'string' && Object.hasOwn(USAGE_RANGES, value);
 }
 
-/** The query for `[now - range, now]`; older log pages keep the window their cursors came from. */
-export function windowFor(
-  range: UsageRange,
-  now: number = Date.now(),
-): { from: string; to: string; bucketSeconds: number } {
-  const { ms, bucketSeconds } = USAGE_RANGES[range];
+export interface UsageWindow {
+  from: string;
+  to: string;
+  bucketSeconds: number;
+}
+
+/** The query for `[now - ms, now]` with the range's chart bucket (also the admin overview's ranges). */
+export function windowOf({ ms, bucketSeconds }: { ms: number; bucketSeconds: number }, now = Date.now()): UsageWindow {
   return { from: new Date(now - ms).toISOString(), to: new Date(now).toISOString(), bucketSeconds };
+}
+
+/** The query for `[now - range, now]`; older log pages keep the window their cursors came from. */
+export function windowFor(range: UsageRange, now: number = Date.now()): UsageWindow {
+  return windowOf(USAGE_RANGES[range], now);
 }
