@@ -15,14 +15,28 @@ const SERIES = [
 /** The tooltip lists the series in the legend's order (Recharts sorts by name unless told). */
 const legendOrder = (item: { dataKey?: unknown }) => SERIES.findIndex((s) => s.key === item.dataKey);
 
+/** Clock ticks land on round local times: every 5 min … 12 h, the smallest step giving at most 8. */
+const CLOCK_STEPS_MINUTES = [5, 10, 15, 30, 60, 120, 180, 360, 720];
+const MAX_CLOCK_TICKS = 8;
+
+function onRoundTime(points: ChartPoint[]): ChartPoint[] {
+  const spanMinutes = points.length < 2 ? 0 : ((points.at(-1)?.t ?? 0) - (points[0]?.t ?? 0)) / 60_000;
+  const step = CLOCK_STEPS_MINUTES.find((m) => spanMinutes / m <= MAX_CLOCK_TICKS) ?? 720;
+  const round = points.filter(({ t }) => {
+    const at = new Date(t);
+    return (at.getHours() * 60 + at.getMinutes()) % step === 0;
+  });
+  return round.length > 1 ? round : points;
+}
+
 /**
  * One tick per distinct label, at the first bucket that has it: a week of 6-hour buckets gets one
  * "Nov 26" per day instead of four. A label that comes round again (the day-old partial hour and the
- * current one are both "11:00") is shown at its latest place only.
+ * current one are both "11:00") is shown at its latest place only. Within a day, ticks sit on round times.
  */
-function axisTicks(points: ChartPoint[], label: (t: number) => string): number[] {
+function axisTicks(points: ChartPoint[], label: (t: number) => string, multiDay: boolean): number[] {
   const runs: { t: number; text: string }[] = [];
-  for (const { t } of points) {
+  for (const { t } of multiDay ? points : onRoundTime(points)) {
     const text = label(t);
     if (runs.at(-1)?.text !== text) runs.push({ t, text });
   }
@@ -68,7 +82,7 @@ export function RequestsChart({
                 <CartesianGrid vertical={false} stroke="var(--color-border)" />
                 <XAxis
                   dataKey="t"
-                  ticks={axisTicks(points, tick)}
+                  ticks={axisTicks(points, tick, multiDay)}
                   tickFormatter={tick}
                   tickLine={false}
                   axisLine={false}
