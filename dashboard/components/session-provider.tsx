@@ -5,7 +5,7 @@ import { usePathname, useRouter } from 'next/navigation';
 import { createContext, type ReactNode, use, useCallback, useEffect, useMemo } from 'react';
 import { useGateway } from '@/components/gateway-provider';
 import { ApiErrorState, PageSpinner } from '@/components/states';
-import { useResource } from '@/lib/use-resource';
+import { useClearResources, useResource } from '@/lib/use-resource';
 
 export interface SessionContextValue {
   session: SessionResponse;
@@ -24,6 +24,9 @@ export interface SessionContextValue {
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
+/** The cache key of `GET /auth/session`: the sign-in page seeds it, so signing in asks only once. */
+export const SESSION_RESOURCE = 'session';
+
 /**
  * Guards the signed-in part of the app: asks the gateway who we are (`GET /auth/session`, the HttpOnly
  * cookie travels along) and sends anyone without a session to the sign-in page, remembering where they were.
@@ -32,7 +35,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const gateway = useGateway();
   const router = useRouter();
   const pathname = usePathname();
-  const session = useResource('session', () => gateway.getSession());
+  // A session just checked by the sign-in page is not asked for again (focus still revalidates it).
+  const session = useResource(SESSION_RESOURCE, () => gateway.getSession(), { revalidateIfStale: false });
+  const clearResources = useClearResources();
   const unauthenticated = session.error?.isUnauthorized ?? false;
 
   useEffect(() => {
@@ -47,10 +52,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await end();
       } finally {
         // Even if the gateway could not be told, this page forgets the session; the cookie is HttpOnly.
+        await clearResources();
         router.replace('/login');
       }
     },
-    [router],
+    [router, clearResources],
   );
 
   const value = useMemo<SessionContextValue | null>(
@@ -73,12 +79,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   if (session.error && !unauthenticated) {
     return (
       <main className="mx-auto max-w-xl p-6 pt-24">
-        <ApiErrorState
-          error={session.error}
-          gatewayUrl={gateway.baseUrl}
-          what="your session"
-          onRetry={() => void session.reload()}
-        />
+        <ApiErrorState error={session.error} what="your session" onRetry={() => void session.reload()} />
       </main>
     );
   }

@@ -4,7 +4,7 @@ import { AlertTriangle, Loader2, RefreshCw, ServerOff, ShieldX } from 'lucide-re
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
-import type { ApiError } from '@/lib/api-error';
+import { type ApiError, errorTitle } from '@/lib/api-error';
 import { cn } from '@/lib/utils';
 
 export function PageSpinner({ label }: { label: string }) {
@@ -50,13 +50,11 @@ export function ErrorState({ title, description, onRetry, icon, className }: Err
 /** Explains an `ApiError` to a person: "gateway down" gets its own, actionable message. */
 export function ApiErrorState({
   error,
-  gatewayUrl,
   onRetry,
   what,
   className,
 }: {
   error: ApiError;
-  gatewayUrl: string;
   onRetry?: () => void;
   what: string;
   className?: string;
@@ -66,14 +64,8 @@ export function ApiErrorState({
       <ErrorState
         className={className}
         icon={<ServerOff className="size-5" aria-hidden />}
-        title="Can't reach the gateway"
-        description={
-          <p>
-            The dashboard could not connect to the gateway at <code className="font-mono text-xs">{gatewayUrl}</code>.
-            Check that it is running and that its <code className="font-mono text-xs">DASHBOARD_ORIGIN</code> allows
-            this dashboard.
-          </p>
-        }
+        title={errorTitle(error, '')}
+        description={<p>{error.message}</p>}
         onRetry={onRetry}
       />
     );

@@ -64,6 +64,11 @@ export class ApiError extends Error {
   }
 }
 
+/** The heading for an error: one wording for an unreachable gateway, else the problem's own title. */
+export function errorTitle(error: ApiError, fallback: string): string {
+  return error.isNetwork ? "Can't reach the gateway" : (error.problem?.title ?? fallback);
+}
+
 /** Normalises anything thrown into an `ApiError`, so UI code handles one type. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;

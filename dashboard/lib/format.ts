@@ -1,12 +1,17 @@
-const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
+// One clock everywhere: 24-hour (`h23`, never "24:05" as `hour12: false` can give), English month names.
+const CLOCK = { hourCycle: 'h23' } as const;
+const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', ...CLOCK });
 const logTime = new Intl.DateTimeFormat('en', {
   month: 'short',
   day: 'numeric',
   hour: '2-digit',
   minute: '2-digit',
   second: '2-digit',
-  hour12: false,
+  ...CLOCK,
 });
+const clockTime = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', ...CLOCK });
+const day = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric' });
+const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 });
 const number = new Intl.NumberFormat('en');
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 
@@ -18,13 +23,46 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60],
 ];
 
-export function formatDateTime(iso: string): string {
-  return dateTime.format(new Date(iso));
+type Instant = string | number | Date;
+
+/** "Nov 26, 2026, 14:05". */
+export function formatDateTime(at: Instant): string {
+  return dateTime.format(new Date(at));
 }
 
-/** Second precision for log rows: requests arrive many per minute. */
-export function formatLogTime(iso: string): string {
-  return logTime.format(new Date(iso));
+/** Second precision for log rows: requests arrive many per minute. "Nov 26, 14:05:09". */
+export function formatLogTime(at: Instant): string {
+  return logTime.format(new Date(at));
+}
+
+/** "14:05" for chart axes within a day. */
+export function formatClock(at: Instant): string {
+  return clockTime.format(new Date(at));
+}
+
+/** "Nov 26" for chart axes spanning days. */
+export function formatDay(at: Instant): string {
+  return day.format(new Date(at));
+}
+
+/**
+ * `part` of `total` as a percentage with at most one decimal: "0%", "34%", "34.5%", "100%". A share that
+ * is not zero never reads "0%" ("<0.1%"), one short of all never "100%" (">99.9%"). No total: null, so
+ * the caller says "No requests" instead of a made-up "0%".
+ */
+export function formatPercent(part: number, total: number): string | null {
+  if (total <= 0) return null;
+  const share = part / total;
+  if (share > 0 && share < 0.001) return '<0.1%';
+  if (share < 1 && share > 0.999) return '>99.9%';
+  return percent.format(share);
+}
+
+/** A chart bucket in words: "1 min", "15 min", "1 h", "6 h", "1 day", "7 days". */
+export function formatDuration(seconds: number): string {
+  if (seconds % 86_400 === 0) return seconds === 86_400 ? '1 day' : `${seconds / 86_400} days`;
+  if (seconds % 3_600 === 0) return `${seconds / 3_600} h`;
+  return `${Math.round(seconds / 60)} min`;
 }
 
 export function formatNumber(value: number): string {

@@ -57,6 +57,8 @@ interface PageParams {
 export interface UsageParams extends PageParams {
   from?: string;
   to?: string;
+  /** One of `USAGE_BUCKET_SECONDS`; omitted, the gateway picks one giving at most ~200 points. */
+  bucketSeconds?: number;
 }
 
 /** `GET /keys`: a user always gets their own keys; an admin gets everyone's unless `userId` narrows it. */
@@ -86,6 +88,7 @@ export interface AuditParams extends PageParams {
 export interface OverviewParams {
   from?: string;
   to?: string;
+  bucketSeconds?: number;
 }
 
 /** Typed access to the gateway's management API; every response is parsed with the shared contract. */
@@ -173,7 +176,12 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
         cache: 'no-store',
       });
     } catch (cause) {
-      throw new ApiError('network', `Can't reach the gateway at ${root}.`, { cause });
+      // The one wording of "unreachable" the whole dashboard shows (see `errorTitle` for its heading).
+      throw new ApiError(
+        'network',
+        `No answer from the gateway at ${root}. Check that it is running and that its DASHBOARD_ORIGIN allows this dashboard.`,
+        { cause },
+      );
     }
     if (!response.ok) throw await problemFrom(response);
     return response;

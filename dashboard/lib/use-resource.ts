@@ -1,6 +1,7 @@
 'use client';
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback } from 'react';
+import useSWR, { useSWRConfig } from 'swr';
 import { type ApiError, toApiError } from './api-error';
 
 export interface Resource<T> {
@@ -14,46 +15,61 @@ export interface Resource<T> {
   setData(update: (previous: T | undefined) => T | undefined): void;
 }
 
+export interface ResourceOptions {
+  /** Reload every this many ms while the tab is visible (SWR pauses in background tabs). */
+  refreshInterval?: number;
+  /** Show the previous key's data, dimmed, while a new key loads (e.g. a range change). */
+  keepPreviousData?: boolean;
+  /** False: a cached answer is shown without asking again on mount (the session after sign-in). */
+  revalidateIfStale?: boolean;
+}
+
 /**
- * Loads data for `key` and reloads when the key changes; `key === null` waits. Stale answers of an
- * older key are dropped, so a quick range change never shows the previous range's numbers.
+ * One gateway resource, cached and deduplicated by `key` with SWR; `key === null` waits. The fetcher is
+ * the zod-validated gateway client, so `error` is always an `ApiError`. Errors are not retried: a 4xx
+ * will not change by asking again, and a "Try again" button is offered for the rest.
  */
-export function useResource<T>(key: string | null, load: () => Promise<T>): Resource<T> {
-  const [data, setDataState] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [loading, setLoading] = useState(true);
-  const [refreshing, setRefreshing] = useState(false);
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  const generation = useRef(0);
+export function useResource<T>(key: string | null, load: () => Promise<T>, options: ResourceOptions = {}): Resource<T> {
+  const swr = useSWR<T, ApiError>(key, () => load().catch((caught: unknown) => Promise.reject(toApiError(caught))), {
+    shouldRetryOnError: false,
+    ...options,
+  });
+  const { mutate } = swr;
+  const reload = useCallback(async () => {
+    await mutate();
+  }, [mutate]);
+  const setData = useCallback(
+    (update: (previous: T | undefined) => T | undefined) => void mutate(update, { revalidate: false }),
+    [mutate],
+  );
+  return {
+    data: swr.data,
+    error: swr.error,
+    loading: swr.isLoading,
+    refreshing: swr.isValidating && !swr.isLoading,
+    reload,
+    setData,
+  };
+}
 
-  const run = useCallback(async (mode: 'load' | 'refresh') => {
-    const mine = ++generation.current;
-    if (mode === 'load') setLoading(true);
-    else setRefreshing(true);
-    try {
-      const result = await loadRef.current();
-      if (mine !== generation.current) return;
-      setDataState(result);
-      setError(undefined);
-    } catch (caught) {
-      if (mine !== generation.current) return;
-      setError(toApiError(caught));
-    } finally {
-      if (mine === generation.current) {
-        setLoading(false);
-        setRefreshing(false);
-      }
-    }
-  }, []);
+/**
+ * Forgets every cached answer, e.g. at sign-out or when another person signs in on this tab, so nobody
+ * sees the previous session's keys, even for a moment.
+ */
+export function useClearResources(): () => Promise<void> {
+  const { mutate } = useSWRConfig();
+  return useCallback(async () => {
+    await mutate(() => true, undefined, { revalidate: false });
+  }, [mutate]);
+}
 
-  useEffect(() => {
-    if (key === null) return;
-    void run('load');
-  }, [key, run]);
-
-  const reload = useCallback(() => run('refresh'), [run]);
-  const setData = useCallback((update: (previous: T | undefined) => T | undefined) => setDataState(update), []);
-
-  return { data, error, loading, refreshing, reload, setData };
+/** Puts an answer fetched elsewhere (e.g. the sign-in check's session) into the cache under `key`. */
+export function useSeedResource(): <T>(key: string, data: T) => Promise<void> {
+  const { mutate } = useSWRConfig();
+  return useCallback(
+    async <T>(key: string, data: T) => {
+      await mutate(key, data, { revalidate: false });
+    },
+    [mutate],
+  );
 }

@@ -91,6 +91,12 @@ export async function openSignInLink(page: Page, link: string): Promise<void> {
   await page.goto(link);
 }
 
+/** The two widths every page is checked at: a laptop and a 390 px phone. */
+export const DESKTOP_AND_PHONE = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
 export function uniqueEmail(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`;
 }

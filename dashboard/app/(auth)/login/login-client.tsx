@@ -112,13 +112,7 @@ export function LoginClient({ next, ssoFailed, initialEmail }: LoginClientProps)
         </>
       )}
       {emailEnabled && (
-        <EmailForm
-          email={email}
-          onEmailChange={setEmail}
-          onSubmit={sendLink}
-          waitSeconds={rateLimitWait.remaining}
-          gatewayUrl={gateway.baseUrl}
-        />
+        <EmailForm email={email} onEmailChange={setEmail} onSubmit={sendLink} waitSeconds={rateLimitWait.remaining} />
       )}
       {providers.data && !emailEnabled && !oidc && (
         <Alert variant="warning">

@@ -10,6 +10,7 @@ import { useResource } from '@/lib/use-resource';
 import { cn } from '@/lib/utils';
 import { RequestsChart } from '../keys/[id]/_components/requests-chart';
 import { StatusClasses } from '../keys/[id]/_components/status-classes';
+import { USAGE_REFRESH_MS } from '../keys/[id]/_components/usage-range';
 import { UsageSkeleton } from '../keys/[id]/_components/usage-skeleton';
 import {
   OVERVIEW_RANGE_OPTIONS,
@@ -24,13 +25,18 @@ import { TopKeys } from './_components/top-keys';
 export function OverviewClient({ initialRange }: { initialRange: OverviewRange }) {
   const gateway = useGateway();
   const [range, setRange] = useState(initialRange);
-  const [span, setSpan] = useState(() => overviewWindow(initialRange));
-  const overview = useResource(`overview:${span.from}:${span.to}`, () => gateway.getOverview(span));
-  const busy = overview.loading || overview.refreshing;
+  // Each (auto-)refresh asks for the window ending now.
+  const overview = useResource(`overview:${range}`, () => gateway.getOverview(overviewWindow(range)), {
+    keepPreviousData: true,
+    refreshInterval: USAGE_REFRESH_MS,
+  });
+  // A new range dims the old numbers; the background refresh only turns the icon.
+  const switching = overview.loading;
+  const busy = switching || overview.refreshing;
 
   function refresh(nextRange: OverviewRange = range) {
     setRange(nextRange);
-    setSpan(overviewWindow(nextRange));
+    if (nextRange === range) void overview.reload();
     history.replaceState(null, '', `?range=${nextRange}`);
   }
 
@@ -42,7 +48,7 @@ export function OverviewClient({ initialRange }: { initialRange: OverviewRange }
         actions={
           <>
             <SegmentedControl legend="Time range" options={OVERVIEW_RANGE_OPTIONS} value={range} onChange={refresh} />
-            <Button variant="outline" size="sm" onClick={() => refresh()} disabled={busy}>
+            <Button variant="outline" size="sm" onClick={() => refresh()} disabled={switching}>
               <RefreshCw className={cn(busy && 'animate-spin')} aria-hidden />
               Refresh
             </Button>
@@ -50,24 +56,12 @@ export function OverviewClient({ initialRange }: { initialRange: OverviewRange }
         }
       />
       {overview.error && !overview.data ? (
-        <ApiErrorState
-          error={overview.error}
-          gatewayUrl={gateway.baseUrl}
-          what="the overview"
-          onRetry={() => void overview.reload()}
-        />
+        <ApiErrorState error={overview.error} what="the overview" onRetry={() => void overview.reload()} />
       ) : !overview.data ? (
         <UsageSkeleton />
       ) : (
-        <div className={cn('flex flex-col gap-6 transition-opacity', busy && 'opacity-60')} aria-busy={busy}>
-          {overview.error && (
-            <ApiErrorState
-              error={overview.error}
-              gatewayUrl={gateway.baseUrl}
-              what="fresh numbers"
-              onRetry={() => refresh()}
-            />
-          )}
+        <div className={cn('flex flex-col gap-6 transition-opacity', switching && 'opacity-60')} aria-busy={switching}>
+          {overview.error && <ApiErrorState error={overview.error} what="fresh numbers" onRetry={() => refresh()} />}
           <OverviewStats overview={overview.data} />
           <div className="grid gap-6 lg:grid-cols-3">
             <RequestsChart usage={overview.data} title={OVERVIEW_RANGES[range].title} className="lg:col-span-2" />

@@ -117,7 +117,6 @@ export function KeysClient() {
             <ApiErrorState
               className="mx-6 mb-4"
               error={keys.error}
-              gatewayUrl={gateway.baseUrl}
               what="your keys"
               onRetry={() => void pages.reload()}
             />

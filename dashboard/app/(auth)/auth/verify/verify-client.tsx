@@ -6,10 +6,12 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { useGateway } from '@/components/gateway-provider';
+import { SESSION_RESOURCE } from '@/components/session-provider';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { type ApiError, toApiError } from '@/lib/api-error';
+import { type ApiError, errorTitle, toApiError } from '@/lib/api-error';
 import { homeFor } from '@/lib/nav';
+import { useClearResources, useSeedResource } from '@/lib/use-resource';
 import { AuthShell } from '../../_components/auth-shell';
 import { takeNext } from '../../_components/pending-sign-in';
 import { safeNext } from '../../_components/safe-next';
@@ -32,6 +34,8 @@ function takeFragment(): { email: string; token: string; next: string | null } |
 export function VerifyClient() {
   const gateway = useGateway();
   const router = useRouter();
+  const clearResources = useClearResources();
+  const seedResource = useSeedResource();
   const [state, setState] = useState<State>({ step: 'verifying' });
   // A link works once: never POST it twice, not even when React runs the effect again.
   const started = useRef(false);
@@ -58,10 +62,13 @@ export function VerifyClient() {
         setState({ step: 'cookie-blocked', signedIn });
         return;
       }
+      // A new person may be signing in on this tab: nothing cached for the previous one survives.
+      await clearResources();
+      if (!(session instanceof Error)) await seedResource(SESSION_RESOURCE, session);
       const role = session instanceof Error ? signedIn.user.role : session.role;
       router.replace(link.next ?? takeNext(link.email) ?? homeFor(role));
     })();
-  }, [gateway, router]);
+  }, [gateway, router, clearResources, seedResource]);
 
   if (state.step === 'verifying') {
     return (
@@ -95,9 +102,9 @@ export function VerifyClient() {
     <AuthShell title={title}>
       <Alert variant="destructive">
         {error?.isNetwork ? <ServerOff aria-hidden /> : <MailX aria-hidden />}
-        <AlertTitle>{error?.isNetwork ? "Can't reach the gateway" : 'This link cannot sign you in'}</AlertTitle>
+        <AlertTitle>{error?.isNetwork ? errorTitle(error, '') : 'This link cannot sign you in'}</AlertTitle>
         <AlertDescription>
-          <p>{error?.isNetwork ? `No answer from ${gateway.baseUrl}. Check that the gateway is running.` : message}</p>
+          <p>{message}</p>
         </AlertDescription>
       </Alert>
       <BackToSignIn email={email} />

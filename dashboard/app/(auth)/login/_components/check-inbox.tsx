@@ -4,7 +4,7 @@ import { Loader2, MailCheck, RotateCw, Terminal } from 'lucide-react';
 import { useState } from 'react';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import type { ApiError } from '@/lib/api-error';
+import { type ApiError, errorTitle } from '@/lib/api-error';
 
 interface CheckInboxProps {
   email: string;
@@ -73,9 +73,7 @@ export function CheckInbox({
 
       {error && (
         <Alert variant="destructive">
-          <AlertTitle>
-            {error.isNetwork ? "Can't reach the gateway" : (error.problem?.title ?? 'Could not resend')}
-          </AlertTitle>
+          <AlertTitle>{errorTitle(error, 'Could not resend')}</AlertTitle>
           <AlertDescription>{error.message}</AlertDescription>
         </Alert>
       )}

@@ -5,7 +5,7 @@ import { type FormEvent, useState } from 'react';
 import { FormField } from '@/components/form-field';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import type { ApiError } from '@/lib/api-error';
+import { type ApiError, errorTitle } from '@/lib/api-error';
 
 interface EmailFormProps {
   email: string;
@@ -14,11 +14,10 @@ interface EmailFormProps {
   onSubmit(email: string): Promise<ApiError | null>;
   /** Seconds until the gateway accepts another request (after a 429). */
   waitSeconds: number;
-  gatewayUrl: string;
 }
 
 /** The email step: the API's own message appears under the field, anything else above the button. */
-export function EmailForm({ email, onEmailChange, onSubmit, waitSeconds, gatewayUrl }: EmailFormProps) {
+export function EmailForm({ email, onEmailChange, onSubmit, waitSeconds }: EmailFormProps) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
 
@@ -52,14 +51,8 @@ export function EmailForm({ email, onEmailChange, onSubmit, waitSeconds, gateway
       {formError && (
         <Alert variant="destructive">
           {formError.isNetwork && <ServerOff aria-hidden />}
-          <AlertTitle>
-            {formError.isNetwork ? "Can't reach the gateway" : (formError.problem?.title ?? 'Sign-in failed')}
-          </AlertTitle>
-          <AlertDescription>
-            {formError.isNetwork
-              ? `No answer from ${gatewayUrl}. Check that the gateway is running.`
-              : formError.message}
-          </AlertDescription>
+          <AlertTitle>{errorTitle(formError, 'Sign-in failed')}</AlertTitle>
+          <AlertDescription>{formError.message}</AlertDescription>
         </Alert>
       )}
       <Button type="submit" className="w-full" disabled={pending || waitSeconds > 0}>

@@ -132,7 +132,7 @@ export function CreateUserKeyDialog({ open, onOpenChange, user, onCreated }: Cre
               />
             )}
             <KeyFormFields idPrefix="create-for-user" values={values} onChange={setValues} error={error} />
-            <FormErrors error={error} knownPaths={KNOWN_PATHS} gatewayUrl={gateway.baseUrl} />
+            <FormErrors error={error} knownPaths={KNOWN_PATHS} />
             <DialogFooter>
               <Button variant="outline" onClick={() => change(false)}>
                 Cancel

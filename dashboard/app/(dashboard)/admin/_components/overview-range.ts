@@ -1,9 +1,9 @@
-import { USAGE_RANGES } from '../../keys/[id]/_components/usage-range';
+import { USAGE_RANGES, type UsageWindow, windowOf } from '../../keys/[id]/_components/usage-range';
 
 /** The key usage page's windows plus a month: operators look further back than a key's owner. */
 export const OVERVIEW_RANGES = {
   ...USAGE_RANGES,
-  '30d': { label: '30 d', title: 'Last 30 days', ms: 30 * 86_400_000 },
+  '30d': { label: '30 d', title: 'Last 30 days', ms: 30 * 86_400_000, bucketSeconds: 86_400 },
 } as const;
 
 export type OverviewRange = keyof typeof OVERVIEW_RANGES;
@@ -18,7 +18,7 @@ export function isOverviewRange(value: unknown): value is OverviewRange {
   return typeof value === 'string' && Object.hasOwn(OVERVIEW_RANGES, value);
 }
 
-/** `[now - range, now]`, fixed until the next refresh. */
-export function overviewWindow(range: OverviewRange, now: number = Date.now()): { from: string; to: string } {
-  return { from: new Date(now - OVERVIEW_RANGES[range].ms).toISOString(), to: new Date(now).toISOString() };
+/** The query for `[now - range, now]`, with the range's chart bucket. */
+export function overviewWindow(range: OverviewRange, now: number = Date.now()): UsageWindow {
+  return windowOf(OVERVIEW_RANGES[range], now);
 }

@@ -2,7 +2,7 @@ import type { OverviewResponse } from '@gateway/shared';
 import { Activity, Ban, CircleAlert, KeyRound, Timer } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
-import { formatLatency, formatNumber } from '@/lib/format';
+import { formatLatency, formatNumber, formatPercent } from '@/lib/format';
 import { cn } from '@/lib/utils';
 
 function Stat({
@@ -39,15 +39,9 @@ function Detail({ children }: { children: ReactNode }) {
   return <div className="mt-1 text-xs text-muted-foreground">{children}</div>;
 }
 
-function percent(rate: number | null): string {
-  if (rate === null) return '–';
-  const value = rate * 100;
-  return `${value === 0 || value === 100 ? value.toFixed(0) : value.toFixed(1)}%`;
-}
-
 /** Totals across all keys: requests, error rate, 429s, active keys, then the latency percentiles. */
 export function OverviewStats({ overview }: { overview: OverviewResponse }) {
-  const { totals, latencyMs, errorRate, activeKeys } = overview;
+  const { totals, latencyMs, activeKeys } = overview;
   const errors = totals.byStatusClass['4xx'] + totals.byStatusClass['5xx'];
   return (
     <section aria-label="Summary" className="grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-6">
@@ -56,7 +50,7 @@ export function OverviewStats({ overview }: { overview: OverviewResponse }) {
         <Detail>{formatNumber(totals.byStatusClass['2xx'])} answered 2xx</Detail>
       </Stat>
       <Stat label="Error rate" icon={<CircleAlert aria-hidden />}>
-        <Value>{percent(errorRate)}</Value>
+        <Value>{formatPercent(errors, totals.requests) ?? '–'}</Value>
         <Detail>{formatNumber(errors)} answered 4xx or 5xx</Detail>
       </Stat>
       <Stat label="Rate limited" icon={<Ban aria-hidden />}>

@@ -126,13 +126,7 @@ export function AuditClient({ initial }: { initial: AppliedAuditFilters }) {
         </CardHeader>
         <CardContent className="px-0">
           {audit.error && !audit.items ? (
-            <ApiErrorState
-              className="mx-6"
-              error={audit.error}
-              gatewayUrl={gateway.baseUrl}
-              what="audit entries"
-              onRetry={audit.reload}
-            />
+            <ApiErrorState className="mx-6" error={audit.error} what="audit entries" onRetry={audit.reload} />
           ) : !audit.items ? (
             <ListSkeleton label="Loading audit entries" />
           ) : audit.items.length === 0 ? (
@@ -148,12 +142,7 @@ export function AuditClient({ initial }: { initial: AppliedAuditFilters }) {
           ) : (
             <div className={cn('transition-opacity', audit.loading && 'opacity-60')} aria-busy={audit.loading}>
               {validation && (
-                <ApiErrorState
-                  className="mx-6 mb-4"
-                  error={validation}
-                  gatewayUrl={gateway.baseUrl}
-                  what="entries for these filters"
-                />
+                <ApiErrorState className="mx-6 mb-4" error={validation} what="entries for these filters" />
               )}
               <AuditEntries entries={audit.items} />
             </div>

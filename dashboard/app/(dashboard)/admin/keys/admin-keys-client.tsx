@@ -80,13 +80,7 @@ export function AdminKeysClient() {
         </CardHeader>
         <CardContent className="px-0">
           {keys.error && !keys.items ? (
-            <ApiErrorState
-              className="mx-6"
-              error={keys.error}
-              gatewayUrl={gateway.baseUrl}
-              what="keys"
-              onRetry={keys.reload}
-            />
+            <ApiErrorState className="mx-6" error={keys.error} what="keys" onRetry={keys.reload} />
           ) : !keys.items ? (
             <ListSkeleton label="Loading keys" />
           ) : keys.items.length === 0 ? (

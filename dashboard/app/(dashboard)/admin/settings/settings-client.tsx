@@ -28,12 +28,7 @@ export function SettingsClient() {
         </CardHeader>
         {settings.error && !settings.data ? (
           <CardContent>
-            <ApiErrorState
-              error={settings.error}
-              gatewayUrl={gateway.baseUrl}
-              what="the settings"
-              onRetry={() => void settings.reload()}
-            />
+            <ApiErrorState error={settings.error} what="the settings" onRetry={() => void settings.reload()} />
           </CardContent>
         ) : !settings.data ? (
           <CardContent className="grid gap-5" role="status" aria-label="Loading settings">

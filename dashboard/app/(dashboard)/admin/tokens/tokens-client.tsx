@@ -56,7 +56,6 @@ export function TokensClient() {
             <ApiErrorState
               className="mx-6 mb-4"
               error={tokens.error}
-              gatewayUrl={gateway.baseUrl}
               what="tokens"
               onRetry={() => void tokens.reload()}
             />

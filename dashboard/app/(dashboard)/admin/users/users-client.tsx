@@ -88,13 +88,7 @@ export function UsersClient() {
         </CardHeader>
         <CardContent className="px-0">
           {users.error && !users.items ? (
-            <ApiErrorState
-              className="mx-6"
-              error={users.error}
-              gatewayUrl={gateway.baseUrl}
-              what="users"
-              onRetry={users.reload}
-            />
+            <ApiErrorState className="mx-6" error={users.error} what="users" onRetry={users.reload} />
           ) : !users.items ? (
             <ListSkeleton label="Loading users" />
           ) : users.items.length === 0 ? (

@@ -15,33 +15,59 @@ import { UsageRangePicker } from './_components/range-picker';
 import { RecentLogs } from './_components/recent-logs';
 import { RequestsChart } from './_components/requests-chart';
 import { StatusClasses } from './_components/status-classes';
-import { USAGE_RANGES, type UsageRange, windowFor } from './_components/usage-range';
+import {
+  USAGE_RANGES,
+  USAGE_REFRESH_MS,
+  type UsageRange,
+  type UsageWindow,
+  windowFor,
+} from './_components/usage-range';
 import { UsageSkeleton } from './_components/usage-skeleton';
 import { UsageStats } from './_components/usage-stats';
+
+/** Older log pages: the window their cursors belong to, and the cursors of the pages visited. */
+interface Paging {
+  window: UsageWindow;
+  cursors: string[];
+}
 
 export function UsageClient({ keyId, initialRange }: { keyId: string; initialRange: UsageRange }) {
   const gateway = useGateway();
   const [range, setRange] = useState(initialRange);
-  const [span, setSpan] = useState(() => windowFor(initialRange));
-  // Cursors of the pages visited so far: the last one is the page shown; `undefined` is the newest page.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors.at(-1);
+  // Null on the newest page, which follows the clock: each (auto-)refresh asks for the latest window.
+  const [paging, setPaging] = useState<Paging | null>(null);
+  const cursor = paging?.cursors.at(-1);
 
   const key = useResource(`key:${keyId}`, () => gateway.getKey(keyId));
-  const usage = useResource(`usage:${keyId}:${span.from}:${cursor ?? ''}`, () =>
-    gateway.getUsage(keyId, { ...span, cursor, limit: DEFAULT_USAGE_PAGE }),
+  const usage = useResource(
+    paging ? `usage:${keyId}:${range}:${paging.window.to}:${cursor}` : `usage:${keyId}:${range}`,
+    () => gateway.getUsage(keyId, { ...(paging?.window ?? windowFor(range)), cursor, limit: DEFAULT_USAGE_PAGE }),
+    { keepPreviousData: true, refreshInterval: paging ? 0 : USAGE_REFRESH_MS },
   );
 
   function refresh(nextRange: UsageRange = range) {
     setRange(nextRange);
-    setSpan(windowFor(nextRange));
-    setCursors([undefined]);
+    setPaging(null);
     void key.reload();
+    if (nextRange === range && !paging) void usage.reload();
     // Keep the range in the URL (shareable, survives reload) without a navigation.
     history.replaceState(null, '', `?range=${nextRange}`);
   }
 
-  const busy = usage.loading || usage.refreshing;
+  function older(nextCursor: string) {
+    setPaging((current) => ({
+      window: current?.window ?? {
+        from: usage.data?.from ?? '',
+        to: usage.data?.to ?? '',
+        bucketSeconds: USAGE_RANGES[range].bucketSeconds,
+      },
+      cursors: [...(current?.cursors ?? []), nextCursor],
+    }));
+  }
+
+  // A new range dims the old numbers; the background refresh only turns the icon.
+  const switching = usage.loading;
+  const busy = switching || usage.refreshing;
 
   if (key.error?.isNotFound) {
     return (
@@ -79,7 +105,7 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
           </div>
           <div className="flex items-center gap-2">
             <UsageRangePicker value={range} onChange={refresh} />
-            <Button variant="outline" size="sm" onClick={() => refresh()} disabled={busy}>
+            <Button variant="outline" size="sm" onClick={() => refresh()} disabled={switching}>
               <RefreshCw className={cn(busy && 'animate-spin')} aria-hidden />
               Refresh
             </Button>
@@ -88,24 +114,12 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
       </div>
 
       {usage.error && !usage.data ? (
-        <ApiErrorState
-          error={usage.error}
-          gatewayUrl={gateway.baseUrl}
-          what="usage"
-          onRetry={() => void usage.reload()}
-        />
+        <ApiErrorState error={usage.error} what="usage" onRetry={() => void usage.reload()} />
       ) : !usage.data ? (
         <UsageSkeleton />
       ) : (
-        <div className={cn('flex flex-col gap-6 transition-opacity', busy && 'opacity-60')} aria-busy={busy}>
-          {usage.error && (
-            <ApiErrorState
-              error={usage.error}
-              gatewayUrl={gateway.baseUrl}
-              what="fresh usage"
-              onRetry={() => refresh()}
-            />
-          )}
+        <div className={cn('flex flex-col gap-6 transition-opacity', switching && 'opacity-60')} aria-busy={switching}>
+          {usage.error && <ApiErrorState error={usage.error} what="fresh usage" onRetry={() => refresh()} />}
           <UsageStats usage={usage.data} />
           <div className="grid gap-6 lg:grid-cols-3">
             <RequestsChart usage={usage.data} title={USAGE_RANGES[range].title} className="lg:col-span-2" />
@@ -113,11 +127,13 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
           </div>
           <RecentLogs
             usage={usage.data}
-            page={cursors.length}
-            onOlder={
-              usage.data.nextCursor ? () => setCursors((c) => [...c, usage.data?.nextCursor ?? undefined]) : null
+            page={1 + (paging?.cursors.length ?? 0)}
+            onOlder={usage.data.nextCursor ? () => older(usage.data?.nextCursor ?? '') : null}
+            onNewer={
+              paging
+                ? () => setPaging((p) => (p && p.cursors.length > 1 ? { ...p, cursors: p.cursors.slice(0, -1) } : null))
+                : null
             }
-            onNewer={cursors.length > 1 ? () => setCursors((c) => c.slice(0, -1)) : null}
           />
         </div>
       )}

@@ -132,7 +132,7 @@ export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount 
               error={error}
               limitHints={limitHints(caps)}
             />
-            <FormErrors error={error} knownPaths={KEY_FORM_PATHS} gatewayUrl={gateway.baseUrl} />
+            <FormErrors error={error} knownPaths={KEY_FORM_PATHS} />
             <DialogFooter>
               <Button variant="outline" onClick={() => reset(false)}>
                 Cancel

@@ -48,7 +48,7 @@ export function DeleteKeyDialog({ apiKey, onClose, onDeleted }: DeleteKeyDialogP
         onDeleted(apiKey.id); // already gone: the list just catches up
         onClose();
       } else {
-        setError(apiError.isNetwork ? `Can't reach the gateway at ${gateway.baseUrl}.` : apiError.message);
+        setError(apiError.message);
       }
     } finally {
       setPending(false);

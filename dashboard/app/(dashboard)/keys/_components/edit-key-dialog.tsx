@@ -107,7 +107,7 @@ export function EditKeyDialog({ apiKey, onClose, onSaved, caps }: EditKeyDialogP
             localErrors={showRequired ? required : {}}
             limitHints={limitHints(caps)}
           />
-          <FormErrors error={error} knownPaths={KEY_FORM_PATHS} gatewayUrl={gateway.baseUrl} />
+          <FormErrors error={error} knownPaths={KEY_FORM_PATHS} />
           <DialogFooter>
             <Button variant="outline" onClick={onClose}>
               Cancel

@@ -1,29 +1,17 @@
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
-import type { ApiError } from '@/lib/api-error';
+import { type ApiError, errorTitle } from '@/lib/api-error';
 
 /** The part of an API error that no input shows: network failures, non-field problems, unknown fields. */
-export function FormErrors({
-  error,
-  knownPaths,
-  gatewayUrl,
-}: {
-  error: ApiError | null;
-  knownPaths: readonly string[];
-  gatewayUrl: string;
-}) {
+export function FormErrors({ error, knownPaths }: { error: ApiError | null; knownPaths: readonly string[] }) {
   if (!error) return null;
   const others = error.otherFieldErrors(knownPaths);
   const shownByFields = error.fieldErrors.length > 0 && others.length === 0;
   if (shownByFields) return null;
   return (
     <Alert variant="destructive">
-      <AlertTitle>
-        {error.isNetwork ? "Can't reach the gateway" : (error.problem?.title ?? 'Request failed')}
-      </AlertTitle>
+      <AlertTitle>{errorTitle(error, 'Request failed')}</AlertTitle>
       <AlertDescription>
-        {error.isNetwork ? (
-          <p>No answer from {gatewayUrl}. Check that the gateway is running, then try again.</p>
-        ) : others.length > 0 ? (
+        {!error.isNetwork && others.length > 0 ? (
           <ul className="list-inside list-disc">
             {others.map((e) => (
               <li key={e.path}>

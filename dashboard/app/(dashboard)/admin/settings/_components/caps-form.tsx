@@ -98,7 +98,7 @@ export function CapsForm({ settings, onSaved }: { settings: Settings; onSaved(se
             error={required[name] ?? error?.fieldError(name)}
           />
         ))}
-        <FormErrors error={error} knownPaths={FIELDS.map((f) => f.name)} gatewayUrl={gateway.baseUrl} />
+        <FormErrors error={error} knownPaths={FIELDS.map((f) => f.name)} />
       </CardContent>
       <CardFooter className="gap-3 border-t pt-6">
         <Button type="submit" disabled={pending || !dirty}>

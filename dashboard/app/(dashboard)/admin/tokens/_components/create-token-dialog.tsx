@@ -164,7 +164,7 @@ export function CreateTokenDialog({ open, onOpenChange, onCreated }: CreateToken
             {expiry !== 'date' && error?.fieldError('expiresAt') && (
               <p className="text-sm text-destructive">Expiry {error.fieldError('expiresAt')}</p>
             )}
-            <FormErrors error={error} knownPaths={['name', 'scope', 'expiresAt']} gatewayUrl={gateway.baseUrl} />
+            <FormErrors error={error} knownPaths={['name', 'scope', 'expiresAt']} />
             <DialogFooter>
               <Button variant="outline" onClick={() => change(false)}>
                 Cancel

@@ -41,12 +41,7 @@ export function UserClient({ userId }: { userId: string }) {
         {user.error.isNotFound || user.error.status === 400 ? (
           <ErrorState title="User not found" description={<p>No user has this id.</p>} />
         ) : (
-          <ApiErrorState
-            error={user.error}
-            gatewayUrl={gateway.baseUrl}
-            what="this user"
-            onRetry={() => void user.reload()}
-          />
+          <ApiErrorState error={user.error} what="this user" onRetry={() => void user.reload()} />
         )}
       </div>
     );

@@ -124,7 +124,7 @@ export function AddUserDialog({ open, onOpenChange, onAdded }: AddUserDialogProp
               </AlertDescription>
             </Alert>
           )}
-          <FormErrors error={error} knownPaths={['email', 'role']} gatewayUrl={gateway.baseUrl} />
+          <FormErrors error={error} knownPaths={['email', 'role']} />
           <DialogFooter>
             <Button variant="outline" onClick={() => change(false)}>
               Cancel

@@ -36,34 +36,48 @@ export function RecentLogs({ usage, page, onNewer, onOlder }: RecentLogsProps) {
             description="Requests made with this key through /proxy appear here within a few seconds."
           />
         ) : (
-          <Table aria-label="Recent requests">
+          // Fixed layout: the columns keep their widths from page to page whatever the paths are. On a
+          // phone the time and method join the path in one stacked cell, so latency fits beside it.
+          <Table aria-label="Recent requests" className="table-fixed">
             <TableHeader>
               <TableRow className="hover:bg-transparent">
-                <TableHead>Time</TableHead>
-                <TableHead>Method</TableHead>
-                <TableHead>Path</TableHead>
-                <TableHead>Status</TableHead>
-                <TableHead className="text-right">Latency</TableHead>
+                <TableHead className="hidden sm:table-cell sm:w-44">Time</TableHead>
+                <TableHead className="hidden sm:table-cell sm:w-24">Method</TableHead>
+                <TableHead className="pl-6 sm:pl-3">
+                  <span className="sm:hidden">Request</span>
+                  <span className="hidden sm:inline">Path</span>
+                </TableHead>
+                <TableHead className="w-20 sm:w-24">Status</TableHead>
+                <TableHead className="w-24 text-right sm:w-28">Latency</TableHead>
               </TableRow>
             </TableHeader>
             <TableBody>
               {usage.recent.map((log) => (
                 <TableRow key={log.id} data-testid="log-row">
-                  <TableCell className="text-muted-foreground tabular-nums">
+                  <TableCell className="hidden text-muted-foreground tabular-nums sm:table-cell">
                     <time dateTime={log.timestamp} title={formatDateTime(log.timestamp)}>
                       {formatLogTime(log.timestamp)}
                     </time>
                   </TableCell>
-                  <TableCell className="font-mono text-xs">{log.method}</TableCell>
-                  <TableCell className="max-w-72 truncate font-mono text-xs" title={log.path}>
+                  <TableCell className="hidden font-mono text-xs sm:table-cell">{log.method}</TableCell>
+                  <TableCell className="truncate pl-6 font-mono text-xs sm:pl-3" title={`${log.method} ${log.path}`}>
+                    <span className="sm:hidden">{log.method} </span>
                     {log.path}
+                    <time
+                      dateTime={log.timestamp}
+                      className="block font-sans text-muted-foreground tabular-nums sm:hidden"
+                    >
+                      {formatLogTime(log.timestamp)}
+                    </time>
                   </TableCell>
                   <TableCell>
                     <Badge variant={statusVariant(log.statusCode)} className="font-mono">
                       {log.statusCode}
                     </Badge>
                   </TableCell>
-                  <TableCell className="text-right tabular-nums">{formatLatency(log.latencyMs)}</TableCell>
+                  <TableCell className="text-right tabular-nums" data-testid="log-latency">
+                    {formatLatency(log.latencyMs)}
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>

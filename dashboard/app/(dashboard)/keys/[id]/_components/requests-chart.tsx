@@ -3,18 +3,50 @@
 import type { UsageResponse } from '@gateway/shared';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
-import { formatNumber } from '@/lib/format';
+import { formatClock, formatDateTime, formatDay, formatDuration, formatNumber } from '@/lib/format';
 import { cn } from '@/lib/utils';
-import { toChartPoints, type UsageSeries } from './chart-series';
-
-const TIME = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', hour12: false });
-const DAY = new Intl.DateTimeFormat('en', { weekday: 'short', day: 'numeric' });
-const FULL = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
+import { type ChartPoint, toChartPoints, type UsageSeries } from './chart-series';
 
 const SERIES = [
   { key: 'ok', label: 'Successful', color: 'var(--color-success)' },
   { key: 'errors', label: 'Errors (4xx/5xx)', color: 'var(--color-destructive)' },
 ] as const;
+
+/** The tooltip lists the series in the legend's order (Recharts sorts by name unless told). */
+const legendOrder = (item: { dataKey?: unknown }) => SERIES.findIndex((s) => s.key === item.dataKey);
+
+/** Clock ticks land on round local times: every 5 min … 12 h, the smallest step giving at most 8. */
+const CLOCK_STEPS_MINUTES = [5, 10, 15, 30, 60, 120, 180, 360, 720];
+const MAX_CLOCK_TICKS = 8;
+
+function onRoundTime(points: ChartPoint[]): ChartPoint[] {
+  const spanMinutes = points.length < 2 ? 0 : ((points.at(-1)?.t ?? 0) - (points[0]?.t ?? 0)) / 60_000;
+  const step = CLOCK_STEPS_MINUTES.find((m) => spanMinutes / m <= MAX_CLOCK_TICKS) ?? 720;
+  const round = points.filter(({ t }) => {
+    const at = new Date(t);
+    return (at.getHours() * 60 + at.getMinutes()) % step === 0;
+  });
+  return round.length > 1 ? round : points;
+}
+
+/**
+ * One tick per distinct label, at the first bucket that has it: a week of 6-hour buckets gets one
+ * "Nov 26" per day instead of four. A label that comes round again (the day-old partial hour and the
+ * current one are both "11:00") is shown at its latest place only. Within a day, ticks sit on round times.
+ */
+function axisTicks(points: ChartPoint[], label: (t: number) => string, multiDay: boolean): number[] {
+  const runs: { t: number; text: string }[] = [];
+  for (const { t } of multiDay ? points : onRoundTime(points)) {
+    const text = label(t);
+    if (runs.at(-1)?.text !== text) runs.push({ t, text });
+  }
+  const seen = new Set<string>();
+  return runs
+    .reverse()
+    .filter(({ text }) => !seen.has(text) && seen.add(text))
+    .map(({ t }) => t)
+    .reverse();
+}
 
 export function RequestsChart({
   usage,
@@ -28,15 +60,14 @@ export function RequestsChart({
 }) {
   const points = toChartPoints(usage);
   const multiDay = Date.parse(usage.to) - Date.parse(usage.from) > 2 * 86_400_000;
-  const tick = (t: number) => (multiDay ? DAY : TIME).format(t);
-  const bucket = usage.bucketSeconds >= 3600 ? `${usage.bucketSeconds / 3600} h` : `${usage.bucketSeconds / 60} min`;
+  const tick = (t: number) => (multiDay ? formatDay(t) : formatClock(t));
 
   return (
     <Card className={cn('gap-4', className)}>
       <CardHeader>
         <CardTitle>Requests over time</CardTitle>
         <CardDescription>
-          {title}, {bucket} buckets
+          {title}, {formatDuration(usage.bucketSeconds)} buckets
         </CardDescription>
       </CardHeader>
       <CardContent className="px-2 sm:px-6">
@@ -51,6 +82,7 @@ export function RequestsChart({
                 <CartesianGrid vertical={false} stroke="var(--color-border)" />
                 <XAxis
                   dataKey="t"
+                  ticks={axisTicks(points, tick, multiDay)}
                   tickFormatter={tick}
                   tickLine={false}
                   axisLine={false}
@@ -69,7 +101,10 @@ export function RequestsChart({
                 />
                 <Tooltip
                   cursor={{ fill: 'var(--color-muted)' }}
-                  labelFormatter={(t) => FULL.format(Number(t))}
+                  labelFormatter={(t) => formatDateTime(Number(t))}
+                  formatter={(value) => formatNumber(Number(value))}
+                  separator=": "
+                  itemSorter={legendOrder}
                   contentStyle={{
                     borderRadius: 8,
                     border: '1px solid var(--color-border)',

@@ -2,7 +2,7 @@ import type { UsageResponse } from '@gateway/shared';
 import { Activity, Ban, CircleAlert, Timer } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
-import { formatLatency, formatNumber } from '@/lib/format';
+import { formatLatency, formatNumber, formatPercent } from '@/lib/format';
 
 function Stat({ label, icon, value, detail }: { label: string; icon: ReactNode; value: ReactNode; detail: ReactNode }) {
   return (
@@ -21,8 +21,10 @@ function Stat({ label, icon, value, detail }: { label: string; icon: ReactNode; 
   );
 }
 
-function percent(part: number, total: number): string {
-  return total === 0 ? '0%' : `${((part / total) * 100).toFixed(part === total ? 0 : 1)}%`;
+/** "34.5% successful"; with no requests there is no share to speak of. */
+function share(part: number, total: number, what: string): string {
+  const percent = formatPercent(part, total);
+  return percent === null ? 'No requests in this period' : `${percent} ${what}`;
 }
 
 export function UsageStats({ usage }: { usage: UsageResponse }) {
@@ -34,13 +36,13 @@ export function UsageStats({ usage }: { usage: UsageResponse }) {
         label="Requests"
         icon={<Activity aria-hidden />}
         value={formatNumber(totals.requests)}
-        detail={`${percent(totals.byStatusClass['2xx'], totals.requests)} successful`}
+        detail={share(totals.byStatusClass['2xx'], totals.requests, 'successful')}
       />
       <Stat
         label="Errors"
         icon={<CircleAlert aria-hidden />}
         value={formatNumber(errors)}
-        detail={`${percent(errors, totals.requests)} of requests answered 4xx or 5xx`}
+        detail={share(errors, totals.requests, 'of requests answered 4xx or 5xx')}
       />
       <Stat
         label="Rate limited"

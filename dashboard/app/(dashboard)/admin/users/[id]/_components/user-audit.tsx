@@ -38,13 +38,7 @@ export function UserAudit({ userId, version }: { userId: string; version: number
       </CardHeader>
       <CardContent className="px-0">
         {audit.error && !audit.items ? (
-          <ApiErrorState
-            className="mx-6"
-            error={audit.error}
-            gatewayUrl={gateway.baseUrl}
-            what="audit entries"
-            onRetry={audit.reload}
-          />
+          <ApiErrorState className="mx-6" error={audit.error} what="audit entries" onRetry={audit.reload} />
         ) : !audit.items ? (
           <ListSkeleton label="Loading audit entries" rows={3} />
         ) : audit.items.length === 0 ? (

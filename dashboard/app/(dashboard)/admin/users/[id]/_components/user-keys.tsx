@@ -48,13 +48,7 @@ export function UserKeys({ user, onChanged }: { user: User; onChanged(): void })
       )}
       <CardContent className="px-0">
         {keys.error && !keys.items ? (
-          <ApiErrorState
-            className="mx-6"
-            error={keys.error}
-            gatewayUrl={gateway.baseUrl}
-            what="their keys"
-            onRetry={keys.reload}
-          />
+          <ApiErrorState className="mx-6" error={keys.error} what="their keys" onRetry={keys.reload} />
         ) : !keys.items ? (
           <ListSkeleton label="Loading keys" rows={2} />
         ) : keys.items.length === 0 ? (
