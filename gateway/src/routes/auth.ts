@@ -61,7 +61,7 @@ export function authRouter(deps: RouteDeps): Router {
       config.ADMIN_EMAILS.includes(email) ||
       (await prisma.user.findUnique({ where: { email }, select: { id: true } })) !== null;
     if (known) {
-      const { link } = await issueSignInLink(prisma, config, email);
+      const { link } = await issueSignInLink(prisma, config, email, req.headers.origin);
       try {
         await mailer.send(signInMail(email, link, config.SIGN_IN_LINK_TTL_MINUTES));
       } catch (err) {
