@@ -30,8 +30,10 @@ import {
   type Role,
   type SessionResponse,
   SessionResponseSchema,
-  type Settings,
-  SettingsSchema,
+  type SessionStatusResponse,
+  SessionStatusResponseSchema,
+  type SettingsResponse,
+  SettingsResponseSchema,
   type SignInResponse,
   SignInResponseSchema,
   type UpdateKeyRequest,
@@ -101,6 +103,8 @@ export interface GatewayClient {
   /** Where the "Sign in with …" button goes: the provider's start URL on the gateway, with a return path. */
   oidcStartUrl(startUrl: string, returnTo: string): string;
   getSession(): Promise<SessionResponse>;
+  /** Like `getSession`, but answers `{ signedIn: false }` instead of failing with 401 (no console error). */
+  getSessionStatus(): Promise<SessionStatusResponse>;
   signOut(): Promise<void>;
   /** Ends every session of the signed-in user, on every device. */
   signOutEverywhere(): Promise<void>;
@@ -115,8 +119,8 @@ export interface GatewayClient {
   endUserSessions(id: string): Promise<void>;
 
   // Consumer caps
-  getSettings(): Promise<Settings>;
-  updateSettings(body: UpdateSettingsRequest): Promise<Settings>;
+  getSettings(): Promise<SettingsResponse>;
+  updateSettings(body: UpdateSettingsRequest): Promise<SettingsResponse>;
 
   // Keys and usage
   listKeys(query?: ListKeysParams): Promise<ListKeysResponse>;
@@ -173,7 +177,7 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
         cache: 'no-store',
       });
     } catch (cause) {
-      throw new ApiError('network', `Can't reach the gateway at ${root}.`, { cause });
+      throw await networkError(root, cause, fetchImpl);
     }
     if (!response.ok) throw await problemFrom(response);
     return response;
@@ -212,6 +216,7 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
       return url.toString();
     },
     getSession: () => request('GET', '/auth/session', { schema: SessionResponseSchema }),
+    getSessionStatus: () => request('GET', '/auth/session/status', { schema: SessionStatusResponseSchema }),
     signOut: () => request('DELETE', '/auth/session'),
     signOutEverywhere: () => request('DELETE', '/auth/sessions'),
 
@@ -222,8 +227,8 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
     updateUserRole: (userId, role) => request('PATCH', `/users/${id(userId)}`, { body: { role }, schema: UserSchema }),
     endUserSessions: (userId) => request('DELETE', `/users/${id(userId)}/sessions`),
 
-    getSettings: () => request('GET', '/settings', { schema: SettingsSchema }),
-    updateSettings: (body) => request('PATCH', '/settings', { body, schema: SettingsSchema }),
+    getSettings: () => request('GET', '/settings', { schema: SettingsResponseSchema }),
+    updateSettings: (body) => request('PATCH', '/settings', { body, schema: SettingsResponseSchema }),
 
     listKeys: (params) => request('GET', '/keys', { query: query(params), schema: ListKeysResponseSchema }),
     getKey: (keyId) => request('GET', `/keys/${id(keyId)}`, { schema: ApiKeySchema }),
@@ -241,6 +246,29 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
     listAudit: (params) => request('GET', '/audit', { query: query(params), schema: ListAuditResponseSchema }),
     exportAudit: async (params) => (await send('GET', '/audit/export', undefined, query(params))).blob(),
   };
+}
+
+/**
+ * A fetch that failed without an answer: the gateway is down, or it refused this page's origin (CORS
+ * hides which). A `no-cors` request for `/health` tells them apart: it succeeds (opaquely) whenever the
+ * gateway answers at all, since it needs no CORS permission (issue 16).
+ */
+async function networkError(root: string, cause: unknown, fetchImpl: typeof fetch): Promise<ApiError> {
+  const origin = typeof window === 'undefined' ? null : window.location.origin;
+  const up =
+    origin !== null &&
+    (await fetchImpl(`${root}/health`, { mode: 'no-cors', cache: 'no-store', credentials: 'omit' }).then(
+      () => true,
+      () => false,
+    ));
+  if (!up) return new ApiError('network', `Can't reach the gateway at ${root}.`, { cause });
+  return new ApiError(
+    'network',
+    `The gateway at ${root} is running but does not allow this dashboard's address, ${origin}. ` +
+      `Add ${origin} to DASHBOARD_ORIGIN on the gateway (a comma-separated list) and restart it, ` +
+      'or open the dashboard at an address DASHBOARD_ORIGIN already lists.',
+    { cause, originRefused: true },
+  );
 }
 
 /** Maps an error response to an `ApiError`, keeping the problem's field errors when it is RFC 9457. */

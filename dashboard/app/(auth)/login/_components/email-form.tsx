@@ -53,10 +53,14 @@ export function EmailForm({ email, onEmailChange, onSubmit, waitSeconds, gateway
         <Alert variant="destructive">
           {formError.isNetwork && <ServerOff aria-hidden />}
           <AlertTitle>
-            {formError.isNetwork ? "Can't reach the gateway" : (formError.problem?.title ?? 'Sign-in failed')}
+            {formError.originRefused
+              ? 'This address is not allowed by the gateway'
+              : formError.isNetwork
+                ? "Can't reach the gateway"
+                : (formError.problem?.title ?? 'Sign-in failed')}
           </AlertTitle>
           <AlertDescription>
-            {formError.isNetwork
+            {formError.isNetwork && !formError.originRefused
               ? `No answer from ${gatewayUrl}. Check that the gateway is running.`
               : formError.message}
           </AlertDescription>

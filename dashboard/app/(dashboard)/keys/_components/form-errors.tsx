@@ -18,10 +18,14 @@ export function FormErrors({
   return (
     <Alert variant="destructive">
       <AlertTitle>
-        {error.isNetwork ? "Can't reach the gateway" : (error.problem?.title ?? 'Request failed')}
+        {error.originRefused
+          ? 'This address is not allowed by the gateway'
+          : error.isNetwork
+            ? "Can't reach the gateway"
+            : (error.problem?.title ?? 'Request failed')}
       </AlertTitle>
       <AlertDescription>
-        {error.isNetwork ? (
+        {error.isNetwork && !error.originRefused ? (
           <p>No answer from {gatewayUrl}. Check that the gateway is running, then try again.</p>
         ) : others.length > 0 ? (
           <ul className="list-inside list-disc">
