@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { formatNumber, formatRelative } from '@/lib/format';
 import { KeyActions, KeyToggle } from './key-actions';
-import { KeyExpiry, KeyStatusBadge } from './key-status-badge';
+import { KeyExpiryItem, KeyStatusBadge } from './key-status-badge';
 import type { KeysViewProps } from './keys-table';
 
 /** The keys as a stacked list: the table's layout for narrow screens. */
@@ -36,12 +36,7 @@ export function KeyCards({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
               <dt className="text-xs text-muted-foreground">Last used</dt>
               <dd>{key.lastUsedAt ? formatRelative(key.lastUsedAt) : 'Never'}</dd>
             </div>
-            <div className="col-span-2">
-              <dt className="text-xs text-muted-foreground">Expires</dt>
-              <dd>
-                <KeyExpiry apiKey={key} />
-              </dd>
-            </div>
+            <KeyExpiryItem apiKey={key} />
           </dl>
           <div className="flex items-center justify-between">
             <KeyToggle apiKey={key} onToggle={onToggle} />

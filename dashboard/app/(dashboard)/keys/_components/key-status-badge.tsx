@@ -42,3 +42,15 @@ export function KeyExpiry({ apiKey }: { apiKey: ApiKey }) {
     </time>
   );
 }
+
+/** The expiry as one full-width entry of a key card's `<dl>` (phone layout). */
+export function KeyExpiryItem({ apiKey }: { apiKey: ApiKey }) {
+  return (
+    <div className="col-span-2">
+      <dt className="text-xs text-muted-foreground">Expires</dt>
+      <dd>
+        <KeyExpiry apiKey={apiKey} />
+      </dd>
+    </div>
+  );
+}

@@ -6,7 +6,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
 import { KeyActions, KeyToggle } from '../../../keys/_components/key-actions';
-import { KeyExpiry, KeyStatusBadge } from '../../../keys/_components/key-status-badge';
+import { KeyExpiry, KeyExpiryItem, KeyStatusBadge } from '../../../keys/_components/key-status-badge';
 
 interface AdminKeysListProps {
   keys: ApiKey[];
@@ -57,7 +57,7 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
               <TableHead>Status</TableHead>
               <TableHead>Limits</TableHead>
               <TableHead>Expires</TableHead>
-              <TableHead className="hidden xl:table-cell">Created</TableHead>
+              <TableHead className="hidden 2xl:table-cell">Created</TableHead>
               <TableHead className="hidden lg:table-cell">Last used</TableHead>
               <TableHead className="text-right">
                 <span className="sr-only">Actions</span>
@@ -96,7 +96,7 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
                 <TableCell className="text-muted-foreground">
                   <KeyExpiry apiKey={key} />
                 </TableCell>
-                <TableCell className="hidden text-muted-foreground xl:table-cell">
+                <TableCell className="hidden text-muted-foreground 2xl:table-cell">
                   {formatDateTime(key.createdAt)}
                 </TableCell>
                 <TableCell className="hidden text-muted-foreground lg:table-cell">
@@ -146,12 +146,7 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
                   <LastUsed at={key.lastUsedAt} />
                 </dd>
               </div>
-              <div className="col-span-2">
-                <dt className="text-xs text-muted-foreground">Expires</dt>
-                <dd>
-                  <KeyExpiry apiKey={key} />
-                </dd>
-              </div>
+              <KeyExpiryItem apiKey={key} />
             </dl>
             <div className="flex items-center justify-between">
               <KeyToggle apiKey={key} onToggle={onToggle} />
