@@ -16,7 +16,8 @@ export function FormField({ id, label, hint, error, ...inputProps }: FormFieldPr
   const errorId = error ? `${id}-error` : undefined;
   const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
   return (
-    <div className="grid gap-2">
+    // content-start: beside a taller field (one showing an error) the rows must not stretch and push the input down.
+    <div className="grid content-start gap-2">
       <Label htmlFor={id}>{label}</Label>
       <Input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...inputProps} />
       {error ? (

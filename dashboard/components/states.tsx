@@ -59,6 +59,16 @@ export function ApiErrorState({
   what: string;
   className?: string;
 }) {
+  if (error.originRefused) {
+    return (
+      <ErrorState
+        className={className}
+        icon={<ShieldX className="size-5" aria-hidden />}
+        title="This address is not allowed by the gateway"
+        description={<p>{error.message}</p>}
+      />
+    );
+  }
   if (error.isNetwork) {
     return (
       <ErrorState
@@ -101,7 +111,7 @@ export function ApiErrorState({
       className={className}
       title={`Couldn't load ${what}`}
       description={<p>{error.message}</p>}
-      onRetry={onRetry}
+      onRetry={error.isRetryable ? onRetry : undefined}
     />
   );
 }

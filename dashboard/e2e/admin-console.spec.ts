@@ -181,7 +181,8 @@ test.describe('admin console', () => {
     await search.fill(batch);
     const idleRow = rows.filter({ hasText: `${batch} idle` });
     await idleRow.getByRole('switch', { name: `Disable key ${batch} idle` }).click();
-    await expect(idleRow.getByTestId('key-status')).toHaveText('Disabled');
+    // The badge says "Disabled" at once (optimistic), then what the gateway answers: who disabled it.
+    await expect(idleRow.getByTestId('key-status')).toHaveText('Disabled by an admin');
     expect(await proxy(servers.proxyUrl, idle.key)).toBe(403);
 
     await page.getByRole('button', { name: 'Disabled', exact: true }).click();

@@ -6,7 +6,16 @@ test('a consumer sees their caps in the key dialogs and the gateway’s refusals
   admin,
   login,
 }) => {
-  const before = await admin.call<Record<string, number>>('GET', '/settings');
+  // Only the caps go back: `keyDefaults` in the answer is read-only (PATCH refuses unknown fields).
+  const { maxKeysPerUser, maxLimitPerMinute, maxLimitPerDay } = await admin.call<Record<string, number>>(
+    'GET',
+    '/settings',
+  );
+  const before = {
+    maxKeysPerUser: maxKeysPerUser!,
+    maxLimitPerMinute: maxLimitPerMinute!,
+    maxLimitPerDay: maxLimitPerDay!,
+  };
   await admin.updateSettings({ maxKeysPerUser: 2, maxLimitPerMinute: 50, maxLimitPerDay: 500 });
   try {
     const email = await login('capped');

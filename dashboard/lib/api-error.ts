@@ -17,11 +17,19 @@ export class ApiError extends Error {
   readonly fieldErrors: FieldError[];
   /** Seconds from a 429's `Retry-After`, when the gateway sent one. */
   readonly retryAfterSeconds: number | null;
+  /** A network error where the gateway is up but refuses this page's origin (CORS): a setting to change. */
+  readonly originRefused: boolean;
 
   constructor(
     kind: ApiErrorKind,
     message: string,
-    options: { status?: number; problem?: Problem; retryAfterSeconds?: number | null; cause?: unknown },
+    options: {
+      status?: number;
+      problem?: Problem;
+      retryAfterSeconds?: number | null;
+      originRefused?: boolean;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: options.cause });
     this.name = 'ApiError';
@@ -31,6 +39,7 @@ export class ApiError extends Error {
     this.code = options.problem?.code ?? null;
     this.fieldErrors = options.problem?.errors ?? [];
     this.retryAfterSeconds = options.retryAfterSeconds ?? null;
+    this.originRefused = options.originRefused ?? false;
   }
 
   /** The API's message for one input, e.g. `fieldError('limitPerMinute')` → "must be at least 1". */
@@ -62,10 +71,17 @@ export class ApiError extends Error {
   get isNetwork(): boolean {
     return this.kind === 'network';
   }
+
+  /** Trying again cannot help a 4xx (other than 408 and 429): the request itself must change. */
+  get isRetryable(): boolean {
+    if (this.originRefused) return false;
+    return this.status === null || this.status >= 500 || this.status === 408 || this.status === 429;
+  }
 }
 
 /** The heading for an error: one wording for an unreachable gateway, else the problem's own title. */
 export function errorTitle(error: ApiError, fallback: string): string {
+  if (error.originRefused) return 'This address is not allowed by the gateway';
   return error.isNetwork ? "Can't reach the gateway" : (error.problem?.title ?? fallback);
 }
 

@@ -30,8 +30,10 @@ import {
   type Role,
   type SessionResponse,
   SessionResponseSchema,
-  type Settings,
-  SettingsSchema,
+  type SessionStatusResponse,
+  SessionStatusResponseSchema,
+  type SettingsResponse,
+  SettingsResponseSchema,
   type SignInResponse,
   SignInResponseSchema,
   type UpdateKeyRequest,
@@ -104,6 +106,8 @@ export interface GatewayClient {
   /** Where the "Sign in with …" button goes: the provider's start URL on the gateway, with a return path. */
   oidcStartUrl(startUrl: string, returnTo: string): string;
   getSession(): Promise<SessionResponse>;
+  /** Like `getSession`, but answers `{ signedIn: false }` instead of failing with 401 (no console error). */
+  getSessionStatus(): Promise<SessionStatusResponse>;
   signOut(): Promise<void>;
   /** Ends every session of the signed-in user, on every device. */
   signOutEverywhere(): Promise<void>;
@@ -118,8 +122,8 @@ export interface GatewayClient {
   endUserSessions(id: string): Promise<void>;
 
   // Consumer caps
-  getSettings(): Promise<Settings>;
-  updateSettings(body: UpdateSettingsRequest): Promise<Settings>;
+  getSettings(): Promise<SettingsResponse>;
+  updateSettings(body: UpdateSettingsRequest): Promise<SettingsResponse>;
 
   // Keys and usage
   listKeys(query?: ListKeysParams): Promise<ListKeysResponse>;
@@ -176,12 +180,7 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
         cache: 'no-store',
       });
     } catch (cause) {
-      // The one wording of "unreachable" the whole dashboard shows (see `errorTitle` for its heading).
-      throw new ApiError(
-        'network',
-        `No answer from the gateway at ${root}. Check that it is running and that its DASHBOARD_ORIGIN allows this dashboard.`,
-        { cause },
-      );
+      throw await networkError(root, cause, fetchImpl);
     }
     if (!response.ok) throw await problemFrom(response);
     return response;
@@ -220,6 +219,7 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
       return url.toString();
     },
     getSession: () => request('GET', '/auth/session', { schema: SessionResponseSchema }),
+    getSessionStatus: () => request('GET', '/auth/session/status', { schema: SessionStatusResponseSchema }),
     signOut: () => request('DELETE', '/auth/session'),
     signOutEverywhere: () => request('DELETE', '/auth/sessions'),
 
@@ -230,8 +230,8 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
     updateUserRole: (userId, role) => request('PATCH', `/users/${id(userId)}`, { body: { role }, schema: UserSchema }),
     endUserSessions: (userId) => request('DELETE', `/users/${id(userId)}/sessions`),
 
-    getSettings: () => request('GET', '/settings', { schema: SettingsSchema }),
-    updateSettings: (body) => request('PATCH', '/settings', { body, schema: SettingsSchema }),
+    getSettings: () => request('GET', '/settings', { schema: SettingsResponseSchema }),
+    updateSettings: (body) => request('PATCH', '/settings', { body, schema: SettingsResponseSchema }),
 
     listKeys: (params) => request('GET', '/keys', { query: query(params), schema: ListKeysResponseSchema }),
     getKey: (keyId) => request('GET', `/keys/${id(keyId)}`, { schema: ApiKeySchema }),
@@ -249,6 +249,36 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
     listAudit: (params) => request('GET', '/audit', { query: query(params), schema: ListAuditResponseSchema }),
     exportAudit: async (params) => (await send('GET', '/audit/export', undefined, query(params))).blob(),
   };
+}
+
+/**
+ * A fetch that failed without an answer: the gateway is down, or it refused this page's origin (CORS
+ * hides which). A `no-cors` request for `/health` tells them apart: it succeeds (opaquely) whenever the
+ * gateway answers at all, since it needs no CORS permission (issue 16).
+ */
+async function networkError(root: string, cause: unknown, fetchImpl: typeof fetch): Promise<ApiError> {
+  const origin = typeof window === 'undefined' ? null : window.location.origin;
+  const up =
+    origin !== null &&
+    (await fetchImpl(`${root}/health`, { mode: 'no-cors', cache: 'no-store', credentials: 'omit' }).then(
+      () => true,
+      () => false,
+    ));
+  // The one wording of "unreachable" the whole dashboard shows (see `errorTitle` for its heading).
+  if (!up) {
+    return new ApiError(
+      'network',
+      `No answer from the gateway at ${root}. Check that it is running and that its DASHBOARD_ORIGIN allows this dashboard.`,
+      { cause },
+    );
+  }
+  return new ApiError(
+    'network',
+    `The gateway at ${root} is running but does not allow this dashboard's address, ${origin}. ` +
+      `Add ${origin} to DASHBOARD_ORIGIN on the gateway (a comma-separated list) and restart it, ` +
+      'or open the dashboard at an address DASHBOARD_ORIGIN already lists.',
+    { cause, originRefused: true },
+  );
 }
 
 /** Maps an error response to an `ApiError`, keeping the problem's field errors when it is RFC 9457. */

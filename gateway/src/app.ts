@@ -7,6 +7,7 @@ import { createRequireActor } from './auth/management-auth.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { ApiError } from './errors.js';
+import { isDashboardOrigin } from './http/dashboard-origins.js';
 import { createTrustProxy, type TrustFn } from './http/trust-proxy.js';
 import type { Logger } from './logger.js';
 import type { Mailer } from './mail/mailer.js';
@@ -121,7 +122,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   management.use(system.metrics);
   management.use(
     cors({
-      origin: config.DASHBOARD_ORIGIN,
+      origin: (origin, callback) => callback(null, isDashboardOrigin(config, origin)),
       credentials: true,
       methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],

@@ -112,6 +112,16 @@ export const SessionResponseSchema = z.object({
 });
 export type SessionResponse = z.infer<typeof SessionResponseSchema>;
 
+/**
+ * `GET /auth/session/status` – like `GET /auth/session`, but 200 without a valid session too: the
+ * sign-in page asks it, and a 401 there would be logged by the browser as a console error.
+ */
+export const SessionStatusResponseSchema = z.discriminatedUnion('signedIn', [
+  z.object({ signedIn: z.literal(false) }),
+  z.object({ signedIn: z.literal(true), session: SessionResponseSchema }),
+]);
+export type SessionStatusResponse = z.infer<typeof SessionStatusResponseSchema>;
+
 /** `POST /users` (admins) – create or get a user by email without signing in as them. */
 export const CreateUserRequestSchema = z.strictObject({ email: EmailSchema, role: RoleSchema.optional() });
 export type CreateUserRequest = z.input<typeof CreateUserRequestSchema>;
@@ -166,6 +176,12 @@ export const SettingsSchema = z.object({
   maxLimitPerDay: z.number().int(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
+/** `GET /settings` and `PATCH /settings`: the caps, and the limits a key gets when created without any. */
+export const SettingsResponseSchema = SettingsSchema.extend({
+  /** DEFAULT_LIMIT_PER_MINUTE / DEFAULT_LIMIT_PER_DAY (read-only); a user's own keys get at most their caps. */
+  keyDefaults: z.object({ limitPerMinute: z.number().int(), limitPerDay: z.number().int() }),
+});
+export type SettingsResponse = z.infer<typeof SettingsResponseSchema>;
 
 export const UpdateSettingsRequestSchema = z
   .strictObject({

@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../db/client.js';
 import { ApiError } from '../errors.js';
+import { isDashboardOrigin } from '../http/dashboard-origins.js';
 import { SESSION_COOKIE } from '../http/gateway-cookies.js';
 import { findActiveApiToken } from '../repositories/api-tokens.js';
 import { findActiveSession } from '../repositories/sessions.js';
@@ -27,12 +28,12 @@ export function sessionCookieOf(req: Request): string | undefined {
 /**
  * CSRF: a browser sends the session cookie with any request to this host — from the dashboard, but
  * also from a page served through the proxy listener (same site, other port) or any other site's
- * form. Mutations authenticated by the cookie must come from a dashboard origin. Browsers always send
- * `Origin` on POST/PATCH/DELETE, so a missing one is refused too.
+ * form. Mutations authenticated by the cookie must come from a dashboard origin (the same set CORS
+ * allows, see `allowedDashboardOrigins`). Browsers always send `Origin` on POST/PATCH/DELETE, so a
+ * missing one is refused too.
  */
 export function assertDashboardOrigin(req: Request, config: Config): void {
-  const origin = req.headers.origin;
-  if (typeof origin === 'string' && config.DASHBOARD_ORIGIN.includes(origin)) return;
+  if (isDashboardOrigin(config, req.headers.origin)) return;
   throw new ApiError(
     'ORIGIN_NOT_ALLOWED',
     'Requests authenticated by the session cookie must come from the dashboard (Origin is not allowed).',

@@ -1,17 +1,21 @@
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../db/client.js';
+import { dashboardOriginFor } from '../http/dashboard-origins.js';
 import type { Mail } from '../mail/mailer.js';
 import { generateSignInToken, hashSecret } from './secret-token.js';
 
-/** Stores a new one-time token for `email` (hash only) and returns the link that carries it. */
-export async function issueSignInLink(prisma: PrismaClient, config: Config, email: string) {
+/**
+ * Stores a new one-time token for `email` (hash only) and returns the link that carries it, pointing
+ * at the dashboard origin that asked (`origin`, when allowed) so the session lands where the person is.
+ */
+export async function issueSignInLink(prisma: PrismaClient, config: Config, email: string, origin?: unknown) {
   const { token, hash } = generateSignInToken();
   const expiresAt = new Date(Date.now() + config.SIGN_IN_LINK_TTL_MINUTES * 60_000);
   await prisma.signInToken.create({ data: { email, tokenHash: hash, expiresAt } });
   // The token travels in the fragment: browsers never send it to the dashboard's server, so it
   // cannot end up in access logs or Referer headers there.
   const params = new URLSearchParams({ email, token });
-  return { link: `${config.DASHBOARD_ORIGIN[0]}/auth/verify#${params}`, expiresAt };
+  return { link: `${dashboardOriginFor(config, origin)}/auth/verify#${params}`, expiresAt };
 }
 
 /**

@@ -3,11 +3,12 @@ import {
   EmailSignInRequestSchema,
   type EmailSignInResponse,
   type SessionResponse,
+  type SessionStatusResponse,
   VerifyEmailRequestSchema,
 } from '@gateway/shared';
 import { Router } from 'express';
 import { appendAudit, requestContext } from '../audit/audit-log.js';
-import { auditActor } from '../auth/actor.js';
+import { type Actor, auditActor } from '../auth/actor.js';
 import { actorOf, assertDashboardOrigin, SESSION_COOKIE } from '../auth/management-auth.js';
 import { nameBasedId } from '../auth/name-based-id.js';
 import { sessionCookieOptions, signIn } from '../auth/sign-in.js';
@@ -30,6 +31,33 @@ export function authRouter(deps: RouteDeps): Router {
         headers: { 'Retry-After': String(decision.retryAfterSeconds) },
       });
     }
+  }
+
+  async function sessionOf(actor: Actor): Promise<SessionResponse> {
+    if (actor.kind === 'session') {
+      const [user, session] = await Promise.all([
+        getUserOrThrow(prisma, actor, actor.userId),
+        prisma.session.findUnique({ where: { id: actor.sessionId } }),
+      ]);
+      return {
+        user: toUser(user),
+        role: user.role,
+        credential: 'session',
+        scope: 'write',
+        expiresAt: session?.expiresAt.toISOString() ?? null,
+      };
+    }
+    if (actor.kind === 'token') {
+      const token = await prisma.apiToken.findUnique({ where: { id: actor.tokenId } });
+      return {
+        user: null,
+        role: 'admin',
+        credential: 'token',
+        scope: actor.scope,
+        expiresAt: token?.expiresAt?.toISOString() ?? null,
+      };
+    }
+    return { user: null, role: 'admin', credential: 'bootstrap', scope: 'write', expiresAt: null };
   }
 
   // GET /auth/providers – how one may sign in here (public: the sign-in page asks)
@@ -61,7 +89,7 @@ export function authRouter(deps: RouteDeps): Router {
       config.ADMIN_EMAILS.includes(email) ||
       (await prisma.user.findUnique({ where: { email }, select: { id: true } })) !== null;
     if (known) {
-      const { link } = await issueSignInLink(prisma, config, email);
+      const { link } = await issueSignInLink(prisma, config, email, req.headers.origin);
       try {
         await mailer.send(signInMail(email, link, config.SIGN_IN_LINK_TTL_MINUTES));
       } catch (err) {
@@ -91,31 +119,17 @@ export function authRouter(deps: RouteDeps): Router {
 
   // GET /auth/session – who is calling
   router.get('/auth/session', deps.requireActor, async (_req, res) => {
-    const actor = actorOf(res);
-    let body: SessionResponse;
-    if (actor.kind === 'session') {
-      const [user, session] = await Promise.all([
-        getUserOrThrow(prisma, actor, actor.userId),
-        prisma.session.findUnique({ where: { id: actor.sessionId } }),
-      ]);
-      body = {
-        user: toUser(user),
-        role: user.role,
-        credential: 'session',
-        scope: 'write',
-        expiresAt: session?.expiresAt.toISOString() ?? null,
-      };
-    } else if (actor.kind === 'token') {
-      const token = await prisma.apiToken.findUnique({ where: { id: actor.tokenId } });
-      body = {
-        user: null,
-        role: 'admin',
-        credential: 'token',
-        scope: actor.scope,
-        expiresAt: token?.expiresAt?.toISOString() ?? null,
-      };
-    } else {
-      body = { user: null, role: 'admin', credential: 'bootstrap', scope: 'write', expiresAt: null };
+    res.json(await sessionOf(actorOf(res)));
+  });
+
+  // GET /auth/session/status – who is calling, or `{ signedIn: false }` (200 either way: no console error)
+  router.get('/auth/session/status', async (req, res) => {
+    let body: SessionStatusResponse = { signedIn: false };
+    try {
+      await deps.requireActor(req, res, () => undefined);
+      body = { signedIn: true, session: await sessionOf(actorOf(res)) };
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'UNAUTHORIZED')) throw err;
     }
     res.json(body);
   });

@@ -1,7 +1,6 @@
 import {
   type CreatedApiKey,
   CreateKeyRequestSchema,
-  IdSchema,
   ListKeysQuerySchema,
   type ListKeysResponse,
   UpdateKeyRequestSchema,
@@ -10,7 +9,7 @@ import { Router } from 'express';
 import { appendAudit, changesBetween, creationOf, requestContext } from '../audit/audit-log.js';
 import { auditActor } from '../auth/actor.js';
 import { actorOf } from '../auth/management-auth.js';
-import { parseOrThrow } from '../middleware/validate.js';
+import { parseIdOrThrow, parseOrThrow } from '../middleware/validate.js';
 import { createKey, deleteKey, getKeyOrThrow, listKeys, updateKey } from '../repositories/keys.js';
 import { toApiKey } from '../repositories/serialize.js';
 import { getSettings } from '../repositories/settings.js';
@@ -58,13 +57,13 @@ export function keysRouter(deps: RouteDeps): Router {
 
   // GET /keys/:id – one key
   router.get('/keys/:id', async (req, res) => {
-    const id = parseOrThrow(IdSchema, req.params.id, 'key id');
+    const id = parseIdOrThrow(req.params.id, 'API key');
     res.json(toApiKey(await getKeyOrThrow(prisma, actorOf(res), id)));
   });
 
   // PATCH /keys/:id – enable/disable, rename, change limits or expiry
   router.patch('/keys/:id', async (req, res) => {
-    const id = parseOrThrow(IdSchema, req.params.id, 'key id');
+    const id = parseIdOrThrow(req.params.id, 'API key');
     const input = parseOrThrow(UpdateKeyRequestSchema, req.body, 'request body');
     const actor = actorOf(res);
     const { row } = await prisma.$transaction(async (tx) => {
@@ -89,7 +88,7 @@ export function keysRouter(deps: RouteDeps): Router {
 
   // DELETE /keys/:id – delete a key (its usage logs go with it)
   router.delete('/keys/:id', async (req, res) => {
-    const id = parseOrThrow(IdSchema, req.params.id, 'key id');
+    const id = parseIdOrThrow(req.params.id, 'API key');
     const actor = actorOf(res);
     const row = await prisma.$transaction(async (tx) => {
       const deleted = await deleteKey(tx, actor, id);

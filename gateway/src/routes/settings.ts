@@ -1,4 +1,4 @@
-import { type Settings, UpdateSettingsRequestSchema } from '@gateway/shared';
+import { type Settings, type SettingsResponse, UpdateSettingsRequestSchema } from '@gateway/shared';
 import { Router } from 'express';
 import { appendAudit, changesBetween, requestContext } from '../audit/audit-log.js';
 import { auditActor } from '../auth/actor.js';
@@ -12,11 +12,13 @@ const FIELDS: (keyof Settings)[] = ['maxKeysPerUser', 'maxLimitPerMinute', 'maxL
 export function settingsRouter(deps: RouteDeps): Router {
   const { prisma, config } = deps;
   const router = Router();
+  const keyDefaults = { limitPerMinute: config.DEFAULT_LIMIT_PER_MINUTE, limitPerDay: config.DEFAULT_LIMIT_PER_DAY };
+  const respond = (settings: Settings): SettingsResponse => ({ ...settings, keyDefaults });
   router.use('/settings', deps.requireActor);
 
-  // GET /settings – the consumer caps (anyone signed in: the dashboard shows users their allowance)
+  // GET /settings – the consumer caps and key defaults (anyone signed in: the dashboard shows users their allowance)
   router.get('/settings', async (_req, res) => {
-    res.json(await getSettings(prisma, config));
+    res.json(respond(await getSettings(prisma, config)));
   });
 
   // PATCH /settings – change the consumer caps (admins)
@@ -39,7 +41,7 @@ export function settingsRouter(deps: RouteDeps): Router {
       }
       return after;
     });
-    res.json(after);
+    res.json(respond(after));
   });
 
   return router;

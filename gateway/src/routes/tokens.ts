@@ -1,9 +1,9 @@
-import { type CreatedApiToken, CreateTokenRequestSchema, IdSchema, type ListTokensResponse } from '@gateway/shared';
+import { type CreatedApiToken, CreateTokenRequestSchema, type ListTokensResponse } from '@gateway/shared';
 import { Router } from 'express';
 import { appendAudit, creationOf, requestContext } from '../audit/audit-log.js';
 import { auditActor } from '../auth/actor.js';
 import { actorOf, requireAdmin, requireAdminInPerson } from '../auth/management-auth.js';
-import { parseOrThrow } from '../middleware/validate.js';
+import { parseIdOrThrow, parseOrThrow } from '../middleware/validate.js';
 import { createApiToken, getApiTokenOrThrow, listApiTokens } from '../repositories/api-tokens.js';
 import { toApiToken } from '../repositories/serialize.js';
 import type { RouteDeps } from './types.js';
@@ -39,7 +39,7 @@ export function tokensRouter(deps: RouteDeps): Router {
 
   // DELETE /tokens/:id – revoke a token: it stops working at once (admins in person)
   router.delete('/tokens/:id', requireAdminInPerson, async (req, res) => {
-    const id = parseOrThrow(IdSchema, req.params.id, 'token id');
+    const id = parseIdOrThrow(req.params.id, 'API token');
     const actor = auditActor(actorOf(res));
     await prisma.$transaction(async (tx) => {
       const row = await getApiTokenOrThrow(tx, id, true);

@@ -1,7 +1,7 @@
-import { IdSchema, OverviewQuerySchema, UsageQuerySchema } from '@gateway/shared';
+import { OverviewQuerySchema, UsageQuerySchema } from '@gateway/shared';
 import { Router } from 'express';
 import { actorOf, requireAdmin } from '../auth/management-auth.js';
-import { parseOrThrow } from '../middleware/validate.js';
+import { parseIdOrThrow, parseOrThrow } from '../middleware/validate.js';
 import { getKeyOrThrow } from '../repositories/keys.js';
 import { getOverview } from '../usage/overview.js';
 import { getUsage } from '../usage/stats.js';
@@ -18,7 +18,7 @@ export function usageRouter(deps: RouteDeps): Router {
 
   // GET /usage/:keyId?from=&to=&bucketSeconds=&limit=&cursor= – stats and recent logs of one key (default: last 24 h)
   router.get('/usage/:keyId', async (req, res) => {
-    const keyId = parseOrThrow(IdSchema, req.params.keyId, 'key id');
+    const keyId = parseIdOrThrow(req.params.keyId, 'API key');
     const query = parseOrThrow(UsageQuerySchema, req.query, 'query string');
     await getKeyOrThrow(deps.prisma, actorOf(res), keyId);
     res.json(await getUsage(deps.sql, { keyId, ...query }));

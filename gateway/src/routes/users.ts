@@ -1,7 +1,6 @@
 import {
   CreateUserRequestSchema,
   type CreateUserResponse,
-  IdSchema,
   ListUsersQuerySchema,
   type ListUsersResponse,
   UpdateUserRequestSchema,
@@ -12,7 +11,7 @@ import { appendAudit, creationOf, requestContext } from '../audit/audit-log.js';
 import { auditActor } from '../auth/actor.js';
 import { actorOf, requireAdmin, requireAdminInPerson } from '../auth/management-auth.js';
 import { ApiError } from '../errors.js';
-import { parseOrThrow } from '../middleware/validate.js';
+import { parseIdOrThrow, parseOrThrow } from '../middleware/validate.js';
 import { toUser } from '../repositories/serialize.js';
 import { revokeUserSessions } from '../repositories/sessions.js';
 import {
@@ -72,13 +71,13 @@ export function usersRouter(deps: RouteDeps): Router {
 
   // GET /users/:id – one user (admins; a user may read themselves)
   router.get('/users/:id', async (req, res) => {
-    const id = parseOrThrow(IdSchema, req.params.id, 'user id');
+    const id = parseIdOrThrow(req.params.id, 'user');
     res.json(toUser(await getUserOrThrow(prisma, actorOf(res), id)));
   });
 
   // PATCH /users/:id – promote or demote (admins in person; never the last admin)
   router.patch('/users/:id', requireAdminInPerson, async (req, res) => {
-    const id = parseOrThrow(IdSchema, req.params.id, 'user id');
+    const id = parseIdOrThrow(req.params.id, 'user');
     const { role } = parseOrThrow(UpdateUserRequestSchema, req.body, 'request body');
     const ctx = requestContext(req);
     const after = await prisma.$transaction(async (tx) => {
@@ -99,7 +98,7 @@ export function usersRouter(deps: RouteDeps): Router {
 
   // DELETE /users/:id/sessions – sign a user out everywhere (admins)
   router.delete('/users/:id/sessions', requireAdmin, async (req, res) => {
-    const id = parseOrThrow(IdSchema, req.params.id, 'user id');
+    const id = parseIdOrThrow(req.params.id, 'user');
     const ctx = requestContext(req);
     await prisma.$transaction(async (tx) => {
       const user = await getUserOrThrow(tx, actorOf(res), id);

@@ -136,9 +136,20 @@ describe.each(['postgres', 'pglite'] as Backend[])('keys (%s)', (backend) => {
       expect((await gw.admin(`/keys/${key.id}`)).status).toBe(200);
     });
 
-    it('answers 400 for a non-uuid id and 404 for a missing one', async () => {
-      await expectProblem(await as(gw, alice.token)('/keys/123'), 400, 'VALIDATION_FAILED');
-      await expectProblem(await as(gw, alice.token)(`/keys/${MISSING_ID}`), 404);
+    it('answers 404 alike for a malformed id and a missing one, naming no "(body)"', async () => {
+      // A key id that is not a UUID cannot exist: the dashboard shows "not found", not a retry (issue 16).
+      for (const [method, path] of [
+        ['GET', '/keys/123'],
+        ['PATCH', '/keys/not-a-key'],
+        ['DELETE', '/keys/%20'],
+        ['GET', '/usage/123'],
+      ] as const) {
+        const body = method === 'PATCH' ? { active: false } : undefined;
+        const problem = await expectProblem(await as(gw, alice.token)(path, { method, body }), 404, 'NOT_FOUND');
+        expect(problem.detail, `${method} ${path}`).toBe('No API key with this id (API key ids are UUIDs).');
+        expect(problem.errors).toBeUndefined();
+      }
+      await expectProblem(await as(gw, alice.token)(`/keys/${MISSING_ID}`), 404, 'NOT_FOUND');
     });
   });
 

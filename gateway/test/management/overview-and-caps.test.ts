@@ -149,7 +149,12 @@ describe.each(['postgres', 'pglite'] as Backend[])('admin overview and consumer 
         method: 'PATCH',
         body: { maxKeysPerUser: 10, maxLimitPerMinute: 200 },
       });
-      expect(await raised.json()).toEqual({ maxKeysPerUser: 10, maxLimitPerMinute: 200, maxLimitPerDay: 5000 });
+      expect(await raised.json()).toEqual({
+        maxKeysPerUser: 10,
+        maxLimitPerMinute: 200,
+        maxLimitPerDay: 5000,
+        keyDefaults: { limitPerMinute: 60, limitPerDay: 10_000 },
+      });
       const res = await as(gw, user.token)('/keys', { method: 'POST', body: { limitPerMinute: 200 } });
       expect(res.status).toBe(201);
     });

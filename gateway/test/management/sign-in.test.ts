@@ -229,6 +229,27 @@ describe.each(['postgres', 'pglite'] as Backend[])('sign-in by mailed link (%s)'
     });
   });
 
+  it('answers the session status with 200 whether or not the caller is signed in (no console error)', async () => {
+    const status = (headers: Record<string, string> = {}) =>
+      fetch(`${gw.managementUrl}/auth/session/status`, { headers });
+    const anonymous: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer not-a-session' },
+      { cookie: 'gw_session=forged' },
+    ];
+    for (const headers of anonymous) {
+      const res = await status(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect(await res.json()).toEqual({ signedIn: false });
+    }
+    const { body } = await signIn('status@example.com');
+    const signedIn = await status({ authorization: `Bearer ${body.token}` });
+    expect(await signedIn.json()).toEqual({
+      signedIn: true,
+      session: await (await as(gw, body.token)('/auth/session')).json(),
+    });
+  });
+
   it('says which sign-in methods exist', async () => {
     expect(await (await fetch(`${gw.managementUrl}/auth/providers`)).json()).toEqual({
       email: { enabled: true, devMailbox: false },

@@ -125,8 +125,11 @@ describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (ba
     expect(usage.nextCursor).toBeNull();
   });
 
+  it('answers 404 for a non-uuid key id, as for any key that does not exist', async () => {
+    await expectProblem(await as(gw, owner.token)('/usage/abc'), 404, 'NOT_FOUND');
+  });
+
   it.each([
-    ['a non-uuid key id', '/usage/abc'],
     ['a bad date', '/usage/KEY?from=yesterday'],
     ['from after to', '/usage/KEY?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z'],
     ['a zero limit', '/usage/KEY?limit=0'],

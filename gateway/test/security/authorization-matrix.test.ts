@@ -97,6 +97,8 @@ const TABLE: Row[] = [
   { method: 'GET', path: '/ready', public: true, onProxy: true, expect: all(200) },
   { method: 'GET', path: '/metrics', public: true, expect: all(200) },
   { method: 'GET', path: '/auth/providers', public: true, expect: all(200) },
+  // 200 for everyone: `{ signedIn: false }` without a valid credential (the sign-in page's probe).
+  { method: 'GET', path: '/auth/session/status', public: true, expect: all(200) },
   { method: 'GET', path: '/auth/oidc/start', public: true, expect: all(302) },
   { method: 'GET', path: '/auth/oidc/callback', public: true, expect: all(302) },
   { method: 'POST', path: '/auth/email', public: true, expect: all(202),

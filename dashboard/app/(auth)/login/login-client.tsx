@@ -36,10 +36,11 @@ export function LoginClient({ next, ssoFailed, initialEmail }: LoginClientProps)
   const resendWait = useCountdown();
   const rateLimitWait = useCountdown();
 
-  // Already signed in (the cookie is still valid): skip the form.
+  // Already signed in (the cookie is still valid): skip the form. The status route answers 200 when
+  // signed out too: a 401 here would be logged by the browser as a console error on every visit.
   useEffect(() => {
-    gateway.getSession().then(
-      (session) => router.replace(next ?? homeFor(session.role)),
+    gateway.getSessionStatus().then(
+      (status) => status.signedIn && router.replace(next ?? homeFor(status.session.role)),
       () => undefined,
     );
   }, [gateway, router, next]);

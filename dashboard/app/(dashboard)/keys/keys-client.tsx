@@ -11,7 +11,7 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { toApiError } from '@/lib/api-error';
 import { useResource } from '@/lib/use-resource';
-import type { ConsumerCaps } from './_components/caps';
+import { type ConsumerCaps, effectiveDefaults } from './_components/caps';
 import { CreateKeyDialog } from './_components/create-key-dialog';
 import { DeleteKeyDialog } from './_components/delete-key-dialog';
 import { EditKeyDialog } from './_components/edit-key-dialog';
@@ -26,9 +26,10 @@ export function KeysClient() {
   const { role, user } = useSession();
   const owner = role === 'admin' ? user?.id : undefined;
   const pages = useResource(`keys:${owner ?? ''}`, () => gateway.listKeys({ userId: owner, limit: DEFAULT_LIST_PAGE }));
-  // Caps bind consumers only; admins may give keys any limit.
-  const settings = useResource(role === 'user' ? 'settings' : null, () => gateway.getSettings());
+  // Caps bind consumers only; admins may give keys any limit. Everyone sees the default limits.
+  const settings = useResource('settings', () => gateway.getSettings());
   const caps: ConsumerCaps = role === 'user' ? (settings.data ?? null) : null;
+  const keyDefaults = settings.data && effectiveDefaults(settings.data, caps);
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<ApiKey | null>(null);
   const [deleting, setDeleting] = useState<ApiKey | null>(null);
@@ -156,6 +157,7 @@ export function KeysClient() {
         onCreated={(key) => updateList((list) => [key, ...list])}
         caps={caps}
         keyCount={keyCount}
+        defaults={keyDefaults}
       />
       <EditKeyDialog apiKey={editing} onClose={() => setEditing(null)} onSaved={replaceKey} caps={caps} />
       <DeleteKeyDialog

@@ -15,12 +15,16 @@ import {
   DialogTitle,
 } from '@/components/ui/dialog';
 import { type ApiError, toApiError } from '@/lib/api-error';
-import { parseLimit } from '@/lib/format';
+import { useResource } from '@/lib/use-resource';
 import { FormErrors } from '../../keys/_components/form-errors';
-import { KEY_FORM_PATHS, KeyFormFields, type KeyFormValues } from '../../keys/_components/key-form-fields';
+import {
+  createKeyRequestOf,
+  EMPTY_KEY_FORM,
+  KEY_FORM_PATHS,
+  KeyFormFields,
+} from '../../keys/_components/key-form-fields';
 import { SecretReveal } from './secret-reveal';
 
-const EMPTY: KeyFormValues = { name: '', limitPerMinute: '', limitPerDay: '' };
 const KNOWN_PATHS = [...KEY_FORM_PATHS, 'email', 'userId'];
 
 interface CreateUserKeyDialogProps {
@@ -35,16 +39,17 @@ interface CreateUserKeyDialogProps {
 export function CreateUserKeyDialog({ open, onOpenChange, user, onCreated }: CreateUserKeyDialogProps) {
   const gateway = useGateway();
   const [email, setEmail] = useState('');
-  const [values, setValues] = useState(EMPTY);
+  const [values, setValues] = useState(EMPTY_KEY_FORM);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [ownerMissing, setOwnerMissing] = useState(false);
   const [created, setCreated] = useState<{ key: CreatedApiKey; owner: User } | null>(null);
+  const settings = useResource(open ? 'settings' : null, () => gateway.getSettings());
 
   function change(nextOpen: boolean) {
     if (!nextOpen) {
       setEmail('');
-      setValues(EMPTY);
+      setValues(EMPTY_KEY_FORM);
       setError(null);
       setOwnerMissing(false);
       setCreated(null); // the raw key is forgotten as soon as the dialog closes
@@ -76,9 +81,7 @@ export function CreateUserKeyDialog({ open, onOpenChange, user, onCreated }: Cre
       }
       const key = await gateway.createKey({
         userId: owner.id,
-        name: values.name.trim() === '' ? undefined : values.name,
-        limitPerMinute: parseLimit(values.limitPerMinute),
-        limitPerDay: parseLimit(values.limitPerDay),
+        ...createKeyRequestOf(values),
       });
       const { key: _raw, ...listed } = key;
       onCreated(listed, owner);
@@ -131,7 +134,13 @@ export function CreateUserKeyDialog({ open, onOpenChange, user, onCreated }: Cre
                 }
               />
             )}
-            <KeyFormFields idPrefix="create-for-user" values={values} onChange={setValues} error={error} />
+            <KeyFormFields
+              idPrefix="create-for-user"
+              values={values}
+              onChange={setValues}
+              error={error}
+              defaults={settings.data?.keyDefaults}
+            />
             <FormErrors error={error} knownPaths={KNOWN_PATHS} />
             <DialogFooter>
               <Button variant="outline" onClick={() => change(false)}>

@@ -10,7 +10,7 @@ import { Button } from '@/components/ui/button';
 import { formatNumber } from '@/lib/format';
 import { useResource } from '@/lib/use-resource';
 import { cn } from '@/lib/utils';
-import { KeyStatusBadge } from '../_components/key-status-badge';
+import { KeyExpiry, KeyStatusBadge } from '../_components/key-status-badge';
 import { UsageRangePicker } from './_components/range-picker';
 import { RecentLogs } from './_components/recent-logs';
 import { RequestsChart } from './_components/requests-chart';
@@ -70,10 +70,18 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
   const busy = switching || usage.refreshing;
 
   if (key.error?.isNotFound) {
+    // Nothing to retry: the link back is the way on (issue 16).
     return (
       <ErrorState
         title="Key not found"
-        description={<p>This key does not exist or belongs to another account.</p>}
+        description={
+          <p>
+            No key has this address: it was deleted, belongs to another account, or the link is incomplete.{' '}
+            <Link href="/keys" className="font-medium text-foreground underline underline-offset-4">
+              Back to API keys
+            </Link>
+          </p>
+        }
         className="mt-8"
       />
     );
@@ -90,7 +98,7 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
         </Link>
         <div className="flex flex-wrap items-end justify-between gap-4">
           <div className="grid min-w-0 gap-1.5">
-            <h1 className="truncate text-2xl font-semibold tracking-tight">{key.data?.name ?? 'Usage'}</h1>
+            <h1 className="text-2xl font-semibold tracking-tight wrap-anywhere">{key.data?.name ?? 'Usage'}</h1>
             <div className="flex flex-wrap items-center gap-2 text-sm text-muted-foreground">
               {key.data && (
                 <>
@@ -98,6 +106,9 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
                   <KeyStatusBadge apiKey={key.data} />
                   <span className="tabular-nums">
                     {formatNumber(key.data.limitPerMinute)}/min · {formatNumber(key.data.limitPerDay)}/day
+                  </span>
+                  <span>
+                    Expires: <KeyExpiry apiKey={key.data} />
                   </span>
                 </>
               )}

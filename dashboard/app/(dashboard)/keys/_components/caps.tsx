@@ -1,4 +1,4 @@
-import type { Settings } from '@gateway/shared';
+import type { Settings, SettingsResponse } from '@gateway/shared';
 import { Info, TriangleAlert } from 'lucide-react';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { formatNumber } from '@/lib/format';
@@ -14,6 +14,16 @@ export function limitHints(caps: ConsumerCaps): { limitPerMinute?: string; limit
   return {
     limitPerMinute: `At most ${formatNumber(caps.maxLimitPerMinute)} for your account`,
     limitPerDay: `At most ${formatNumber(caps.maxLimitPerDay)} for your account`,
+  };
+}
+
+/** What empty limit fields become: the gateway's defaults, lowered to the caps for a consumer's own key. */
+export function effectiveDefaults(settings: SettingsResponse, caps: ConsumerCaps): SettingsResponse['keyDefaults'] {
+  const { limitPerMinute, limitPerDay } = settings.keyDefaults;
+  if (!caps) return settings.keyDefaults;
+  return {
+    limitPerMinute: Math.min(limitPerMinute, caps.maxLimitPerMinute),
+    limitPerDay: Math.min(limitPerDay, caps.maxLimitPerDay),
   };
 }
 

@@ -17,13 +17,10 @@ import {
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { type ApiError, toApiError } from '@/lib/api-error';
-import { parseLimit } from '@/lib/format';
 import { type ConsumerCaps, KeyCountNotice, limitHints } from './caps';
 import { CopyButton } from './copy-button';
 import { FormErrors } from './form-errors';
-import { KEY_FORM_PATHS, KeyFormFields, type KeyFormValues } from './key-form-fields';
-
-const EMPTY: KeyFormValues = { name: '', limitPerMinute: '', limitPerDay: '' };
+import { createKeyRequestOf, EMPTY_KEY_FORM, KEY_FORM_PATHS, type KeyDefaults, KeyFormFields } from './key-form-fields';
 
 interface CreateKeyDialogProps {
   open: boolean;
@@ -32,11 +29,13 @@ interface CreateKeyDialogProps {
   caps: ConsumerCaps;
   /** How many keys the account holds, when the whole list is loaded. */
   keyCount: number | null;
+  /** What empty limits become, shown as placeholders. */
+  defaults: KeyDefaults | undefined;
 }
 
-export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount }: CreateKeyDialogProps) {
+export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount, defaults }: CreateKeyDialogProps) {
   const gateway = useGateway();
-  const [values, setValues] = useState(EMPTY);
+  const [values, setValues] = useState(EMPTY_KEY_FORM);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
@@ -44,7 +43,7 @@ export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount 
 
   function reset(nextOpen: boolean) {
     if (!nextOpen) {
-      setValues(EMPTY);
+      setValues(EMPTY_KEY_FORM);
       setError(null);
       setCreated(null); // the raw key is forgotten as soon as the dialog closes
     }
@@ -56,11 +55,7 @@ export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount 
     setPending(true);
     setError(null);
     try {
-      const key = await gateway.createKey({
-        name: values.name.trim() === '' ? undefined : values.name,
-        limitPerMinute: parseLimit(values.limitPerMinute),
-        limitPerDay: parseLimit(values.limitPerDay),
-      });
+      const key = await gateway.createKey(createKeyRequestOf(values));
       const { key: _raw, ...listed } = key;
       onCreated(listed);
       setCreated(key);
@@ -121,7 +116,7 @@ export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount 
             <DialogHeader>
               <DialogTitle>Create API key</DialogTitle>
               <DialogDescription>
-                Name the key and set its rate limits. Empty limits use the defaults.
+                Name the key, set its rate limits and, if it should stop working on a date, its expiry.
               </DialogDescription>
             </DialogHeader>
             <KeyCountNotice caps={caps} keyCount={keyCount} />
@@ -131,6 +126,7 @@ export function CreateKeyDialog({ open, onOpenChange, onCreated, caps, keyCount 
               onChange={setValues}
               error={error}
               limitHints={limitHints(caps)}
+              defaults={defaults}
             />
             <FormErrors error={error} knownPaths={KEY_FORM_PATHS} />
             <DialogFooter>

@@ -17,10 +17,22 @@ import { type ApiError, toApiError } from '@/lib/api-error';
 import { parseLimit } from '@/lib/format';
 import { type ConsumerCaps, limitHints } from './caps';
 import { FormErrors } from './form-errors';
-import { KEY_FORM_PATHS, KeyFormFields, type KeyFormValues } from './key-form-fields';
+import {
+  EMPTY_KEY_FORM,
+  expiresAtOf,
+  expiryInputOf,
+  KEY_FORM_PATHS,
+  KeyFormFields,
+  type KeyFormValues,
+} from './key-form-fields';
 
 function valuesOf(key: ApiKey): KeyFormValues {
-  return { name: key.name, limitPerMinute: String(key.limitPerMinute), limitPerDay: String(key.limitPerDay) };
+  return {
+    name: key.name,
+    limitPerMinute: String(key.limitPerMinute),
+    limitPerDay: String(key.limitPerDay),
+    expiresAt: expiryInputOf(key.expiresAt),
+  };
 }
 
 /** Only what changed is sent, so the PATCH never overwrites a concurrent change to another field. */
@@ -31,6 +43,8 @@ function changes(key: ApiKey, values: KeyFormValues): UpdateKeyRequest {
   const perDay = parseLimit(values.limitPerDay);
   if (perMinute !== key.limitPerMinute) body.limitPerMinute = perMinute;
   if (perDay !== key.limitPerDay) body.limitPerDay = perDay;
+  // Compared as shown (minutes, local time), so an untouched field never resends the stored instant.
+  if (values.expiresAt !== expiryInputOf(key.expiresAt)) body.expiresAt = expiresAtOf(values.expiresAt);
   return body;
 }
 
@@ -43,7 +57,7 @@ interface EditKeyDialogProps {
 
 export function EditKeyDialog({ apiKey, onClose, onSaved, caps }: EditKeyDialogProps) {
   const gateway = useGateway();
-  const [values, setValues] = useState<KeyFormValues>({ name: '', limitPerMinute: '', limitPerDay: '' });
+  const [values, setValues] = useState<KeyFormValues>(EMPTY_KEY_FORM);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   // Limits cannot be unset: an emptied field is caught here, everything else is left to the API.
@@ -95,8 +109,7 @@ export function EditKeyDialog({ apiKey, onClose, onSaved, caps }: EditKeyDialogP
           <DialogHeader>
             <DialogTitle>Edit key</DialogTitle>
             <DialogDescription>
-              New limits apply to the next request made with <code className="font-mono text-xs">{apiKey?.start}…</code>
-              .
+              Changes to <code className="font-mono text-xs">{apiKey?.start}…</code> apply from its next request.
             </DialogDescription>
           </DialogHeader>
           <KeyFormFields

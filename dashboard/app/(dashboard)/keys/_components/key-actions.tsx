@@ -6,17 +6,27 @@ import Link from 'next/link';
 import { useHasRole } from '@/components/require-role';
 import { Button } from '@/components/ui/button';
 import { Switch } from '@/components/ui/switch';
+import { keyStatus } from './key-status-badge';
 
 export function KeyToggle({ apiKey, onToggle }: { apiKey: ApiKey; onToggle(key: ApiKey, active: boolean): void }) {
   // A key an admin disabled stays off for its owner (the gateway refuses it too); admins may switch it.
   const locked = useHasRole('user') && apiKey.disabledByAdmin && !apiKey.active;
+  // An expired key works for nobody whatever `active` says: its switch must not claim "enabled" (issue 16).
+  const expired = keyStatus(apiKey) === 'expired';
+  const title = expired
+    ? 'This key has expired; edit its expiry to use it again.'
+    : locked
+      ? 'An admin disabled this key; only an admin can enable it again.'
+      : undefined;
   return (
     <Switch
-      checked={apiKey.active}
-      disabled={locked}
-      title={locked ? 'An admin disabled this key; only an admin can enable it again.' : undefined}
+      checked={apiKey.active && !expired}
+      disabled={locked || expired}
+      title={title}
       onCheckedChange={(active) => onToggle(apiKey, active)}
-      aria-label={`${apiKey.active ? 'Disable' : 'Enable'} key ${apiKey.name}`}
+      aria-label={
+        expired ? `Key ${apiKey.name} has expired` : `${apiKey.active ? 'Disable' : 'Enable'} key ${apiKey.name}`
+      }
     />
   );
 }

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { formatNumber, formatRelative } from '@/lib/format';
 import { KeyActions, KeyToggle } from './key-actions';
-import { KeyStatusBadge } from './key-status-badge';
+import { KeyExpiryItem, KeyStatusBadge } from './key-status-badge';
 import type { KeysViewProps } from './keys-table';
 
 /** The keys as a stacked list: the table's layout for narrow screens. */
@@ -14,7 +14,11 @@ export function KeyCards({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
         <li key={key.id} className="grid gap-3 px-6 py-4" data-testid="key-card">
           <div className="flex items-start justify-between gap-3">
             <div className="grid min-w-0 gap-1">
-              <Link href={`/keys/${key.id}`} className="truncate font-medium underline-offset-4 hover:underline">
+              <Link
+                href={`/keys/${key.id}`}
+                title={key.name}
+                className="truncate font-medium underline-offset-4 hover:underline"
+              >
                 {key.name}
               </Link>
               <code className="w-fit rounded bg-muted px-1.5 py-0.5 font-mono text-xs">{key.start}…</code>
@@ -32,6 +36,7 @@ export function KeyCards({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
               <dt className="text-xs text-muted-foreground">Last used</dt>
               <dd>{key.lastUsedAt ? formatRelative(key.lastUsedAt) : 'Never'}</dd>
             </div>
+            <KeyExpiryItem apiKey={key} />
           </dl>
           <div className="flex items-center justify-between">
             <KeyToggle apiKey={key} onToggle={onToggle} />

@@ -6,7 +6,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
 import { KeyActions, KeyToggle } from './key-actions';
-import { KeyStatusBadge } from './key-status-badge';
+import { KeyExpiry, KeyStatusBadge } from './key-status-badge';
 
 export interface KeysViewProps {
   keys: ApiKey[];
@@ -24,6 +24,7 @@ export function KeysTable({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
           <TableHead>Key</TableHead>
           <TableHead>Status</TableHead>
           <TableHead>Limits</TableHead>
+          <TableHead>Expires</TableHead>
           <TableHead className="hidden lg:table-cell">Created</TableHead>
           <TableHead className="hidden md:table-cell">Last used</TableHead>
           <TableHead className="text-right">
@@ -37,6 +38,7 @@ export function KeysTable({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
             <TableCell className="max-w-48 truncate font-medium">
               <Link
                 href={`/keys/${key.id}`}
+                title={key.name}
                 className="rounded-sm underline-offset-4 outline-none hover:underline focus-visible:ring-[3px] focus-visible:ring-ring/50"
               >
                 {key.name}
@@ -54,6 +56,9 @@ export function KeysTable({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
             <TableCell className="tabular-nums">
               <div>{formatNumber(key.limitPerMinute)}/min</div>
               <div className="text-xs text-muted-foreground">{formatNumber(key.limitPerDay)}/day</div>
+            </TableCell>
+            <TableCell className="text-muted-foreground">
+              <KeyExpiry apiKey={key} />
             </TableCell>
             <TableCell className="hidden text-muted-foreground lg:table-cell">
               {formatDateTime(key.createdAt)}

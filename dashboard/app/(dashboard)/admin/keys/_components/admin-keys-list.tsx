@@ -6,7 +6,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
 import { KeyActions, KeyToggle } from '../../../keys/_components/key-actions';
-import { KeyStatusBadge } from '../../../keys/_components/key-status-badge';
+import { KeyExpiry, KeyExpiryItem, KeyStatusBadge } from '../../../keys/_components/key-status-badge';
 
 interface AdminKeysListProps {
   keys: ApiKey[];
@@ -56,7 +56,8 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
               <TableHead>Owner</TableHead>
               <TableHead>Status</TableHead>
               <TableHead>Limits</TableHead>
-              <TableHead className="hidden xl:table-cell">Created</TableHead>
+              <TableHead>Expires</TableHead>
+              <TableHead className="hidden 2xl:table-cell">Created</TableHead>
               <TableHead className="hidden lg:table-cell">Last used</TableHead>
               <TableHead className="text-right">
                 <span className="sr-only">Actions</span>
@@ -71,6 +72,7 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
                     <Link
                       href={`/keys/${key.id}`}
                       prefetch={false}
+                      title={key.name}
                       className="truncate rounded-sm font-medium underline-offset-4 outline-none hover:underline focus-visible:ring-[3px] focus-visible:ring-ring/50"
                     >
                       {key.name}
@@ -91,7 +93,10 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
                   <div>{formatNumber(key.limitPerMinute)}/min</div>
                   <div className="text-xs text-muted-foreground">{formatNumber(key.limitPerDay)}/day</div>
                 </TableCell>
-                <TableCell className="hidden text-muted-foreground xl:table-cell">
+                <TableCell className="text-muted-foreground">
+                  <KeyExpiry apiKey={key} />
+                </TableCell>
+                <TableCell className="hidden text-muted-foreground 2xl:table-cell">
                   {formatDateTime(key.createdAt)}
                 </TableCell>
                 <TableCell className="hidden text-muted-foreground lg:table-cell">
@@ -113,6 +118,7 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
                 <Link
                   href={`/keys/${key.id}`}
                   prefetch={false}
+                  title={key.name}
                   className="truncate font-medium underline-offset-4 hover:underline"
                 >
                   {key.name}
@@ -140,6 +146,7 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
                   <LastUsed at={key.lastUsedAt} />
                 </dd>
               </div>
+              <KeyExpiryItem apiKey={key} />
             </dl>
             <div className="flex items-center justify-between">
               <KeyToggle apiKey={key} onToggle={onToggle} />

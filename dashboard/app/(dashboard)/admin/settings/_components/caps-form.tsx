@@ -1,6 +1,6 @@
 'use client';
 
-import type { Settings, UpdateSettingsRequest } from '@gateway/shared';
+import type { Settings, SettingsResponse, UpdateSettingsRequest } from '@gateway/shared';
 import { Check, Loader2 } from 'lucide-react';
 import { type FormEvent, useState } from 'react';
 import { FormField } from '@/components/form-field';
@@ -39,7 +39,7 @@ const valuesOf = (settings: Settings): Values => ({
 });
 
 /** The consumer caps; only changed fields are sent, and the API's field errors show under their inputs. */
-export function CapsForm({ settings, onSaved }: { settings: Settings; onSaved(settings: Settings): void }) {
+export function CapsForm({ settings, onSaved }: { settings: Settings; onSaved(settings: SettingsResponse): void }) {
   const gateway = useGateway();
   const [values, setValues] = useState(() => valuesOf(settings));
   const [pending, setPending] = useState(false);
