@@ -1,21 +1,8 @@
 'use client';
 
 import type { ApiKey } from '@gateway/shared';
-import { Loader2 } from 'lucide-react';
-import { type MouseEvent, useEffect, useState } from 'react';
+import { ConfirmDialog } from '@/components/confirm-dialog';
 import { useGateway } from '@/components/gateway-provider';
-import { Alert, AlertDescription } from '@/components/ui/alert';
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from '@/components/ui/alert-dialog';
-import { buttonVariants } from '@/components/ui/button';
 import { toApiError } from '@/lib/api-error';
 
 interface DeleteKeyDialogProps {
@@ -26,62 +13,29 @@ interface DeleteKeyDialogProps {
 
 export function DeleteKeyDialog({ apiKey, onClose, onDeleted }: DeleteKeyDialogProps) {
   const gateway = useGateway();
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (apiKey) setError(null);
-  }, [apiKey]);
-
-  async function confirm(event: MouseEvent<HTMLButtonElement>) {
-    event.preventDefault(); // keep the dialog open until the gateway has answered
-    if (!apiKey) return;
-    setPending(true);
-    setError(null);
-    try {
-      await gateway.deleteKey(apiKey.id);
-      onDeleted(apiKey.id);
-      onClose();
-    } catch (caught) {
-      const apiError = toApiError(caught);
-      if (apiError.isNotFound) {
-        onDeleted(apiKey.id); // already gone: the list just catches up
-        onClose();
-      } else {
-        setError(apiError.message);
-      }
-    } finally {
-      setPending(false);
-    }
-  }
-
   return (
-    <AlertDialog open={apiKey !== null} onOpenChange={(open) => !open && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>Delete “{apiKey?.name}”?</AlertDialogTitle>
-          <AlertDialogDescription>
-            Requests with <code className="font-mono text-xs">{apiKey?.start}…</code> will be rejected immediately, and
-            the key's usage history is deleted with it. This cannot be undone.
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        {error && (
-          <Alert variant="destructive">
-            <AlertDescription>{error}</AlertDescription>
-          </Alert>
-        )}
-        <AlertDialogFooter>
-          <AlertDialogCancel disabled={pending}>Cancel</AlertDialogCancel>
-          <AlertDialogAction
-            className={buttonVariants({ variant: 'destructive' })}
-            onClick={confirm}
-            disabled={pending}
-          >
-            {pending && <Loader2 className="animate-spin" aria-hidden />}
-            Delete key
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDialog
+      open={apiKey !== null}
+      onClose={onClose}
+      destructive
+      title={<>Delete “{apiKey?.name}”?</>}
+      description={
+        <>
+          Requests with <code className="font-mono text-xs">{apiKey?.start}…</code> will be rejected immediately, and
+          the key's usage history is deleted with it. This cannot be undone.
+        </>
+      }
+      actionLabel="Delete key"
+      onConfirm={async () => {
+        if (!apiKey) return;
+        try {
+          await gateway.deleteKey(apiKey.id);
+        } catch (caught) {
+          // Already gone: the list just catches up.
+          if (!toApiError(caught).isNotFound) throw caught;
+        }
+        onDeleted(apiKey.id);
+      }}
+    />
   );
 }
