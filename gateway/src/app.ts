@@ -9,6 +9,9 @@ import type { Database } from './db/client.js';
 import { ApiError } from './errors.js';
 import { isDashboardOrigin } from './http/dashboard-origins.js';
 import { createTrustProxy, type TrustFn } from './http/trust-proxy.js';
+import type { AuthFailureThrottle } from './keys/auth-throttle.js';
+import type { ConfigEvents } from './keys/config-events.js';
+import type { KeyStore } from './keys/key-store.js';
 import type { Logger } from './logger.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Metrics } from './metrics.js';
@@ -16,10 +19,7 @@ import { createErrorHandler, notFoundHandler } from './middleware/error-handler.
 import { jsonBody } from './middleware/json-body.js';
 import { sendProblem } from './middleware/problem.js';
 import { assignRequestId, requestIdFor, requestIdOf } from './middleware/request-id.js';
-import type { AuthFailureThrottle } from './proxy/auth-throttle.js';
 import { createProxyHandler, isProxyUrl } from './proxy/handler.js';
-import type { KeyEvents } from './proxy/key-events.js';
-import type { KeyStore } from './proxy/key-store.js';
 import type { Upstream } from './proxy/upstream.js';
 import type { RateLimiter } from './ratelimit/index.js';
 import { auditRouter } from './routes/audit.js';
@@ -43,7 +43,7 @@ export interface Services {
   redis: Redis | undefined;
   limiter: RateLimiter;
   keys: KeyStore;
-  keyEvents: KeyEvents;
+  configEvents: ConfigEvents;
   usage: UsageRecorder;
   upstream: Upstream;
   authThrottle: AuthFailureThrottle;
@@ -75,7 +75,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
     prisma: db.prisma,
     sql: db.sql,
     logger,
-    keyChanges: services.keyEvents,
+    configChanges: services.configEvents,
     requireActor: createRequireActor({ config, prisma: db.prisma }),
     limiter: services.limiter,
     mailer: services.mailer,

@@ -114,7 +114,7 @@ export async function startServer(
         for (const srv of servers) srv.closeAllConnections();
       }
       await services.usage.close(config.SHUTDOWN_TIMEOUT_MS);
-      await services.keyEvents.close();
+      await services.configEvents.close();
       services.stopBackgroundJobs();
       services.mailer.close();
       await services.limiter.close();

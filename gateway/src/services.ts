@@ -4,12 +4,12 @@ import { createOidcClient } from './auth/oidc.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
+import { AuthFailureThrottle } from './keys/auth-throttle.js';
+import { createLocalConfigEvents, createRedisConfigEvents } from './keys/config-events.js';
+import { KeyStore } from './keys/key-store.js';
 import type { Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { createMetrics } from './metrics.js';
-import { AuthFailureThrottle } from './proxy/auth-throttle.js';
-import { createLocalKeyEvents, createRedisKeyEvents } from './proxy/key-events.js';
-import { KeyStore } from './proxy/key-store.js';
 import { createUpstream } from './proxy/upstream.js';
 import {
   createMemoryRateLimiter,
@@ -97,7 +97,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
 
   let redis: Redis | undefined;
   let limiter: RateLimiter;
-  let keyEvents: Services['keyEvents'];
+  let configEvents: Services['configEvents'];
   const redisUrl = config.REDIS_URL;
   if (redisUrl) {
     redis = createRedis(redisUrl, logger);
@@ -123,15 +123,15 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
       probeBackoffMs: config.RATE_LIMIT_PROBE_BACKOFF_MS,
       probeBackoffMaxMs: config.RATE_LIMIT_PROBE_BACKOFF_MAX_MS,
     });
-    keyEvents = await createRedisKeyEvents({
+    configEvents = await createRedisConfigEvents({
       store: keys,
       redis,
-      channel: `${config.REDIS_KEY_PREFIX}key-changes`,
+      channel: `${config.REDIS_KEY_PREFIX}config-changes`,
       logger,
     });
   } else {
     limiter = withDecisionMetrics(createMemoryRateLimiter(), metrics);
-    keyEvents = createLocalKeyEvents(keys);
+    configEvents = createLocalConfigEvents(keys);
   }
 
   const usage = new UsageRecorder({
@@ -165,7 +165,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     redis,
     limiter,
     keys,
-    keyEvents,
+    configEvents,
     usage,
     upstream: createUpstream(options.upstreamUrl, {
       connections: config.UPSTREAM_CONNECTIONS,

@@ -18,7 +18,7 @@ import type { RouteDeps } from './types.js';
 const AUDITED_FIELDS = ['name', 'active', 'limitPerMinute', 'limitPerDay', 'expiresAt'] as const;
 
 export function keysRouter(deps: RouteDeps): Router {
-  const { prisma, config, keyChanges, logger } = deps;
+  const { prisma, config, configChanges, logger } = deps;
   const router = Router();
   const defaults = { limitPerMinute: config.DEFAULT_LIMIT_PER_MINUTE, limitPerDay: config.DEFAULT_LIMIT_PER_DAY };
   router.use('/keys', deps.requireActor);
@@ -81,7 +81,7 @@ export function keysRouter(deps: RouteDeps): Router {
       }
       return result;
     });
-    await keyChanges.keyChanged(row.keyHash);
+    await configChanges.keyChanged(row.keyHash);
     logger.info({ keyId: id, changes: Object.keys(input) }, 'api key updated');
     res.json(toApiKey(row));
   });
@@ -100,7 +100,7 @@ export function keysRouter(deps: RouteDeps): Router {
       });
       return deleted;
     });
-    await keyChanges.keyChanged(row.keyHash);
+    await configChanges.keyChanged(row.keyHash);
     logger.info({ keyId: id }, 'api key deleted');
     res.status(204).end();
   });
