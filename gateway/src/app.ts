@@ -32,7 +32,9 @@ import { tokensRouter } from './routes/tokens.js';
 import type { RouteDeps } from './routes/types.js';
 import { usageRouter } from './routes/usage.js';
 import { usersRouter } from './routes/users.js';
+import { webhooksRouter } from './routes/webhooks.js';
 import type { UsageRecorder } from './usage/recorder.js';
+import type { WebhookWorker } from './webhooks/worker.js';
 
 /** Everything the gateway talks to, built once at start-up (src/services.ts) or by a test. */
 export interface Services {
@@ -51,7 +53,8 @@ export interface Services {
   /** Present when OIDC_ISSUER is configured. */
   oidc?: OidcClient | undefined;
   /** Stops timers such as the purge of expired sessions. */
-  stopBackgroundJobs(): void;
+  stopBackgroundJobs(): Promise<void>;
+  webhooks: WebhookWorker;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -143,6 +146,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   management.use(tokensRouter(routeDeps));
   management.use(settingsRouter(routeDeps));
   management.use(auditRouter(routeDeps));
+  management.use(webhooksRouter(routeDeps));
   management.use(notFoundHandler);
   management.use(createErrorHandler(logger));
 

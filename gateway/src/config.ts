@@ -193,6 +193,14 @@ export const ConfigSchema = z
     /** Open connections per listener and replica, whoever holds them; 0 = no cap. */
     MAX_CONNECTIONS: int(0, 10_000_000).default(0),
     SECURE_COOKIES: bool.optional(),
+    /** Deliver webhooks to loopback, private and link-local addresses too (internal receivers). */
+    WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
+    /** How long one webhook delivery attempt may take, connection to answer. */
+    WEBHOOK_TIMEOUT_MS: int(1_000, 60_000).default(10_000),
+    /** How often each replica looks for webhook deliveries that are due. */
+    WEBHOOK_POLL_INTERVAL_MS: int(50, 60_000).default(1_000),
+    /** An endpoint whose every delivery has failed for this many days is disabled (and audited). */
+    WEBHOOK_DISABLE_AFTER_DAYS: int(1, 365).default(5),
   })
   .superRefine((env, ctx) => {
     if (env.OIDC_ISSUER && !env.OIDC_CLIENT_ID) {

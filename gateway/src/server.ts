@@ -115,7 +115,7 @@ export async function startServer(
       }
       await services.usage.close(config.SHUTDOWN_TIMEOUT_MS);
       await services.configEvents.close();
-      services.stopBackgroundJobs();
+      await services.stopBackgroundJobs();
       services.mailer.close();
       await services.limiter.close();
       await services.upstream.pool.close().catch(() => {});

@@ -21,6 +21,8 @@ import {
 import { purgeExpired } from './repositories/sessions.js';
 import { databaseStartupError, describeEndpoint, errorCode } from './startup-error.js';
 import { UsageRecorder } from './usage/recorder.js';
+import { SecretBox } from './webhooks/secret-box.js';
+import { WebhookWorker } from './webhooks/worker.js';
 
 const PURGE_EVERY_MS = 3_600_000;
 
@@ -154,6 +156,18 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
   purgeTimer.unref();
   void purge();
 
+  // Every replica delivers webhooks; each due delivery goes to exactly one of them (see the worker).
+  const webhooks = new WebhookWorker({
+    db,
+    box: new SecretBox(config.SESSION_SECRET),
+    logger,
+    allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
+    disableAfterMs: config.WEBHOOK_DISABLE_AFTER_DAYS * 86_400_000,
+  });
+  webhooks.start();
+
   return {
     config,
     logger,
@@ -161,7 +175,11 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     db,
     mailer: createMailer(config, logger, options.echoMail),
     oidc: config.OIDC_ISSUER ? await createOidcClient(config, logger) : undefined,
-    stopBackgroundJobs: () => clearInterval(purgeTimer),
+    stopBackgroundJobs: async () => {
+      clearInterval(purgeTimer);
+      await webhooks.stop();
+    },
+    webhooks,
     redis,
     limiter,
     keys,

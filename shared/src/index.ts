@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './schemas.js';
 export * from './usage-window.js';
 export * from './validation.js';
+export * from './webhooks.js';

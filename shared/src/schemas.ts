@@ -243,6 +243,11 @@ export const AUDIT_ACTIONS = [
   'token.create',
   'token.revoke',
   'settings.update',
+  'webhook.create',
+  'webhook.update',
+  'webhook.delete',
+  'webhook.rotate_secret',
+  'webhook.disable',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS, { error: 'is not a known audit action' });
 export type AuditAction = z.infer<typeof AuditActionSchema>;

@@ -13,6 +13,7 @@ import { parseIdOrThrow, parseOrThrow } from '../middleware/validate.js';
 import { createKey, deleteKey, getKeyOrThrow, listKeys, updateKey } from '../repositories/keys.js';
 import { toApiKey } from '../repositories/serialize.js';
 import { getSettings } from '../repositories/settings.js';
+import { enqueueWebhookEvent } from '../webhooks/outbox.js';
 import type { RouteDeps } from './types.js';
 
 const AUDITED_FIELDS = ['name', 'active', 'limitPerMinute', 'limitPerDay', 'expiresAt'] as const;
@@ -42,6 +43,7 @@ export function keysRouter(deps: RouteDeps): Router {
           expiresAt: r.expiresAt,
         }),
       });
+      await enqueueWebhookEvent(tx, { type: 'key.created', userId: r.userId, data: { key: toApiKey(r) } });
       return created;
     });
     logger.info({ keyId: row.id, userId: row.userId, start: row.start }, 'api key created');
@@ -78,6 +80,11 @@ export function keysRouter(deps: RouteDeps): Router {
           subjectUserId: result.row.userId,
           changes,
         });
+        await enqueueWebhookEvent(tx, {
+          type: 'key.updated',
+          userId: result.row.userId,
+          data: { key: toApiKey(result.row), changes },
+        });
       }
       return result;
     });
@@ -98,6 +105,7 @@ export function keysRouter(deps: RouteDeps): Router {
         target: { type: 'key', id, label: `${deleted.name} (${deleted.start})` },
         subjectUserId: deleted.userId,
       });
+      await enqueueWebhookEvent(tx, { type: 'key.deleted', userId: deleted.userId, data: { key: toApiKey(deleted) } });
       return deleted;
     });
     await configChanges.keyChanged(row.keyHash);

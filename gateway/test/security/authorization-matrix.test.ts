@@ -56,6 +56,9 @@ interface World {
   admin: string;
   /** A key of user A that no case deletes. */
   keyOfA: string;
+  /** A webhook endpoint of user A that no case deletes, and one of its deliveries. */
+  webhookOfA: string;
+  deliveryOfA: string;
   unique(): string;
 }
 
@@ -89,6 +92,26 @@ async function signInLinkFor(gw: TestGateway, email: string) {
 // destroy something get a fresh victim per case (a user keeps acting on A's, so a wrong 2xx shows).
 const ownOrFreshUser = async (w: World, as: Credential) =>
   as === 'userA' || as === 'userB' ? w.userA : createUser(w.gw, `victim-${w.unique()}@example.com`);
+
+const WEBHOOK_URL = 'https://93.184.216.34/matrix-hooks';
+
+async function webhookFor(gw: TestGateway, userId: string | undefined): Promise<string> {
+  const res = await gw.admin('/webhooks', { method: 'POST', body: JSON.stringify({ url: WEBHOOK_URL, userId }) });
+  if (res.status !== 201) throw new Error(`POST /webhooks → ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function webhookWithDeliveryFor(gw: TestGateway, userId: string) {
+  const webhookOfA = await webhookFor(gw, userId);
+  await gw.admin(`/webhooks/${webhookOfA}/test`, { method: 'POST' });
+  const list = (await (await gw.admin(`/webhooks/${webhookOfA}/deliveries`)).json()) as { data: { id: string }[] };
+  return { webhookOfA, deliveryOfA: list.data[0]!.id };
+}
+
+// A user acts on A's endpoint (B must get 404); everyone else gets a platform endpoint of their own
+// (a user may have only ten endpoints).
+const webhookToDelete = async (w: World, as: Credential) =>
+  webhookFor(w.gw, as === 'userA' || as === 'userB' ? w.userA : undefined);
 
 // biome-ignore format: one row per route, one column per credential
 const TABLE: Row[] = [
@@ -141,6 +164,24 @@ const TABLE: Row[] = [
     request: () => ({ body: { maxLimitPerDay: 50_000 } }) },
   { method: 'GET', path: '/audit', expect:                       [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
   { method: 'GET', path: '/audit/export', expect:                [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'GET', path: '/webhooks', expect:                    [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'POST', path: '/webhooks', expect:                   [UNAUTH, 201,     201,     201,   SCOPE, 201,   UNAUTH, UNAUTH, 201],
+    request: () => ({ body: { url: WEBHOOK_URL } }) },
+  { method: 'GET', path: '/webhooks/:id', expect:                [UNAUTH, 200,     MISSING, 200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.webhookOfA } }) },
+  { method: 'PATCH', path: '/webhooks/:id', expect:              [UNAUTH, 200,     MISSING, 200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.webhookOfA }, body: { description: `renamed ${w.unique()}` } }) },
+  { method: 'DELETE', path: '/webhooks/:id', expect:             [UNAUTH, 204,     MISSING, 204,   SCOPE, 204,   UNAUTH, UNAUTH, 204],
+    request: async (w, as) => ({ params: { id: await webhookToDelete(w, as) } }) },
+  { method: 'POST', path: '/webhooks/:id/rotate-secret', expect: [UNAUTH, 200,     MISSING, 200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.webhookOfA }, body: { overlapSeconds: 60 } }) },
+  { method: 'POST', path: '/webhooks/:id/test', expect:          [UNAUTH, 202,     MISSING, 202,   SCOPE, 202,   UNAUTH, UNAUTH, 202],
+    request: (w) => ({ params: { id: w.webhookOfA } }) },
+  { method: 'GET', path: '/webhooks/:id/deliveries', expect:     [UNAUTH, 200,     MISSING, 200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.webhookOfA } }) },
+  { method: 'POST', path: '/webhooks/:id/deliveries/:deliveryId/redeliver',
+    expect:                                                      [UNAUTH, 202,     MISSING, 202,   SCOPE, 202,   UNAUTH, UNAUTH, 202],
+    request: (w) => ({ params: { id: w.webhookOfA, deliveryId: w.deliveryOfA } }) },
 ];
 
 const isMutation = (method: Method) => method !== 'GET';
@@ -188,6 +229,8 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
         DASHBOARD_ORIGIN: DASHBOARD,
         ADMIN_EMAILS: ADMIN_EMAIL,
         USER_MAX_KEYS: '10000',
+        // Endpoints here point at a public address this machine cannot reach: never try to deliver.
+        WEBHOOK_POLL_INTERVAL_MS: '60000',
         ...op.gatewayEnv(OIDC_CALLBACK),
       },
     });
@@ -204,6 +247,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
       userB: b.userId,
       admin: admin.userId,
       keyOfA: await createKeyFor(gw, a.userId, 'A’s key'),
+      ...(await webhookWithDeliveryFor(gw, a.userId)),
       unique: () => `${backend}-${Date.now()}-${n++}`,
     };
     bearer.read = (await createApiToken(gw, 'read')).token;
