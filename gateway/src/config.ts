@@ -182,6 +182,12 @@ export const ConfigSchema = z
     USAGE_BUFFER_MAX_BYTES: int(1_048_576, 4_294_967_296).default(67_108_864),
     USAGE_BATCH_SIZE: int(1, 50_000).default(1_000),
     USAGE_FLUSH_INTERVAL_MS: int(10, 60_000).default(1_000),
+    /** Whole UTC days of raw usage logs and per-minute rollups kept (daily partitions dropped after). */
+    USAGE_RETENTION_DAYS: int(1, 3_650).default(30),
+    /** Days of hourly and daily rollups kept (long-range charts). */
+    ROLLUP_RETENTION_DAYS: int(1, 3_650).default(400),
+    /** How often a replica runs partition maintenance (one at a time: an advisory lock). */
+    USAGE_MAINTENANCE_INTERVAL_MS: int(60_000, 86_400_000).default(3_600_000),
     MANAGEMENT_BODY_LIMIT: z.string().default('100kb'),
     SHUTDOWN_TIMEOUT_MS: int(0, 300_000).default(15_000),
     HEADERS_TIMEOUT_MS: int(1_000, 300_000).default(10_000),

@@ -20,6 +20,7 @@ import {
 } from './ratelimit/index.js';
 import { purgeExpired } from './repositories/sessions.js';
 import { databaseStartupError, describeEndpoint, errorCode } from './startup-error.js';
+import { scheduleUsageMaintenance } from './usage/maintenance.js';
 import { UsageRecorder } from './usage/recorder.js';
 import { SecretBox } from './webhooks/secret-box.js';
 import { WebhookWorker } from './webhooks/worker.js';
@@ -156,6 +157,13 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
   purgeTimer.unref();
   void purge();
 
+  // Partitions ahead, old days dropped, long-range tiers trimmed (one replica at a time).
+  const maintenance = scheduleUsageMaintenance(db, logger, {
+    retentionDays: config.USAGE_RETENTION_DAYS,
+    rollupRetentionDays: config.ROLLUP_RETENTION_DAYS,
+    intervalMs: config.USAGE_MAINTENANCE_INTERVAL_MS,
+  });
+
   // Every replica delivers webhooks; each due delivery goes to exactly one of them (see the worker).
   const webhooks = new WebhookWorker({
     db,
@@ -177,7 +185,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     oidc: config.OIDC_ISSUER ? await createOidcClient(config, logger) : undefined,
     stopBackgroundJobs: async () => {
       clearInterval(purgeTimer);
-      await webhooks.stop();
+      await Promise.all([webhooks.stop(), maintenance.stop()]);
     },
     webhooks,
     redis,

@@ -15,19 +15,19 @@ SELECT sum(requests)::float8 AS requests, sum(status_2xx)::float8 AS s2, sum(sta
        sum(latency_sum_ms)::float8 AS latency_sum, min(latency_min_ms)::float8 AS latency_min,
        max(latency_max_ms)::float8 AS latency_max, count(DISTINCT api_key_id)::float8 AS active_keys,
        ARRAY[${HISTOGRAM_SUMS}]::float8[] AS histogram
-  FROM usage_rollups WHERE minute >= $1 AND minute < $2`;
+  FROM usage_rollups_tiered WHERE minute >= $1 AND minute < $2`;
 
 const SERIES = `
 SELECT date_bin(make_interval(secs => $3), minute, TIMESTAMPTZ 'epoch') AS t, sum(requests)::float8 AS requests,
        sum(status_4xx + status_5xx)::float8 AS errors
-  FROM usage_rollups WHERE minute >= $1 AND minute < $2
+  FROM usage_rollups_tiered WHERE minute >= $1 AND minute < $2
  GROUP BY 1 ORDER BY 1`;
 
 const topKeys = (order: string) => `
 SELECT k.id AS key_id, k.name, k.start, k.user_id, u.email, r.requests, r.errors, r.rate_limited
   FROM (SELECT api_key_id, sum(requests)::float8 AS requests, sum(status_4xx + status_5xx)::float8 AS errors,
                sum(rate_limited)::float8 AS rate_limited
-          FROM usage_rollups WHERE minute >= $1 AND minute < $2
+          FROM usage_rollups_tiered WHERE minute >= $1 AND minute < $2
          GROUP BY api_key_id) AS r
   JOIN api_keys k ON k.id = r.api_key_id
   JOIN users u ON u.id = k.user_id

@@ -33,7 +33,7 @@ SELECT u.i, u.k, u.m, u.p, u.s, u.l, to_timestamp(u.t / 1000)
               $6::text::real[], $7::text::float8[])
        AS u(i, k, m, p, s, l, t)
  WHERE EXISTS (SELECT 1 FROM api_keys a WHERE a.id = u.k)
-ON CONFLICT (id) DO NOTHING`;
+ON CONFLICT ("timestamp", id) DO NOTHING`;
 
 // The last millisecond uuidv7 formatted, and its `tttttttt-tttt-7` prefix.
 let lastMs = -1;

@@ -47,7 +47,7 @@ async function insert(keyId: string, rows: Row[]) {
     `INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
      SELECT i, $2, 'GET', '/x', s, l, t
        FROM unnest($1::uuid[], $3::smallint[], $4::real[], $5::timestamptz[]) AS u(i, s, l, t)
-     ON CONFLICT (id) DO NOTHING`,
+     ON CONFLICT ("timestamp", id) DO NOTHING`,
     [
       rows.map((r) => (r.id ??= randomUUID())),
       keyId,

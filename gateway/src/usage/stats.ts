@@ -13,8 +13,9 @@ export interface UsageWindow extends ResolvedUsageWindow {
 const MINUTE_MS = 60_000;
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
-// Whole minutes come from usage_rollups (one row per key and minute, maintained by a trigger as
-// logs are inserted); only the partial minutes at the window's two edges are read from usage_logs.
+// Whole minutes come from usage_rollups_tiered (one row per key and minute, maintained by a trigger
+// as logs are inserted; before the per-minute tier's start, one row per hour); only the partial
+// minutes at the window's two edges are read from usage_logs.
 // A week is then ~10,080 rollup rows instead of every request, and every count stays exact.
 export const HISTOGRAM_SUMS = Array.from(
   { length: LATENCY_BUCKETS },
@@ -26,7 +27,7 @@ SELECT sum(requests)::float8 AS requests, sum(status_2xx)::float8 AS s2, sum(sta
        sum(status_4xx)::float8 AS s4, sum(status_5xx)::float8 AS s5, sum(rate_limited)::float8 AS rate_limited,
        sum(latency_sum_ms)::float8 AS latency_sum, min(latency_min_ms)::float8 AS latency_min,
        max(latency_max_ms)::float8 AS latency_max, ARRAY[${HISTOGRAM_SUMS}]::float8[] AS histogram
-  FROM usage_rollups WHERE api_key_id = $1 AND minute >= $2 AND minute < $3`;
+  FROM usage_rollups_tiered WHERE api_key_id = $1 AND minute >= $2 AND minute < $3`;
 
 const EDGES = `(("timestamp" >= $2 AND "timestamp" < $3) OR ("timestamp" >= $4 AND "timestamp" < $5))`;
 
@@ -46,7 +47,7 @@ const SERIES = `
 SELECT date_bin(make_interval(secs => $8), t, TIMESTAMPTZ 'epoch') AS t, sum(n)::float8 AS requests,
        sum(e)::float8 AS errors
   FROM (SELECT minute AS t, requests AS n, status_4xx + status_5xx AS e
-          FROM usage_rollups WHERE api_key_id = $1 AND minute >= $6 AND minute < $7
+          FROM usage_rollups_tiered WHERE api_key_id = $1 AND minute >= $6 AND minute < $7
         UNION ALL
         SELECT "timestamp", 1, (status_code >= 400)::int
           FROM usage_logs WHERE api_key_id = $1 AND ${EDGES}) AS rows
@@ -98,7 +99,7 @@ export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageR
   const range = [w.keyId, w.from, w.to];
   const cursor = w.cursor ? decodeKeysetCursor(w.cursor) : null;
   const { full, edges } = splitWindow(w.from, w.to);
-  const [rollup, edge, series, recent] = await Promise.all([
+  const [rollup, edge, series, recent, tiers] = await Promise.all([
     sql.query<TotalsRow & { histogram: (number | null)[] }>(ROLLUP_TOTALS, [w.keyId, ...full]),
     sql.query<TotalsRow & { bucket: number }>(EDGE_TOTALS, [w.keyId, ...edges]),
     sql.query<{ t: Date; requests: number; errors: number }>(SERIES, [w.keyId, ...edges, ...full, bucketSeconds]),
@@ -111,7 +112,10 @@ export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageR
         LIMIT $4`,
       cursor ? [...range, w.limit + 1, cursor.at, cursor.id] : [...range, w.limit + 1],
     ),
+    sql.query<{ covered: boolean }>('SELECT minute_from <= $1 AS covered FROM usage_tiers WHERE id = 1', [w.from]),
   ]);
+  // Raw logs (and exact percentiles) exist only from the per-minute tier's start on.
+  const rawCoversWindow = tiers.rows[0]?.covered !== false;
   const r = rollup.rows[0]!;
   const histogram = Array.from({ length: LATENCY_BUCKETS }, (_, i) => r.histogram[i] ?? 0);
   const t = { ...r, requests: r.requests ?? 0 };
@@ -130,7 +134,7 @@ export async function getUsage(sql: SqlExecutor, w: UsageWindow): Promise<UsageR
   const pct =
     t.requests === 0
       ? [null, null, null]
-      : t.requests <= EXACT_PERCENTILES_MAX_ROWS
+      : t.requests <= EXACT_PERCENTILES_MAX_ROWS && rawCoversWindow
         ? await exactPercentiles(sql, range)
         : estimateQuantiles(histogram, QUANTILES, { min: t.latency_min ?? 0, max: t.latency_max ?? 0 });
   const page = recent.rows.slice(0, w.limit);
