@@ -70,7 +70,7 @@ export function isProxyUrl(url: string): boolean {
 }
 
 /**
- * `ALL /proxy/*`: key → auth → path → in-flight slot → rate limit → stream to the upstream → usage
+ * `ALL /proxy/*`: key → auth → path → scopes/IP → in-flight slot → rate limit → stream to the upstream → usage
  * record. Mounted in front of Express so that none of the management API's middleware runs on the
  * hot path.
  */

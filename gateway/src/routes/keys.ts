@@ -39,6 +39,9 @@ const AUDITED_FIELDS = [
 // What a roll or an early end of its grace period changes; never a secret or a hash.
 const SECRET_FIELDS = ['start', 'previousStart', 'previousExpiresAt'] as const;
 
+/** A row as the audit log records it: an empty allow-list is `null` (every address), as on `ApiKey`. */
+const audited = (row: ApiKeyRow) => ({ ...row, allowedIps: row.allowedIps.length > 0 ? row.allowedIps : null });
+
 /** Drops every secret of these rows (current and previous) from every replica's key cache. */
 async function secretsChanged(configChanges: ConfigChangeNotifier, ...rows: ApiKeyRow[]): Promise<void> {
   const hashes = new Set<string>();
@@ -102,7 +105,7 @@ export function keysRouter(deps: RouteDeps): Router {
     const actor = actorOf(res);
     const { row } = await prisma.$transaction(async (tx) => {
       const result = await updateKey(tx, actor, id, input, await getSettings(tx, config));
-      const changes = changesBetween(result.before, result.row, [...AUDITED_FIELDS]);
+      const changes = changesBetween(audited(result.before), audited(result.row), [...AUDITED_FIELDS]);
       const onlyActive = Object.keys(changes).length === 1 && changes.active !== undefined;
       if (Object.keys(changes).length > 0) {
         await appendAudit(tx, requestContext(req), {

@@ -153,7 +153,7 @@ describe('key scopes, allow-lists and rolling (postgres)', () => {
       const audit = (await (await api(gw.adminToken)(`/audit?targetId=${key.id}&action=key.update`)).json()) as {
         data: { changes: Record<string, unknown> }[];
       };
-      expect(audit.data[0]?.changes).toEqual({ allowedIps: { from: [], to: ['10.0.0.1'] } });
+      expect(audit.data[0]?.changes).toEqual({ allowedIps: { from: null, to: ['10.0.0.1'] } });
     });
   });
 
