@@ -105,7 +105,7 @@ export function createMetrics() {
     }),
     authFailures: new Counter({
       name: 'gateway_auth_failures_total',
-      help: 'Rejected API keys, by reason (missing, malformed, unknown, disabled, expired, throttled, lookup_budget).',
+      help: 'Rejected API keys, by reason (missing, malformed, unknown, disabled, expired, throttled, lookup_budget, rolled, ip, scope).',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_STATUS } from './errors.js';
+import { AllowedIpsSchema, KeyScopesSchema, SCOPE_METHODS } from './key-access.js';
 import { UsageBucketSecondsSchema, usageWindowOrIssue } from './usage-window.js';
 
 // Limits for a single key. Bounded so a typo cannot create a key that overflows counters.
@@ -240,6 +241,8 @@ export const AUDIT_ACTIONS = [
   'key.enable',
   'key.disable',
   'key.delete',
+  'key.roll',
+  'key.end_grace',
   'token.create',
   'token.revoke',
   'settings.update',
@@ -298,6 +301,8 @@ export const CreateKeyRequestSchema = z.strictObject({
   limitPerMinute: LimitPerMinuteSchema.optional(),
   limitPerDay: LimitPerDaySchema.optional(),
   expiresAt: isoDateTime.nullable().optional(),
+  scopes: KeyScopesSchema.nullable().optional(),
+  allowedIps: AllowedIpsSchema.nullable().optional(),
 });
 export type CreateKeyRequest = z.input<typeof CreateKeyRequestSchema>;
 
@@ -308,6 +313,8 @@ export const UpdateKeyRequestSchema = z
     limitPerMinute: LimitPerMinuteSchema.optional(),
     limitPerDay: LimitPerDaySchema.optional(),
     expiresAt: isoDateTime.nullable().optional(),
+    scopes: KeyScopesSchema.nullable().optional(),
+    allowedIps: AllowedIpsSchema.nullable().optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { error: 'at least one field must be given' });
 export type UpdateKeyRequest = z.input<typeof UpdateKeyRequestSchema>;
@@ -337,6 +344,17 @@ export const ApiKeySchema = z.object({
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
+  /** Routes (and methods) the key may call; null: every route. */
+  scopes: z.array(z.object({ route: z.string(), methods: z.array(z.enum(SCOPE_METHODS)).optional() })).nullable(),
+  /** Client addresses and subnets the key may be used from; null: every address. */
+  allowedIps: z.array(z.string()).nullable(),
+  /** An admin set the scopes or allow-list: the owner may only narrow them. */
+  restrictedByAdmin: z.boolean(),
+  /**
+   * The secret replaced by the last roll, while it is remembered: it works until `expiresAt` (the end
+   * of the grace period). `lastUsedAt` (written at most once a minute) shows whether traffic moved.
+   */
+  previousSecret: z.object({ start: z.string(), expiresAt: z.string(), lastUsedAt: z.string().nullable() }).nullable(),
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 

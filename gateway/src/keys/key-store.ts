@@ -2,9 +2,13 @@ import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';
+import { compileAllowList, compileScopes, type KeyAccessRules } from './authorize.js';
 
-/** What the proxy needs to know about a key; cached in-process. */
-export interface CachedKey {
+/**
+ * What the proxy needs to know about a key; cached in-process, one entry per secret (a rolled key's
+ * old secret has its own entry, with `previous` set). Scopes and allow-list are compiled once here.
+ */
+export interface CachedKey extends KeyAccessRules {
   id: string;
   active: boolean;
   expiresAt: number | null;
@@ -72,8 +76,9 @@ export interface KeyStoreOptions {
  * API key lookup by hash: an LRU of valid keys (for `ttlMs`) and a separate one of unknown hashes
  * (for `negativeTtlMs`) — a flood of unknown keys must not evict a valid key, which would then fail
  * during a database outage — in front of the database, with concurrent misses for one hash sharing
- * one query and unknown keys bounded by a lookup budget. Also writes `lastUsedAt` in the
- * background, at most once a minute per key.
+ * one query and unknown keys bounded by a lookup budget. A hash is either a key's current secret or
+ * the one its last roll replaced. Also writes `lastUsedAt` (and a replaced secret's
+ * `previousLastUsedAt`) in the background, at most once a minute per secret.
  */
 export class KeyStore {
   private readonly cache: LRUCache<string, CachedKey>;
@@ -139,24 +144,47 @@ export class KeyStore {
     this.unknown.clear();
   }
 
-  /** Records that a key was used; writes at most once a minute per key, never awaited by requests. */
-  touch(keyId: string, now: number): void {
-    const last = this.lastUsedWritten.get(keyId);
+  /**
+   * Records that a key was used; writes at most once a minute per secret, never awaited by
+   * requests. A replaced secret's use also sets `previousLastUsedAt` — unless the key was rolled
+   * again meanwhile (then that hash is no longer the previous one).
+   */
+  touch(key: CachedKey, now: number): void {
+    const { id, previous } = key;
+    const memo = previous === null ? id : previous.hash;
+    const last = this.lastUsedWritten.get(memo);
     if (last !== undefined && now - last < LAST_USED_INTERVAL_MS) return;
-    this.lastUsedWritten.set(keyId, now);
-    this.options.prisma.apiKey
-      .updateMany({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
-      .catch((err: unknown) => {
-        this.lastUsedWritten.delete(keyId);
-        this.options.logger.debug({ err, keyId }, 'lastUsedAt update failed');
-      });
+    this.lastUsedWritten.set(memo, now);
+    const at = new Date(now);
+    const write =
+      previous === null
+        ? this.options.prisma.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } })
+        : this.options.prisma.apiKey.updateMany({
+            where: { id, previousKeyHash: previous.hash },
+            data: { lastUsedAt: at, previousLastUsedAt: at },
+          });
+    write.catch((err: unknown) => {
+      this.lastUsedWritten.delete(memo);
+      this.options.logger.debug({ err, keyId: id }, 'lastUsedAt update failed');
+    });
   }
 
   private async load(hash: string): Promise<CachedKey | null> {
+    // Both columns are unique: PostgreSQL answers this with two index probes (BitmapOr).
     const row = await withTimeout(
-      this.options.prisma.apiKey.findUnique({
-        where: { keyHash: hash },
-        select: { id: true, active: true, expiresAt: true, limitPerMinute: true, limitPerDay: true },
+      this.options.prisma.apiKey.findFirst({
+        where: { OR: [{ keyHash: hash }, { previousKeyHash: hash }] },
+        select: {
+          id: true,
+          active: true,
+          expiresAt: true,
+          limitPerMinute: true,
+          limitPerDay: true,
+          keyHash: true,
+          previousExpiresAt: true,
+          scopes: true,
+          allowedIps: true,
+        },
       }),
       LOOKUP_TIMEOUT_MS,
     );
@@ -171,6 +199,9 @@ export class KeyStore {
       expiresAt: row.expiresAt?.getTime() ?? null,
       limitPerMinute: row.limitPerMinute,
       limitPerDay: row.limitPerDay,
+      scopes: compileScopes(row.scopes),
+      allowList: compileAllowList(row.allowedIps),
+      previous: row.keyHash === hash ? null : { hash, expiresAt: row.previousExpiresAt?.getTime() ?? 0 },
     };
     if (this.options.ttlMs > 0) this.cache.set(hash, key);
     return key;

@@ -6,6 +6,7 @@ import { SESSION_COOKIE } from '../http/gateway-cookies.js';
 import { forwardedForValue, type TrustProxy } from '../http/trust-proxy.js';
 import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
 import type { AuthFailureThrottle } from '../keys/auth-throttle.js';
+import { authorizeRequest, DEFAULT_ROUTE_NAME } from '../keys/authorize.js';
 import { type CachedKey, type KeyStore, LookupBudgetExhausted } from '../keys/key-store.js';
 import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';
@@ -69,7 +70,7 @@ export function isProxyUrl(url: string): boolean {
 }
 
 /**
- * `ALL /proxy/*`: key → auth → path → in-flight slot → rate limit → stream to the upstream → usage
+ * `ALL /proxy/*`: key → auth → path → scopes/IP → in-flight slot → rate limit → stream to the upstream → usage
  * record. Mounted in front of Express so that none of the management API's middleware runs on the
  * hot path.
  */
@@ -216,6 +217,12 @@ export function createProxyHandler(deps: ProxyDeps) {
     // 3. The path, before anything is counted: a refused path costs no quota.
     const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
     if (path === null) return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
+    // Scopes, IP allow-list and a rolled secret's grace period, before anything is counted.
+    const refusal = authorizeRequest(key, DEFAULT_ROUTE_NAME, req.method ?? 'GET', ip, now);
+    if (refusal !== null) {
+      metrics.authFailures.labels(refusal.reason).inc();
+      return fail(res, requestId, refusal.code, refusal.detail);
+    }
 
     // 4. A slot among the key's KEY_MAX_IN_FLIGHT, taken before the rate limiter counts: a request
     // refused here costs no quota. `onClose` gives it back, once, however the request ends.
@@ -254,7 +261,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         `The key's ${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`,
       );
     }
-    keys.touch(key.id, now);
+    keys.touch(key, now);
 
     // 6. Forward.
     const host = site ? site.host : trustProxy.publicHost(req);

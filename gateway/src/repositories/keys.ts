@@ -3,9 +3,10 @@ import type { z } from 'zod';
 import { type Actor, confinedTo } from '../auth/actor.js';
 import type { PrismaClient, PrismaTx } from '../db/client.js';
 import { ApiError } from '../errors.js';
-import type { ApiKey as ApiKeyRow, Prisma } from '../generated/prisma/client.js';
+import { type ApiKey as ApiKeyRow, Prisma } from '../generated/prisma/client.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import { generateApiKey } from '../keys/api-key.js';
+import { AllowList, compileScopes, scopesWithin } from '../keys/authorize.js';
 import { getUserOrThrow } from './users.js';
 
 type CreateKeyInput = z.output<typeof CreateKeyRequestSchema>;
@@ -32,6 +33,54 @@ function assertWithinCaps(input: { limitPerMinute?: number; limitPerDay?: number
   if (errors.length > 0) {
     throw new ApiError('VALIDATION_FAILED', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
   }
+}
+
+type AccessInput = Pick<UpdateKeyInput, 'scopes' | 'allowedIps'>;
+
+/** The allow-list compiled, or a 400 naming the entry the gateway cannot use. */
+function allowListOrThrow(entries: readonly string[]): AllowList {
+  try {
+    return new AllowList(entries);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new ApiError('VALIDATION_FAILED', `allowedIps: ${message}`, { errors: [{ path: 'allowedIps', message }] });
+  }
+}
+
+/**
+ * Who may restrict what: admins set anything; an owner sets their own key's scopes and allow-list
+ * freely, but once an admin restricted the key (`restrictedByAdmin`), only narrower ones. Returns the
+ * columns to write.
+ */
+function accessChange(own: string | undefined, before: ApiKeyRow | null, input: AccessInput) {
+  const data: Prisma.ApiKeyUpdateInput = {};
+  if (input.scopes !== undefined) data.scopes = input.scopes ?? Prisma.DbNull;
+  if (input.allowedIps !== undefined) {
+    if (input.allowedIps !== null) allowListOrThrow(input.allowedIps);
+    data.allowedIps = input.allowedIps ?? [];
+  }
+  if (input.scopes === undefined && input.allowedIps === undefined) return data;
+  if (own) {
+    if (before?.restrictedByAdmin) {
+      if (input.scopes !== undefined && !scopesWithin(compileScopes(input.scopes), compileScopes(before.scopes))) {
+        throw new ApiError('FORBIDDEN', 'An admin restricted this key: you may only narrow its scopes.');
+      }
+      if (input.allowedIps !== undefined && !allowListWithin(input.allowedIps, before.allowedIps)) {
+        throw new ApiError('FORBIDDEN', 'An admin restricted this key: you may only narrow its IP allow-list.');
+      }
+    }
+    return data;
+  }
+  const scopes = input.scopes !== undefined ? input.scopes : (before?.scopes ?? null);
+  const allowedIps = input.allowedIps !== undefined ? input.allowedIps : (before?.allowedIps ?? null);
+  data.restrictedByAdmin = scopes !== null || (allowedIps !== null && allowedIps.length > 0);
+  return data;
+}
+
+function allowListWithin(narrower: readonly string[] | null, wider: readonly string[]): boolean {
+  if (wider.length === 0) return true;
+  if (narrower === null) return false;
+  return allowListOrThrow(narrower).within(allowListOrThrow(wider));
 }
 
 /** Creates a key for the actor (or, for an admin, for `input.userId`); returns the row and the raw key. */
@@ -73,9 +122,13 @@ export async function createKey(
       );
     }
   }
+  const access = accessChange(own, null, input);
   const { key, hash, start } = generateApiKey();
   const row = await tx.apiKey.create({
     data: {
+      scopes: access.scopes as Prisma.InputJsonValue | undefined,
+      allowedIps: access.allowedIps as string[] | undefined,
+      restrictedByAdmin: access.restrictedByAdmin as boolean | undefined,
       userId,
       keyHash: hash,
       start,
@@ -146,9 +199,11 @@ export async function updateKey(tx: PrismaTx, actor: Actor, id: string, input: U
       throw new ApiError('FORBIDDEN', 'An admin disabled this key; only an admin can enable it again.');
     }
   }
+  const access = accessChange(own, before, input);
   const row = await tx.apiKey.update({
     where: { id },
     data: {
+      ...access,
       active: input.active,
       disabledByAdmin: own || input.active === undefined ? undefined : !input.active,
       name: input.name,
@@ -157,6 +212,45 @@ export async function updateKey(tx: PrismaTx, actor: Actor, id: string, input: U
       expiresAt:
         input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : new Date(input.expiresAt),
     },
+  });
+  return { before, row };
+}
+
+/**
+ * A new secret for the key (same id, limits and history). The replaced one stays valid for
+ * `graceSeconds` (none: it stops at once); a secret replaced by an earlier roll stops at once.
+ */
+export async function rollKey(tx: PrismaTx, actor: Actor, id: string, graceSeconds: number, now: number) {
+  const before = await lockKeyOrThrow(tx, actor, id);
+  const { key, hash, start } = generateApiKey();
+  const keep = graceSeconds > 0;
+  const row = await tx.apiKey.update({
+    where: { id },
+    data: {
+      keyHash: hash,
+      start,
+      previousKeyHash: keep ? before.keyHash : null,
+      previousStart: keep ? before.start : null,
+      previousExpiresAt: keep ? new Date(now + graceSeconds * 1000) : null,
+      // Last use since the roll: null until the old secret is presented again.
+      previousLastUsedAt: null,
+    },
+  });
+  return { before, row, key };
+}
+
+/** Ends a rolled key's grace period now: its previous secret stops working. */
+export async function endGracePeriod(tx: PrismaTx, actor: Actor, id: string) {
+  const before = await lockKeyOrThrow(tx, actor, id);
+  if (before.previousKeyHash === null) {
+    throw new ApiError(
+      'NOT_FOUND',
+      'This key has no previous secret: it was not rolled with a grace period, or that ended early.',
+    );
+  }
+  const row = await tx.apiKey.update({
+    where: { id },
+    data: { previousKeyHash: null, previousStart: null, previousExpiresAt: null, previousLastUsedAt: null },
   });
   return { before, row };
 }

@@ -1,4 +1,4 @@
-import type { ApiKey, ApiToken, User } from '@gateway/shared';
+import type { ApiKey, ApiToken, KeyScope, User } from '@gateway/shared';
 import type { ApiKey as ApiKeyRow, ApiToken as ApiTokenRow, User as UserRow } from '../generated/prisma/client.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -27,6 +27,17 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     expiresAt: iso(row.expiresAt),
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: iso(row.lastUsedAt),
+    scopes: (row.scopes as KeyScope[] | null) ?? null,
+    allowedIps: row.allowedIps.length > 0 ? row.allowedIps : null,
+    restrictedByAdmin: row.restrictedByAdmin,
+    previousSecret:
+      row.previousStart !== null && row.previousExpiresAt !== null
+        ? {
+            start: row.previousStart,
+            expiresAt: row.previousExpiresAt.toISOString(),
+            lastUsedAt: iso(row.previousLastUsedAt),
+          }
+        : null,
   };
 }
 

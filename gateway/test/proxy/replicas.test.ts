@@ -75,6 +75,44 @@ describe('/proxy across two replicas (postgres + redis)', () => {
     expect(performance.now() - disabledAt).toBeLessThan(1_000);
   });
 
+  /** Waits until replica b answers `key` with this problem; fails if that takes more than 1 s. */
+  async function expectOnBWithin1s(key: string, status: number, code: string) {
+    const changedAt = performance.now();
+    await eventually(async () => {
+      await expectProblem(await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': key } }), status, code);
+    }, 1_000);
+    expect(performance.now() - changedAt).toBeLessThan(1_000);
+  }
+
+  it('refuses a rolled-away secret on the other replica within 1 s, and accepts the new one', async () => {
+    const k = await createKey(a);
+    expect((await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': k.key } })).status).toBe(200);
+    const res = await a.admin(`/keys/${k.id}/roll`, { method: 'POST', body: JSON.stringify({ graceSeconds: 0 }) });
+    expect(res.status).toBe(200);
+    await expectOnBWithin1s(k.key, 401, 'INVALID_API_KEY');
+    const { key } = (await res.json()) as { key: string };
+    expect((await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': key } })).status).toBe(200);
+  });
+
+  it('refuses the old secret on the other replica within 1 s of its grace period being ended early', async () => {
+    const k = await createKey(a);
+    const roll = await a.admin(`/keys/${k.id}/roll`, { method: 'POST', body: JSON.stringify({ graceSeconds: 3600 }) });
+    expect(roll.status).toBe(200);
+    expect((await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': k.key } })).status).toBe(200);
+    expect((await a.admin(`/keys/${k.id}/previous-secret`, { method: 'DELETE' })).status).toBe(200);
+    await expectOnBWithin1s(k.key, 401, 'INVALID_API_KEY');
+  });
+
+  it('applies new scopes and allow-lists on the other replica within 1 s', async () => {
+    const k = await createKey(a);
+    expect((await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': k.key } })).status).toBe(200);
+    const patch = (body: unknown) => a.admin(`/keys/${k.id}`, { method: 'PATCH', body: JSON.stringify(body) });
+    expect((await patch({ scopes: [{ route: 'elsewhere' }] })).status).toBe(200);
+    await expectOnBWithin1s(k.key, 403, 'ROUTE_NOT_ALLOWED');
+    expect((await patch({ scopes: null, allowedIps: ['192.0.2.1'] })).status).toBe(200);
+    await expectOnBWithin1s(k.key, 403, 'IP_NOT_ALLOWED');
+  });
+
   it('answers 401 on the other replica within 1 s of a key being deleted', async () => {
     const k = await createKey(a);
     expect((await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': k.key } })).status).toBe(200);

@@ -113,6 +113,14 @@ async function webhookWithDeliveryFor(gw: TestGateway, userId: string) {
 const webhookToDelete = async (w: World, as: Credential) =>
   webhookFor(w.gw, as === 'userA' || as === 'userB' ? w.userA : undefined);
 
+/** A fresh key of `userId`, rolled with a grace period (so it has a previous secret to end). */
+async function rolledKeyOf(gw: TestGateway, userId: string): Promise<string> {
+  const id = await createKeyFor(gw, userId);
+  const res = await gw.admin(`/keys/${id}/roll`, { method: 'POST', body: JSON.stringify({ graceSeconds: 60 }) });
+  if (res.status !== 200) throw new Error(`POST /keys/${id}/roll → ${res.status}: ${await res.text()}`);
+  return id;
+}
+
 // biome-ignore format: one row per route, one column per credential
 const TABLE: Row[] = [
   //                                                             anon    A        B        admin  read   write  revoked expired bootstrap
@@ -151,6 +159,10 @@ const TABLE: Row[] = [
     request: (w) => ({ params: { id: w.keyOfA }, body: { name: `renamed ${w.unique()}` } }) },
   { method: 'DELETE', path: '/keys/:id', expect:                 [UNAUTH, 204,     MISSING, 204,   SCOPE, 204,   UNAUTH, UNAUTH, 204],
     request: async (w) => ({ params: { id: await createKeyFor(w.gw, w.userA) } }) },
+  { method: 'POST', path: '/keys/:id/roll', expect:              [UNAUTH, 200,     MISSING, 200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: async (w) => ({ params: { id: await createKeyFor(w.gw, w.userA) }, body: { graceSeconds: 60 } }) },
+  { method: 'DELETE', path: '/keys/:id/previous-secret', expect: [UNAUTH, 200,     MISSING, 200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: async (w) => ({ params: { id: await rolledKeyOf(w.gw, w.userA) } }) },
   { method: 'GET', path: '/usage', expect:                       [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200] },
   { method: 'GET', path: '/usage/:keyId', expect:                [UNAUTH, 200,     MISSING, 200,   200,   200,   UNAUTH, UNAUTH, 200],
     request: (w) => ({ params: { keyId: w.keyOfA } }) },

@@ -13,7 +13,14 @@ let userSeq = 0;
 /** Creates a user and an API key for it through the management API. */
 export async function createKey(
   gw: TestGateway,
-  opts: { limitPerMinute?: number; limitPerDay?: number; expiresAt?: string; userId?: string } = {},
+  opts: {
+    limitPerMinute?: number;
+    limitPerDay?: number;
+    expiresAt?: string;
+    userId?: string;
+    scopes?: { route: string; methods?: string[] }[] | null;
+    allowedIps?: string[] | null;
+  } = {},
 ): Promise<CreatedKey> {
   let userId = opts.userId;
   if (!userId) {

@@ -97,14 +97,19 @@ describe.each(['postgres', 'pglite'] as Backend[])('webhooks (%s)', (backend) =>
       body: JSON.stringify({ name: 'renamed' }),
     });
     expect(patched.status).toBe(200);
+    const rolled = await as(gw, alice.token)(`/keys/${key.id}/roll`, json({ graceSeconds: 60 }));
+    expect(rolled.status).toBe(200);
+    const newKey = ((await rolled.json()) as { key: string }).key;
     expect((await as(gw, alice.token)(`/keys/${key.id}`, { method: 'DELETE' })).status).toBe(204);
 
     for (const r of [mine, platform]) {
       await eventually(() =>
-        expect(r.received.map((w) => w.type)).toEqual(['key.created', 'key.updated', 'key.deleted']),
+        expect(r.received.map((w) => w.type)).toEqual(['key.created', 'key.updated', 'key.rolled', 'key.deleted']),
       );
       expect(r.rejected).toBe(0);
     }
+    expect(mine.received[2]?.payload.data).toMatchObject({ key: { id: key.id }, graceSeconds: 60 });
+    for (const w of mine.received) expect(w.body).not.toContain(newKey);
     // The same event, the same id, at both endpoints; never the raw key.
     expect(mine.received.map((w) => w.id)).toEqual(platform.received.map((w) => w.id));
     expect(mine.received[0]?.payload.data).toMatchObject({ key: { id: key.id, name: 'hooked' } });
@@ -113,7 +118,7 @@ describe.each(['postgres', 'pglite'] as Backend[])('webhooks (%s)', (backend) =>
     // Bob's endpoint hears nothing of Alice's keys.
     await new Promise((r) => setTimeout(r, 300));
     expect(other.received).toEqual([]);
-    expect(mine.received).toHaveLength(3);
+    expect(mine.received).toHaveLength(4);
   });
 
   it('a change that rolls back sends nothing', async () => {
