@@ -26,6 +26,7 @@ import { auditRouter } from './routes/audit.js';
 import { authRouter } from './routes/auth.js';
 import { keysRouter } from './routes/keys.js';
 import { type OidcClient, oidcRouter } from './routes/oidc.js';
+import { routesRouter } from './routes/routes.js';
 import { settingsRouter } from './routes/settings.js';
 import { systemRouter } from './routes/system.js';
 import { tokensRouter } from './routes/tokens.js';
@@ -141,6 +142,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   management.use(keysRouter(routeDeps));
   management.use(usageRouter(routeDeps));
   management.use(tokensRouter(routeDeps));
+  management.use(routesRouter(routeDeps));
   management.use(settingsRouter(routeDeps));
   management.use(auditRouter(routeDeps));
   management.use(notFoundHandler);

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './routes.js';
 export * from './schemas.js';
 export * from './usage-window.js';
 export * from './validation.js';

@@ -243,6 +243,9 @@ export const AUDIT_ACTIONS = [
   'token.create',
   'token.revoke',
   'settings.update',
+  'route.create',
+  'route.update',
+  'route.delete',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS, { error: 'is not a known audit action' });
 export type AuditAction = z.infer<typeof AuditActionSchema>;

@@ -16,6 +16,7 @@ import { linkParams } from '../support/mailbox.js';
 import { login } from '../support/management.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { expectProblem } from '../support/problem.js';
+import { createRoute } from '../support/routes.js';
 import { startUpstream } from '../support/upstream.js';
 
 const DASHBOARD = 'https://dashboard.example.com';
@@ -56,6 +57,8 @@ interface World {
   admin: string;
   /** A key of user A that no case deletes. */
   keyOfA: string;
+  /** A route that no case deletes. */
+  route: string;
   unique(): string;
 }
 
@@ -139,6 +142,15 @@ const TABLE: Row[] = [
   { method: 'GET', path: '/settings', expect:                    [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
   { method: 'PATCH', path: '/settings', expect:                  [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
     request: () => ({ body: { maxLimitPerDay: 50_000 } }) },
+  { method: 'GET', path: '/routes', expect:                      [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'GET', path: '/routes/:id', expect:                  [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.route } }) },
+  { method: 'POST', path: '/routes', expect:                     [UNAUTH, FORBID,  FORBID,  201,   SCOPE, 201,   UNAUTH, UNAUTH, 201],
+    request: (w) => { const u = w.unique(); return { body: { name: `r-${u}`, prefix: `/r-${u}`, targets: ['http://127.0.0.1:9'] } }; } },
+  { method: 'PATCH', path: '/routes/:id', expect:                [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.route }, body: { retries: 1 } }) },
+  { method: 'DELETE', path: '/routes/:id', expect:               [UNAUTH, FORBID,  FORBID,  204,   SCOPE, 204,   UNAUTH, UNAUTH, 204],
+    request: async (w) => { const u = w.unique(); return { params: { id: (await createRoute(w.gw, { name: `d-${u}`, prefix: `/d-${u}`, targets: ['http://127.0.0.1:9'] })).id } }; } },
   { method: 'GET', path: '/audit', expect:                       [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
   { method: 'GET', path: '/audit/export', expect:                [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
 ];
@@ -204,6 +216,8 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
       userB: b.userId,
       admin: admin.userId,
       keyOfA: await createKeyFor(gw, a.userId, 'A’s key'),
+      route: (await createRoute(gw, { name: `matrix-${backend}`, prefix: '/matrix', targets: ['http://127.0.0.1:9'] }))
+        .id,
       unique: () => `${backend}-${Date.now()}-${n++}`,
     };
     bearer.read = (await createApiToken(gw, 'read')).token;
