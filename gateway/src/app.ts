@@ -20,6 +20,7 @@ import { jsonBody } from './middleware/json-body.js';
 import { sendProblem } from './middleware/problem.js';
 import { assignRequestId, requestIdFor, requestIdOf } from './middleware/request-id.js';
 import { createProxyHandler, isProxyUrl } from './proxy/handler.js';
+import type { RouteTable } from './proxy/route-table.js';
 import type { Upstream } from './proxy/upstream.js';
 import type { RateLimiter } from './ratelimit/index.js';
 import { auditRouter } from './routes/audit.js';
@@ -46,7 +47,10 @@ export interface Services {
   keys: KeyStore;
   configEvents: ConfigEvents;
   usage: UsageRecorder;
+  /** INTERNAL_API_BASE_URL's pool: the default route's target. */
   upstream: Upstream;
+  /** Routes the proxy matches requests against (reloaded on `routes` config events). */
+  routes: RouteTable;
   authThrottle: AuthFailureThrottle;
   mailer: Mailer;
   /** Present when OIDC_ISSUER is configured. */

@@ -6,6 +6,10 @@ import type { CounterSlot, Metrics } from '../metrics.js';
 /** What the proxy needs to know about a key; cached in-process. */
 export interface CachedKey {
   id: string;
+  /** The owner's id: sent to the upstream as IDENTITY_HEADER_USER_ID. */
+  userId: string;
+  /** The key's plan, sent as IDENTITY_HEADER_PLAN; null while keys have no plans. */
+  planName: string | null;
   active: boolean;
   expiresAt: number | null;
   limitPerMinute: number;
@@ -156,7 +160,7 @@ export class KeyStore {
     const row = await withTimeout(
       this.options.prisma.apiKey.findUnique({
         where: { keyHash: hash },
-        select: { id: true, active: true, expiresAt: true, limitPerMinute: true, limitPerDay: true },
+        select: { id: true, userId: true, active: true, expiresAt: true, limitPerMinute: true, limitPerDay: true },
       }),
       LOOKUP_TIMEOUT_MS,
     );
@@ -167,6 +171,8 @@ export class KeyStore {
     this.budget.refund(); // a key that exists costs the unknown-key budget nothing
     const key: CachedKey = {
       id: row.id,
+      userId: row.userId,
+      planName: null,
       active: row.active,
       expiresAt: row.expiresAt?.getTime() ?? null,
       limitPerMinute: row.limitPerMinute,
