@@ -246,9 +246,10 @@ export function createProxyHandler(deps: ProxyDeps) {
   /**
    * 4. Limit: a slot among the key's KEY_MAX_IN_FLIGHT (taken before the rate limiter counts, so a
    * request refused here costs no quota), then one round trip that checks and counts every window.
-   * The route is at hand for its `cost`. Returns the decision's response fields, flat.
+   * The route is at hand for its `cost`. Returns the limiter's promise itself: the proxy awaits it
+   * once, as before the steps existed (an async step would add a promise and a turn per request).
    */
-  async function limit(call: ProxyCall, key: CachedKey, _route: ProxyRoute): Promise<string[] | Refusal> {
+  function limit(call: ProxyCall, key: CachedKey, _route: ProxyRoute): Promise<RateLimitDecision> | Refusal {
     call.slot = inFlight.tryAcquire(key.id);
     if (call.slot === null) {
       return new Refusal(
@@ -257,9 +258,13 @@ export function createProxyHandler(deps: ProxyDeps) {
         RETRY_SOON,
       );
     }
-    const decision = await limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
-    // The gateway's own response fields, flat, written with the upstream's in one writeHead.
-    const own: string[] = ['X-Request-Id', call.requestId];
+    return limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
+  }
+
+  /** The limiter's decision as the gateway's own response fields (flat), or the refusal it means. */
+  function decided(requestId: string, decision: RateLimitDecision): string[] | Refusal {
+    // Written with the upstream's fields in one writeHead.
+    const own: string[] = ['X-Request-Id', requestId];
     pushRateLimitHeaders(own, decision);
     if (decision.allowed) return own;
     if (decision.backend === 'closed') return new Refusal('SERVICE_UNAVAILABLE', LIMITER_CLOSED, undefined, own);
@@ -272,15 +277,15 @@ export function createProxyHandler(deps: ProxyDeps) {
     return new Refusal('RATE_LIMITED', detail, undefined, own);
   }
 
-  /** 5. Forward: stream the request to the route's next target and the answer back. */
-  async function forward(
+  /** 5. Forward: the exchange that streams the request to the route's next target and the answer back. */
+  function forward(
     call: ProxyCall,
     key: CachedKey,
     route: ProxyRoute,
     rest: string,
     own: string[],
     addresses: readonly string[],
-  ): Promise<void> {
+  ): UpstreamExchange {
     const { req, res, requestId } = call;
     const host = site ? site.host : trustProxy.publicHost(req);
     const proto = site ? site.proto : trustProxy.isSecure(req) ? 'https' : 'http';
@@ -310,35 +315,34 @@ export function createProxyHandler(deps: ProxyDeps) {
     call.exchange = exchange;
     // The client may have left while we were checking the key: then undici does not even connect.
     if (call.closed) exchange.abort();
-    try {
-      // Key, route, limits and path passed: only now may an `Expect: 100-continue` client send its body.
-      continueBody(req, res);
-      exchange.start(req);
-      await exchange.done;
-    } catch (err) {
-      // A client that hung up makes undici fail with whatever it noticed first (often "Premature
-      // close" on the response): that is the client leaving, not the upstream failing, and no
-      // reason for a warning per request.
-      const failure = classifyUpstreamError(err);
-      const kind = exchange.aborted ? 'aborted' : failure.kind;
-      metrics.upstreamErrors.labels(kind).inc();
-      if (kind === 'aborted') return;
-      if (res.headersSent) {
-        // The body was cut mid-way: all we can do is cut the client off too.
-        logger.warn({ err, requestId }, 'upstream failed mid-response');
-        res.destroy();
-        return;
-      }
-      // A full pool is overload, not a fault: counted (kind pool_wait), not logged per request.
-      if (kind !== 'pool_wait') {
-        logger.warn(
-          { requestId, route: route.name, kind: failure.kind, err: (err as Error).message },
-          'upstream request failed',
-        );
-      }
-      setFlatHeaders(res, own);
-      sendProblem(res, requestId, failure.code, failure.detail, failure.headers ? { headers: failure.headers } : {});
+    return exchange;
+  }
+
+  /** The exchange failed: a problem for the client if nothing was sent yet, else a cut connection. */
+  function forwardFailed(call: ProxyCall, exchange: UpstreamExchange, route: ProxyRoute, own: string[], err: unknown) {
+    const { res, requestId } = call;
+    // A client that hung up makes undici fail with whatever it noticed first (often "Premature
+    // close" on the response): that is the client leaving, not the upstream failing, and no
+    // reason for a warning per request.
+    const failure = classifyUpstreamError(err);
+    const kind = exchange.aborted ? 'aborted' : failure.kind;
+    metrics.upstreamErrors.labels(kind).inc();
+    if (kind === 'aborted') return;
+    if (res.headersSent) {
+      // The body was cut mid-way: all we can do is cut the client off too.
+      logger.warn({ err, requestId }, 'upstream failed mid-response');
+      res.destroy();
+      return;
     }
+    // A full pool is overload, not a fault: counted (kind pool_wait), not logged per request.
+    if (kind !== 'pool_wait') {
+      logger.warn(
+        { requestId, route: route.name, kind: failure.kind, err: (err as Error).message },
+        'upstream request failed',
+      );
+    }
+    setFlatHeaders(res, own);
+    sendProblem(res, requestId, failure.code, failure.detail, failure.headers ? { headers: failure.headers } : {});
   }
 
   /** 6. Record, once, when the response closes however it ended: slot back, metrics, usage log. */
@@ -388,10 +392,20 @@ export function createProxyHandler(deps: ProxyDeps) {
     if (rest === null) return refuse(res, requestId, PATH_REFUSED);
 
     if (call.closed) return;
-    const own = await limit(call, key, route);
+    const limiting = limit(call, key, route);
+    if (limiting instanceof Refusal) return refuse(res, requestId, limiting);
+    const own = decided(requestId, await limiting);
     if (own instanceof Refusal) return refuse(res, requestId, own);
     keys.touch(key.id, now);
 
-    await forward(call, key, route, rest, own, addresses);
+    const exchange = forward(call, key, route, rest, own, addresses);
+    try {
+      // Key, route, limits and path passed: only now may an `Expect: 100-continue` client send its body.
+      continueBody(req, res);
+      exchange.start(req);
+      await exchange.done;
+    } catch (err) {
+      forwardFailed(call, exchange, route, own, err);
+    }
   };
 }
