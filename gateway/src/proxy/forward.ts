@@ -272,6 +272,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       // the target: the next healthy target gets it.
       if (this.retriesLeft > 0 && this.req && isConnectFailure(err)) {
         this.retriesLeft--;
+        // A wait for a connection that ended in this failure is over; the retry arms its own.
+        clearTimeout(this.waitTimer);
+        this.waitTimer = undefined;
         const previous = this.upstream;
         this.upstream = pickTarget(route, previous);
         this.controller = null;

@@ -74,6 +74,11 @@ describe('RouteTable.match', () => {
     expect(first!.pool.closed).toBe(true);
   });
 
+  it('leaves out a route without targets (only a hand-edited row can have none)', async () => {
+    const table = await tableOf(() => [route('/v1', { targets: [] })]);
+    expect(table.match('/proxy/v1/x')?.name).toBe('default');
+  });
+
   it('keeps the current routes when a reload fails', async () => {
     let fail = false;
     const table = await tableOf(() => {

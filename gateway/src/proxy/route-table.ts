@@ -133,7 +133,8 @@ export class RouteTable {
 
   private apply(rows: RouteDefinition[]): void {
     const pools = new Map<string, Upstream>();
-    const routes = rows.map((row) => this.compile(row, pools));
+    // The contract requires a target; a row without one (edited by hand) would match and fail every request.
+    const routes = rows.filter((row) => row.targets.length > 0).map((row) => this.compile(row, pools));
     routes.sort((a, b) => b.prefix.length - a.prefix.length);
     if (!routes.some((r) => r.prefix === '/')) routes.push(this.defaultRoute);
     const retired = [...this.pools].filter(([id]) => !pools.has(id)).map(([, upstream]) => upstream);
