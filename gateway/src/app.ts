@@ -20,12 +20,14 @@ import { jsonBody } from './middleware/json-body.js';
 import { sendProblem } from './middleware/problem.js';
 import { assignRequestId, requestIdFor, requestIdOf } from './middleware/request-id.js';
 import { createProxyHandler, isProxyUrl } from './proxy/handler.js';
+import type { RouteTable } from './proxy/route-table.js';
 import type { Upstream } from './proxy/upstream.js';
 import type { RateLimiter } from './ratelimit/index.js';
 import { auditRouter } from './routes/audit.js';
 import { authRouter } from './routes/auth.js';
 import { keysRouter } from './routes/keys.js';
 import { type OidcClient, oidcRouter } from './routes/oidc.js';
+import { routesRouter } from './routes/routes.js';
 import { settingsRouter } from './routes/settings.js';
 import { systemRouter } from './routes/system.js';
 import { tokensRouter } from './routes/tokens.js';
@@ -47,7 +49,10 @@ export interface Services {
   keys: KeyStore;
   configEvents: ConfigEvents;
   usage: UsageRecorder;
+  /** INTERNAL_API_BASE_URL's pool: the default route's target. */
   upstream: Upstream;
+  /** Routes the proxy matches requests against (reloaded on `routes` config events). */
+  routes: RouteTable;
   authThrottle: AuthFailureThrottle;
   mailer: Mailer;
   /** Present when OIDC_ISSUER is configured. */
@@ -144,6 +149,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   management.use(keysRouter(routeDeps));
   management.use(usageRouter(routeDeps));
   management.use(tokensRouter(routeDeps));
+  management.use(routesRouter(routeDeps));
   management.use(settingsRouter(routeDeps));
   management.use(auditRouter(routeDeps));
   management.use(webhooksRouter(routeDeps));

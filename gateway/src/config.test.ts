@@ -232,4 +232,15 @@ describe('parseConfig', () => {
       'DATABASE_CA_FILE needs DATABASE_URL (PostgreSQL) (got "/etc/ssl/rds.pem")',
     ]);
   });
+
+  it('keeps identity header names lower-case and refuses invalid, reserved or repeated ones', () => {
+    const config = parseConfig({ IDENTITY_HEADER_KEY_ID: 'X-Caller-Key' });
+    expect(config.IDENTITY_HEADER_KEY_ID).toBe('x-caller-key');
+    expect(config.IDENTITY_HEADER_USER_ID).toBe('x-gateway-user-id');
+    expect(config.IDENTITY_HEADER_PLAN).toBe('x-gateway-plan');
+    expect(issuesOf({ IDENTITY_HEADER_KEY_ID: 'X Caller' }).join('\n')).toMatch(/^IDENTITY_HEADER_KEY_ID .*field name/);
+    expect(issuesOf({ IDENTITY_HEADER_USER_ID: 'X-Forwarded-For' }).join('\n')).toMatch(/^IDENTITY_HEADER_USER_ID /);
+    expect(issuesOf({ IDENTITY_HEADER_PLAN: 'Host' }).join('\n')).toMatch(/^IDENTITY_HEADER_PLAN /);
+    expect(issuesOf({ IDENTITY_HEADER_PLAN: 'x-gateway-key-id' }).join('\n')).toMatch(/must name different fields/);
+  });
 });

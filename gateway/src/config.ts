@@ -64,6 +64,20 @@ const url = (protocols: string[]) =>
       ctx.addIssue({ code: 'custom', message: `must be ${expected}` });
   });
 
+// RFC 9110 §5.1: a field name is a token.
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Fields the gateway writes or consumes itself: an identity field of one of these names would clash.
+const RESERVED_FIELD = /^(?:host|x-api-key|x-request-id|x-forwarded(?:-.*)?|forwarded|connection|cookie|content-.*)$/i;
+
+/** An upstream request field the gateway sets (IDENTITY_HEADER_*): a valid name, kept lower-case. */
+const identityHeader = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((name) => FIELD_NAME.test(name), { error: 'must be a header field name (RFC 9110 token, e.g. X-User-Id)' })
+    .refine((name) => !RESERVED_FIELD.test(name), { error: 'names a field the gateway sets or reads itself' })
+    .transform((name) => name.toLowerCase());
+
 /** Every environment variable the gateway reads, with its default. The only reader of `process.env`. */
 export const ConfigSchema = z
   .object({
@@ -172,6 +186,12 @@ export const ConfigSchema = z
     UPSTREAM_CONNECTIONS: int(1, 10_000).default(128),
     /** How long a request may wait for a free upstream connection before a 503 (it is then never sent). */
     UPSTREAM_QUEUE_TIMEOUT_MS: int(100, 600_000).default(5_000),
+    /** Route table safety reload (changes otherwise arrive at once by Redis pub/sub). */
+    ROUTES_RELOAD_INTERVAL_MS: int(1_000, 3_600_000).default(30_000),
+    /** Fields that tell the upstream who is calling; a client's fields of these names are dropped. */
+    IDENTITY_HEADER_KEY_ID: identityHeader('X-Gateway-Key-Id'),
+    IDENTITY_HEADER_USER_ID: identityHeader('X-Gateway-User-Id'),
+    IDENTITY_HEADER_PLAN: identityHeader('X-Gateway-Plan'),
     /** Proxied requests one key may have in progress on one replica (→ 429 TOO_MANY_IN_FLIGHT). */
     KEY_MAX_IN_FLIGHT: int(1, 100_000).default(32),
     KEY_CACHE_TTL_MS: int(0, 3_600_000).default(60_000),
@@ -224,6 +244,14 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['RATE_LIMIT_PROBE_BACKOFF_MAX_MS'],
         message: 'must be at least RATE_LIMIT_PROBE_BACKOFF_MS',
+      });
+    }
+    const identity = [env.IDENTITY_HEADER_KEY_ID, env.IDENTITY_HEADER_USER_ID, env.IDENTITY_HEADER_PLAN];
+    if (new Set(identity).size !== identity.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IDENTITY_HEADER_PLAN'],
+        message: 'IDENTITY_HEADER_KEY_ID, IDENTITY_HEADER_USER_ID and IDENTITY_HEADER_PLAN must name different fields',
       });
     }
     if (env.DATABASE_CA_FILE && !env.DATABASE_URL) {

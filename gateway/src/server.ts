@@ -118,6 +118,7 @@ export async function startServer(
       await services.stopBackgroundJobs();
       services.mailer.close();
       await services.limiter.close();
+      await services.routes.close();
       await services.upstream.pool.close().catch(() => {});
       services.redis?.disconnect();
       await services.db.close();

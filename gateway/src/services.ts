@@ -10,6 +10,7 @@ import { KeyStore } from './keys/key-store.js';
 import type { Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { createMetrics } from './metrics.js';
+import { RouteTable } from './proxy/route-table.js';
 import { createUpstream } from './proxy/upstream.js';
 import {
   createMemoryRateLimiter,
@@ -18,6 +19,7 @@ import {
   type RateLimiter,
   withDecisionMetrics,
 } from './ratelimit/index.js';
+import { listRoutes } from './repositories/routes.js';
 import { purgeExpired } from './repositories/sessions.js';
 import { databaseStartupError, describeEndpoint, errorCode } from './startup-error.js';
 import { scheduleUsageMaintenance } from './usage/maintenance.js';
@@ -137,6 +139,21 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     configEvents = createLocalConfigEvents(keys);
   }
 
+  const upstreamSettings = {
+    connections: config.UPSTREAM_CONNECTIONS,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS,
+  };
+  const upstream = createUpstream(options.upstreamUrl, upstreamSettings);
+  const routes = new RouteTable({
+    load: () => listRoutes(db.prisma),
+    defaultUpstream: upstream,
+    upstream: upstreamSettings,
+    logger,
+  });
+  await routes.start(config.ROUTES_RELOAD_INTERVAL_MS);
+  configEvents.on('routes', () => routes.reload());
+
   const usage = new UsageRecorder({
     sql: db.sql,
     logger,
@@ -193,11 +210,8 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     keys,
     configEvents,
     usage,
-    upstream: createUpstream(options.upstreamUrl, {
-      connections: config.UPSTREAM_CONNECTIONS,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-      queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS,
-    }),
+    upstream,
+    routes,
     authThrottle: new AuthFailureThrottle({
       limitPerMinute: config.AUTH_FAILURES_PER_MINUTE,
       prefixV4: config.AUTH_FAILURE_PREFIX_V4,

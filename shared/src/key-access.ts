@@ -14,9 +14,11 @@ export const MAX_ROLL_GRACE_SECONDS = 30 * 86_400;
 export const SCOPE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type ScopeMethod = (typeof SCOPE_METHODS)[number];
 
-/** A route's name as a scope names it (the default route, used while no routes are configured, is `default`). */
-export const ScopeRouteNameSchema = z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-  error: 'must be a route name: 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+/** What a route's name looks like (`shared/src/routes.ts` names routes with it; scopes name them). */
+export const ROUTE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62})$/;
+export const ROUTE_NAME_MESSAGE = 'must be 1–63 lowercase letters, digits and "-", starting with a letter or digit';
+export const ScopeRouteNameSchema = z.string({ error: 'must be a string' }).regex(ROUTE_NAME_PATTERN, {
+  error: ROUTE_NAME_MESSAGE,
 });
 
 /** One route a key may call, optionally only with some methods (absent: every method). */

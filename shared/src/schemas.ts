@@ -251,6 +251,9 @@ export const AUDIT_ACTIONS = [
   'webhook.delete',
   'webhook.rotate_secret',
   'webhook.disable',
+  'route.create',
+  'route.update',
+  'route.delete',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS, { error: 'is not a known audit action' });
 export type AuditAction = z.infer<typeof AuditActionSchema>;

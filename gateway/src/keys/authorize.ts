@@ -7,9 +7,6 @@ import ipaddr from 'ipaddr.js';
  * answers, and the deadline of a rolled secret's grace period.
  */
 
-/** The route name of the default route (`/proxy/*` → INTERNAL_API_BASE_URL) as scopes name it. */
-export const DEFAULT_ROUTE_NAME = 'default';
-
 const METHOD_BIT: Readonly<Record<string, number>> = Object.assign(
   Object.create(null),
   Object.fromEntries(SCOPE_METHODS.map((m, i) => [m, 1 << i])),

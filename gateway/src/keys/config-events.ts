@@ -25,9 +25,11 @@ export interface ConfigChangeNotifier {
 export interface ConfigEvents extends ConfigChangeNotifier {
   /**
    * Runs `listener` whenever `topic` changes on any replica, and after a reconnect to Redis (when
-   * messages may have been missed). Listeners must not throw; they are called without awaiting.
+   * messages may have been missed). Listeners must not throw nor reject. A listener's promise is
+   * awaited by `changed` on the replica that made the change (so its answer already holds there),
+   * and not awaited for changes heard from other replicas.
    */
-  on(topic: ConfigTopic, listener: () => void): void;
+  on(topic: ConfigTopic, listener: ConfigListener): void;
   close(): Promise<void>;
 }
 
@@ -36,21 +38,23 @@ const KEY_MESSAGE = 'k:';
 const TOPIC_MESSAGE = 't:';
 const LEGACY_KEY_MESSAGE = /^[0-9a-f]{64}$/;
 
-class Listeners {
-  private readonly byTopic = new Map<ConfigTopic, Array<() => void>>();
+export type ConfigListener = () => void | Promise<void>;
 
-  add(topic: ConfigTopic, listener: () => void): void {
+class Listeners {
+  private readonly byTopic = new Map<ConfigTopic, ConfigListener[]>();
+
+  add(topic: ConfigTopic, listener: ConfigListener): void {
     const list = this.byTopic.get(topic) ?? [];
     list.push(listener);
     this.byTopic.set(topic, list);
   }
 
-  emit(topic: ConfigTopic): void {
-    for (const listener of this.byTopic.get(topic) ?? []) listener();
+  async emit(topic: ConfigTopic): Promise<void> {
+    await Promise.all((this.byTopic.get(topic) ?? []).map((listener) => listener()));
   }
 
   emitAll(): void {
-    for (const topic of this.byTopic.keys()) this.emit(topic);
+    for (const topic of this.byTopic.keys()) void this.emit(topic);
   }
 }
 
@@ -84,7 +88,7 @@ export async function createRedisConfigEvents(opts: {
     if (message.startsWith(KEY_MESSAGE)) store.invalidate(message.slice(KEY_MESSAGE.length));
     else if (message.startsWith(TOPIC_MESSAGE)) {
       const topic = message.slice(TOPIC_MESSAGE.length);
-      if (isTopic(topic)) listeners.emit(topic);
+      if (isTopic(topic)) void listeners.emit(topic);
     } else if (LEGACY_KEY_MESSAGE.test(message)) store.invalidate(message); // from a replica not yet upgraded
   });
   let subscribed: Promise<unknown> = Promise.resolve();
@@ -118,7 +122,7 @@ export async function createRedisConfigEvents(opts: {
       await publish(KEY_MESSAGE + hash);
     },
     changed: async (topic) => {
-      listeners.emit(topic);
+      await listeners.emit(topic);
       await publish(TOPIC_MESSAGE + topic);
     },
     on: (topic, listener) => listeners.add(topic, listener),

@@ -10,6 +10,10 @@ import { compileAllowList, compileScopes, type KeyAccessRules } from './authoriz
  */
 export interface CachedKey extends KeyAccessRules {
   id: string;
+  /** The owner's id: sent to the upstream as IDENTITY_HEADER_USER_ID. */
+  userId: string;
+  /** The key's plan, sent as IDENTITY_HEADER_PLAN; null while keys have no plans. */
+  planName: string | null;
   active: boolean;
   expiresAt: number | null;
   limitPerMinute: number;
@@ -176,6 +180,7 @@ export class KeyStore {
         where: { OR: [{ keyHash: hash }, { previousKeyHash: hash }] },
         select: {
           id: true,
+          userId: true,
           active: true,
           expiresAt: true,
           limitPerMinute: true,
@@ -195,6 +200,8 @@ export class KeyStore {
     this.budget.refund(); // a key that exists costs the unknown-key budget nothing
     const key: CachedKey = {
       id: row.id,
+      userId: row.userId,
+      planName: null,
       active: row.active,
       expiresAt: row.expiresAt?.getTime() ?? null,
       limitPerMinute: row.limitPerMinute,

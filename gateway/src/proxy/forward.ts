@@ -2,7 +2,10 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { type Dispatcher, errors } from 'undici';
 import type { ErrorCode } from '../errors.js';
 import { hasBody } from '../http/request-body.js';
+import { pickTarget, targetAnswered, targetFailed } from './balancer.js';
 import { appendClientResponseHeaders, type HeaderMap } from './headers.js';
+import type { ProxyRoute } from './route-table.js';
+import { joinTargetPath } from './target-path.js';
 import type { Upstream } from './upstream.js';
 
 export interface ForwardFailure {
@@ -46,6 +49,20 @@ export function classifyUpstreamError(err: unknown): ForwardFailure {
   return { code: 'BAD_GATEWAY', detail: 'The upstream API failed to answer properly.', kind: 'other' };
 }
 
+/** A failure that says the target is unwell (passive health): it could not be reached or did not answer in time. */
+function isTargetFailure(err: unknown): boolean {
+  const kind = classifyUpstreamError(err).kind;
+  return kind === 'connect' || kind === 'timeout';
+}
+
+/** A failure to connect at all: the request never reached the target, so sending it elsewhere is safe. */
+function isConnectFailure(err: unknown): boolean {
+  return err instanceof errors.ConnectTimeoutError || classifyUpstreamError(err).kind === 'connect';
+}
+
+// RFC 9110 §9.2.2: methods whose repetition has the same effect as one request.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
 /** Whether `rest`, following a base URL or path, stays at or under it (`/v1x` is not under `/v1`). */
 function continuesPath(rest: string): boolean {
   return rest === '' || rest[0] === '/' || rest[0] === '?' || rest[0] === '#';
@@ -57,12 +74,13 @@ function continuesPath(rest: string): boolean {
  * listener), or a path-only Location when the request named no host (HTTP/1.0).
  */
 function rewriteLocation(location: string, upstream: Upstream, o: ForwardOptions): string {
-  const prefix = o.site ? `${o.site.path}/proxy` : '/proxy';
+  const publicPrefix = o.route.publicPrefix;
+  const prefix = o.site ? `${o.site.path}${publicPrefix}` : publicPrefix;
   if (location.startsWith(upstream.baseUrl)) {
     const rest = location.slice(upstream.baseUrl.length);
     if (continuesPath(rest)) {
-      if (o.site) return `${o.site.url}/proxy${rest}`;
-      return o.host ? `${o.proto}://${o.host}/proxy${rest}` : `/proxy${rest}`;
+      if (o.site) return `${o.site.url}${publicPrefix}${rest}`;
+      return o.host ? `${o.proto}://${o.host}${publicPrefix}${rest}` : `${publicPrefix}${rest}`;
     }
   }
   // A path-only Location under the base path, the base path itself included (`/v1`, `/v1?x`).
@@ -83,7 +101,12 @@ export interface PublicSite {
 }
 
 export interface ForwardOptions {
+  /** The route matched: its targets, retries and passive-health settings. */
+  route: ProxyRoute;
+  /** The request target for `target` (its base path + `rest`). */
   path: string;
+  /** The validated part of the request target after the route's prefix, for a retry on another target. */
+  rest: string;
   headers: HeaderMap;
   /** How the client reached the gateway, for a rewritten absolute Location. */
   proto: string;
@@ -124,10 +147,16 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private waitTimer: NodeJS.Timeout | undefined;
   /** True once the wait for a connection ran out: the request must never be sent. */
   private expired = false;
+  /** True once the target answered (a status line): from then on nothing is retried. */
+  private answered = false;
+  /** Attempts left on other targets should connecting fail (0 unless idempotent, bodiless and the route allows). */
+  private retriesLeft = 0;
+  private req: IncomingMessage | undefined;
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly upstream: Upstream,
+    /** The target of the current attempt: the route's next one, then another for each retry. */
+    private upstream: Upstream,
     private readonly o: ForwardOptions,
   ) {
     this.done = new Promise<void>((resolve, reject) => {
@@ -139,13 +168,22 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   /** Sends the request upstream, streaming the client's body when it has one. */
   start(req: IncomingMessage): void {
     if (this.aborted) return;
+    // A streamed body cannot be sent twice: only bodiless idempotent requests are ever retried.
+    if (this.o.route.retries > 0 && IDEMPOTENT.has(req.method ?? 'GET') && !hasBody(req.headers)) {
+      this.retriesLeft = this.o.route.retries;
+      this.req = req;
+    }
+    this.send(req, this.o.path);
+  }
+
+  private send(req: IncomingMessage, path: string): void {
     const upstream = this.upstream;
     // Undici's pool queue has no deadline of its own (UPSTREAM_TIMEOUT_MS starts once a request is
     // sent): a request that will have to queue gets a timer. The common case costs nothing.
     const queued = upstream.saturated;
     upstream.saturated = !upstream.pool.dispatch(
       {
-        path: this.o.path,
+        path,
         method: (req.method ?? 'GET') as 'GET',
         headers: this.o.headers,
         body: hasBody(req.headers) ? req : null,
@@ -190,6 +228,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (!this.answered) {
+      this.answered = true;
+      targetAnswered(this.upstream);
+    }
     // 1xx answers are the upstream's business with us; the client gets the final one.
     if (statusCode < 200) return;
     const o = this.o;
@@ -223,6 +265,27 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (!this.answered && !this.aborted && !this.expired) {
+      const route = this.o.route;
+      if (isTargetFailure(err)) targetFailed(route, this.upstream);
+      // Nothing reached the client yet (no status line came back) and the request never reached
+      // the target: the next healthy target gets it.
+      if (this.retriesLeft > 0 && this.req && isConnectFailure(err)) {
+        this.retriesLeft--;
+        // A wait for a connection that ended in this failure is over; the retry arms its own.
+        clearTimeout(this.waitTimer);
+        this.waitTimer = undefined;
+        const previous = this.upstream;
+        this.upstream = pickTarget(route, previous);
+        this.controller = null;
+        const path =
+          this.upstream.basePath === previous.basePath
+            ? this.o.path
+            : joinTargetPath(this.upstream.basePath, this.o.rest);
+        this.send(this.req, path);
+        return;
+      }
+    }
     this.giveUp(err);
   }
 }

@@ -6,20 +6,29 @@ import { SESSION_COOKIE } from '../http/gateway-cookies.js';
 import { forwardedForValue, type TrustProxy } from '../http/trust-proxy.js';
 import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
 import type { AuthFailureThrottle } from '../keys/auth-throttle.js';
-import { authorizeRequest, DEFAULT_ROUTE_NAME } from '../keys/authorize.js';
+import { authorizeRequest } from '../keys/authorize.js';
 import { type CachedKey, type KeyStore, LookupBudgetExhausted } from '../keys/key-store.js';
 import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';
 import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
-import { pushRateLimitHeaders, RATE_LIMIT_FIELDS, type RateLimiter, setFlatHeaders } from '../ratelimit/index.js';
+import {
+  pushRateLimitHeaders,
+  RATE_LIMIT_FIELDS,
+  type RateLimitDecision,
+  type RateLimiter,
+  setFlatHeaders,
+} from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { storedPath } from '../usage/stored-path.js';
+import { pickTarget } from './balancer.js';
 import { classifyUpstreamError, type PublicSite, UpstreamExchange } from './forward.js';
-import { upstreamRequestHeaders } from './headers.js';
+import { type IdentityHeaderNames, notForwardedUpstream, upstreamRequestHeaders } from './headers.js';
 import { type InFlightCounter, InFlightLimiter } from './in-flight.js';
-import { apiKeyFromQuery, buildTargetPath } from './target-path.js';
-import type { Upstream } from './upstream.js';
+import { PROXY_PREFIX, type ProxyRoute, type RouteTable } from './route-table.js';
+import { apiKeyFromQuery, joinTargetPath, targetRest } from './target-path.js';
+
+export { PROXY_PREFIX };
 
 export interface ProxyDeps {
   config: Config;
@@ -28,13 +37,12 @@ export interface ProxyDeps {
   keys: KeyStore;
   limiter: RateLimiter;
   usage: UsageRecorder;
-  upstream: Upstream;
+  routes: RouteTable;
   authThrottle: AuthFailureThrottle;
   /** Client address, scheme and host, believing forwarding headers only from TRUST_PROXY's proxies. */
   trustProxy: TrustProxy;
 }
 
-export const PROXY_PREFIX = '/proxy';
 const CLIENT_CLOSED_REQUEST = 499;
 // Issued keys are 33–37 characters; anything much longer is not hashed, only rejected.
 const MAX_RAW_KEY_LENGTH = 64;
@@ -42,14 +50,40 @@ const RETRY_SOON = { 'Retry-After': '1' };
 // Response fields the gateway writes on a proxied answer; the upstream's fields of these names are dropped.
 const OWNED_RESPONSE_FIELDS: ReadonlySet<string> = new Set(['x-request-id', ...RATE_LIMIT_FIELDS]);
 
-function fail(
-  res: ServerResponse,
-  requestId: string,
-  code: ErrorCode,
-  detail: string,
-  headers?: Record<string, string>,
-): void {
-  sendProblem(res, requestId, code, detail, headers ? { headers } : {});
+/** Why a step refuses the request: the problem the client gets. Steps return it; they never write the response. */
+class Refusal {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly headers?: Record<string, string>,
+    /** The rate-limit decision's fields, flat (`[name, value, …]`), for refusals after the limiter ran. */
+    readonly flatHeaders?: string[],
+  ) {}
+}
+
+// The refusals whose text never varies, built once.
+const MISSING_KEY = new Refusal(
+  'UNAUTHORIZED',
+  'Send your API key in the X-API-Key header (or the api_key query parameter).',
+);
+const INVALID_KEY = new Refusal('INVALID_API_KEY', 'The API key is not valid.');
+const KEY_DISABLED = new Refusal('KEY_DISABLED', 'This API key has been disabled.');
+const KEY_EXPIRED = new Refusal('KEY_EXPIRED', 'This API key has expired.');
+const LOOKUP_BUDGET = new Refusal('SERVICE_UNAVAILABLE', 'Too many unknown API keys right now; retry shortly.', {
+  'Retry-After': '1',
+});
+const LOOKUP_FAILED = new Refusal(
+  'SERVICE_UNAVAILABLE',
+  'The gateway cannot verify API keys right now; retry shortly.',
+  { 'Retry-After': '5' },
+);
+const NO_ROUTE = new Refusal('ROUTE_NOT_FOUND', 'No route serves this path.');
+const PATH_REFUSED = new Refusal('BAD_REQUEST', 'The request path is not allowed.');
+const LIMITER_CLOSED = 'Rate limiting is unavailable and the gateway is configured to fail closed.';
+
+function refuse(res: ServerResponse, requestId: string, refusal: Refusal): void {
+  if (refusal.flatHeaders) setFlatHeaders(res, refusal.flatHeaders);
+  sendProblem(res, requestId, refusal.code, refusal.detail, refusal.headers ? { headers: refusal.headers } : {});
 }
 
 function publicSite(publicUrl: string): PublicSite {
@@ -70,18 +104,60 @@ export function isProxyUrl(url: string): boolean {
 }
 
 /**
- * `ALL /proxy/*`: key → auth → path → scopes/IP → in-flight slot → rate limit → stream to the upstream → usage
- * record. Mounted in front of Express so that none of the management API's middleware runs on the
- * hot path.
+ * One proxied request as the record step sees it when the response closes: filled in as the steps
+ * succeed (the key once authenticated, the in-flight slot once admitted, the exchange once forwarded).
+ */
+class ProxyCall {
+  readonly started = performance.now();
+  key: CachedKey | null = null;
+  /** The key's in-flight counter while this request holds a slot; the record step gives it back. */
+  slot: InFlightCounter | null = null;
+  exchange: UpstreamExchange | undefined = undefined;
+  closed = false;
+  /** The `close` listener: one per request, rather than one for the response and one for the socket. */
+  readonly onClose: () => void;
+  /**
+   * A pipelined request still waiting for its turn has no socket yet; should the client hang up
+   * meanwhile, its response never emits 'close' (Node), so the connection's 'close' stands in.
+   */
+  readonly waitingSocket: IncomingMessage['socket'] | null;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly requestId: string,
+    readonly url: string,
+    record: (call: ProxyCall) => void,
+  ) {
+    this.onClose = () => record(this);
+    this.waitingSocket = res.socket === null ? req.socket : null;
+    // 'close' rather than 'finish': a client that hangs up mid-response still used a rate-limit slot
+    // and its owner should see the request, recorded as 499 (nginx's "client closed request").
+    // `on`, not `once`: 'close' fires once anyway, and `once` wraps the listener in another closure.
+    res.on('close', this.onClose);
+    this.waitingSocket?.on('close', this.onClose);
+  }
+}
+
+/**
+ * `ALL /proxy/*` as named steps, each returning its result or a `Refusal`: extract the key →
+ * authenticate it → authorize (key state, route, path) → limit (in-flight slot, rate limits) →
+ * forward → record (when the response closes). Mounted in front of Express so that none of the
+ * management API's middleware runs on the hot path.
  */
 export function createProxyHandler(deps: ProxyDeps) {
-  const { metrics, keys, limiter, usage, upstream, authThrottle, logger } = deps;
-  const { trustProxy } = deps;
+  const { config, metrics, keys, limiter, usage, routes, authThrottle, logger, trustProxy } = deps;
   // PUBLIC_URL, when set, names the public origin: the client's Host is never used to build URLs.
-  const site = deps.config.PUBLIC_URL ? publicSite(deps.config.PUBLIC_URL) : undefined;
+  const site = config.PUBLIC_URL ? publicSite(config.PUBLIC_URL) : undefined;
+  const identity: IdentityHeaderNames = {
+    keyId: config.IDENTITY_HEADER_KEY_ID,
+    userId: config.IDENTITY_HEADER_USER_ID,
+    plan: config.IDENTITY_HEADER_PLAN,
+  };
+  const notForwarded = notForwardedUpstream(identity);
   const duration = metrics.requestDuration.labels('proxy');
   const upstreamDuration = metrics.upstreamDuration;
-  const inFlight = new InFlightLimiter(deps.config.KEY_MAX_IN_FLIGHT);
+  const inFlight = new InFlightLimiter(config.KEY_MAX_IN_FLIGHT);
   metrics.countInFlightWith(() => inFlight.total());
   // One slot per status code seen (at most 900: Node refuses codes outside 100–999).
   const statusCounters = new Map<number, CounterSlot>();
@@ -94,60 +170,20 @@ export function createProxyHandler(deps: ProxyDeps) {
     counter.inc();
   };
 
-  return async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const requestId = requestIdFor(req);
-    const url = req.url ?? '/';
-    let keyId: string | undefined;
-    let exchange: UpstreamExchange | undefined;
-    // The key's in-flight counter once this request holds a slot; `onClose` gives it back.
-    let slot: InFlightCounter | null = null;
-    let closed = false;
-    // A pipelined request still waiting for its turn has no socket yet; should the client hang up
-    // meanwhile, its response never emits 'close' (Node), so the connection's 'close' stands in.
-    const waitingSocket = res.socket === null ? req.socket : null;
-    // 'close' rather than 'finish': a client that hangs up mid-response still used a rate-limit slot
-    // and its owner should see the request, recorded as 499 (nginx's "client closed request").
-    // The same listener cancels the upstream request then (one listener per request, not two).
-    // `on`, not `once`: 'close' fires once anyway, and `once` wraps the listener in another closure.
-    const onClose = () => {
-      if (closed) return;
-      closed = true;
-      waitingSocket?.off('close', onClose);
-      if (slot !== null) inFlight.release(slot);
-      const latencyMs = performance.now() - started;
-      const finished = res.writableFinished;
-      if (!finished) exchange?.abort();
-      const statusCode = finished ? res.statusCode : CLIENT_CLOSED_REQUEST;
-      countStatus(statusCode);
-      duration.observe(latencyMs / 1000);
-      if (keyId) {
-        usage.record(
-          keyId,
-          req.method ?? 'GET',
-          storedPath(url, PROXY_PREFIX.length),
-          statusCode,
-          latencyMs,
-          Date.now(),
-        );
-      }
-    };
-    res.on('close', onClose);
-    waitingSocket?.on('close', onClose);
-    // 1. The key: X-API-Key wins over ?api_key= when both are sent.
+  /** 1. The key: X-API-Key wins over ?api_key= when both are sent. */
+  function extractKey(req: IncomingMessage, url: string): string | Refusal {
     const header = req.headers['x-api-key'];
     const rawKey = typeof header === 'string' ? header : apiKeyFromQuery(url);
-    const addresses = trustProxy.addresses(req);
-    const ip = addresses[addresses.length - 1]!;
-    if (!rawKey) {
-      metrics.authFailures.labels('missing').inc();
-      return fail(
-        res,
-        requestId,
-        'UNAUTHORIZED',
-        'Send your API key in the X-API-Key header (or the api_key query parameter).',
-      );
-    }
+    if (rawKey) return rawKey;
+    metrics.authFailures.labels('missing').inc();
+    return MISSING_KEY;
+  }
+
+  /**
+   * 2. Authenticate: hash → in-process cache → database. A cache hit is answered synchronously:
+   * awaiting it would still cost a microtask turn.
+   */
+  function authenticate(rawKey: string, ip: string): CachedKey | Refusal | Promise<CachedKey | Refusal> {
     // A key the cache holds as valid was well-formed when it was first looked up: skip the base58
     // decode and checksum (~1.7 µs) for it. Anything else is checked before any lookup or I/O.
     const hash = rawKey.length <= MAX_RAW_KEY_LENGTH ? hashApiKey(rawKey) : '';
@@ -155,125 +191,126 @@ export function createProxyHandler(deps: ProxyDeps) {
     if (!known && !isWellFormedApiKey(rawKey)) {
       authThrottle.fail(ip);
       metrics.authFailures.labels('malformed').inc();
-      return fail(res, requestId, 'INVALID_API_KEY', 'The API key is not valid.');
+      return INVALID_KEY;
     }
-
-    // 2. Authenticate: hash → in-process cache → database. An address that sent too many bad keys
-    // is refused before any lookup, unless it presents a key already known to be valid: guessing
-    // stays cheap while a real client sharing the address (NAT, an untrusted proxy) keeps working.
+    // An address that sent too many bad keys is refused before any lookup, unless it presents a key
+    // already known to be valid: guessing stays cheap while a real client sharing the address (NAT,
+    // an untrusted proxy) keeps working.
     const wait = known ? 0 : authThrottle.retryAfter(ip);
     if (wait > 0) {
       metrics.authFailures.labels('throttled').inc();
-      return fail(
-        res,
-        requestId,
-        'TOO_MANY_FAILED_ATTEMPTS',
-        'Too many requests with invalid API keys from this address.',
-        {
-          'Retry-After': String(wait),
-        },
-      );
+      return new Refusal('TOO_MANY_FAILED_ATTEMPTS', 'Too many requests with invalid API keys from this address.', {
+        'Retry-After': String(wait),
+      });
     }
-    let key: CachedKey | null;
-    try {
-      const found = keys.lookup(hash);
-      // A cache hit is answered synchronously; awaiting it would still cost a microtask turn.
-      key = found instanceof Promise ? await found : found;
-    } catch (err) {
-      // The key may well be valid: say "try again", not "unauthorized".
-      if (err instanceof LookupBudgetExhausted) {
-        metrics.authFailures.labels('lookup_budget').inc();
-        return fail(res, requestId, 'SERVICE_UNAVAILABLE', 'Too many unknown API keys right now; retry shortly.', {
-          'Retry-After': '1',
-        });
-      }
-      logger.warn({ err, requestId }, 'api key lookup failed');
-      return fail(
-        res,
-        requestId,
-        'SERVICE_UNAVAILABLE',
-        'The gateway cannot verify API keys right now; retry shortly.',
-        {
-          'Retry-After': '5',
-        },
-      );
+    const found = keys.lookup(hash);
+    if (found instanceof Promise) return found.then((key) => identified(key, ip), lookupFailed);
+    return identified(found, ip);
+  }
+
+  function identified(key: CachedKey | null, ip: string): CachedKey | Refusal {
+    if (key) return key;
+    authThrottle.fail(ip);
+    metrics.authFailures.labels('unknown').inc();
+    return INVALID_KEY;
+  }
+
+  function lookupFailed(err: unknown): Refusal {
+    // The key may well be valid: say "try again", not "unauthorized".
+    if (err instanceof LookupBudgetExhausted) {
+      metrics.authFailures.labels('lookup_budget').inc();
+      return LOOKUP_BUDGET;
     }
-    if (!key) {
-      authThrottle.fail(ip);
-      metrics.authFailures.labels('unknown').inc();
-      return fail(res, requestId, 'INVALID_API_KEY', 'The API key is not valid.');
-    }
-    keyId = key.id;
+    logger.warn({ err }, 'api key lookup failed');
+    return LOOKUP_FAILED;
+  }
+
+  /**
+   * 3. Authorize, before anything is counted (a refused request costs no quota): the key is
+   * enabled and unexpired, a route serves the path and is enabled, and the key may call it (a rolled
+   * secret still in its grace period, the key's IP allow-list, its route and method scopes).
+   */
+  function authorize(key: CachedKey, url: string, method: string, ip: string, now: number): ProxyRoute | Refusal {
     if (!key.active) {
       metrics.authFailures.labels('disabled').inc();
-      return fail(res, requestId, 'KEY_DISABLED', 'This API key has been disabled.');
+      return KEY_DISABLED;
     }
-    const now = Date.now();
     if (key.expiresAt !== null && key.expiresAt <= now) {
       metrics.authFailures.labels('expired').inc();
-      return fail(res, requestId, 'KEY_EXPIRED', 'This API key has expired.');
+      return KEY_EXPIRED;
     }
-
-    // 3. The path, before anything is counted: a refused path costs no quota.
-    const path = buildTargetPath(upstream.basePath, url.slice(PROXY_PREFIX.length));
-    if (path === null) return fail(res, requestId, 'BAD_REQUEST', 'The request path is not allowed.');
-    // Scopes, IP allow-list and a rolled secret's grace period, before anything is counted.
-    const refusal = authorizeRequest(key, DEFAULT_ROUTE_NAME, req.method ?? 'GET', ip, now);
-    if (refusal !== null) {
-      metrics.authFailures.labels(refusal.reason).inc();
-      return fail(res, requestId, refusal.code, refusal.detail);
+    const route = routes.match(url);
+    if (route === null) return NO_ROUTE;
+    if (!route.enabled) return new Refusal('ROUTE_DISABLED', `The route "${route.name}" is disabled.`);
+    // A rolled secret's grace period, the key's IP allow-list and its route scopes.
+    const refused = authorizeRequest(key, route.name, method, ip, now);
+    if (refused !== null) {
+      metrics.authFailures.labels(refused.reason).inc();
+      return new Refusal(refused.code, refused.detail);
     }
+    return route;
+  }
 
-    // 4. A slot among the key's KEY_MAX_IN_FLIGHT, taken before the rate limiter counts: a request
-    // refused here costs no quota. `onClose` gives it back, once, however the request ends.
-    if (closed) return;
-    slot = inFlight.tryAcquire(key.id);
-    if (slot === null) {
-      return fail(
-        res,
-        requestId,
+  /**
+   * 4. Limit: a slot among the key's KEY_MAX_IN_FLIGHT (taken before the rate limiter counts, so a
+   * request refused here costs no quota), then one round trip that checks and counts every window.
+   * The route is at hand for its `cost`. Returns the limiter's promise itself: the proxy awaits it
+   * once, as before the steps existed (an async step would add a promise and a turn per request).
+   */
+  function limit(call: ProxyCall, key: CachedKey, _route: ProxyRoute): Promise<RateLimitDecision> | Refusal {
+    call.slot = inFlight.tryAcquire(key.id);
+    if (call.slot === null) {
+      return new Refusal(
         'TOO_MANY_IN_FLIGHT',
         `This key already has ${inFlight.max} requests in progress; retry when one has finished.`,
         RETRY_SOON,
       );
     }
+    return limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
+  }
 
-    // 5. Rate limit: one round trip checks and counts both windows.
-    const decision = await limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
-    // The gateway's own response fields, flat, written with the upstream's in one writeHead.
+  /** The limiter's decision as the gateway's own response fields (flat), or the refusal it means. */
+  function decided(requestId: string, decision: RateLimitDecision): string[] | Refusal {
+    // Written with the upstream's fields in one writeHead.
     const own: string[] = ['X-Request-Id', requestId];
     pushRateLimitHeaders(own, decision);
-    if (!decision.allowed) {
-      setFlatHeaders(res, own);
-      if (decision.backend === 'closed') {
-        return fail(
-          res,
-          requestId,
-          'SERVICE_UNAVAILABLE',
-          'Rate limiting is unavailable and the gateway is configured to fail closed.',
-        );
-      }
-      const which = decision.day.remaining === 0 && decision.minute.remaining > 0 ? 'daily quota' : 'per-minute limit';
-      return fail(
-        res,
-        requestId,
-        'RATE_LIMITED',
-        `The key's ${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`,
-      );
-    }
-    keys.touch(key, now);
+    if (decision.allowed) return own;
+    if (decision.backend === 'closed') return new Refusal('SERVICE_UNAVAILABLE', LIMITER_CLOSED, undefined, own);
+    return rateLimited(decision, own);
+  }
 
-    // 6. Forward.
+  function rateLimited(decision: RateLimitDecision, own: string[]): Refusal {
+    const which = decision.day.remaining === 0 && decision.minute.remaining > 0 ? 'daily quota' : 'per-minute limit';
+    const detail = `The key's ${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`;
+    return new Refusal('RATE_LIMITED', detail, undefined, own);
+  }
+
+  /** 5. Forward: the exchange that streams the request to the route's next target and the answer back. */
+  function forward(
+    call: ProxyCall,
+    key: CachedKey,
+    route: ProxyRoute,
+    rest: string,
+    own: string[],
+    addresses: readonly string[],
+  ): UpstreamExchange {
+    const { req, res, requestId } = call;
     const host = site ? site.host : trustProxy.publicHost(req);
     const proto = site ? site.proto : trustProxy.isSecure(req) ? 'https' : 'http';
-    exchange = new UpstreamExchange(res, upstream, {
-      path,
+    const target = pickTarget(route);
+    const exchange = new UpstreamExchange(res, target, {
+      route,
+      path: joinTargetPath(target.basePath, rest),
+      rest,
       headers: upstreamRequestHeaders(req.headers, {
         forwardedFor: forwardedForValue(addresses),
         proto,
         host,
         requestId,
         gatewayCookie: SESSION_COOKIE,
+        notForwarded,
+        identity,
+        caller: key,
       }),
       proto,
       host,
@@ -283,33 +320,100 @@ export function createProxyHandler(deps: ProxyDeps) {
       startedAt: performance.now(),
       upstreamDuration,
     });
+    call.exchange = exchange;
     // The client may have left while we were checking the key: then undici does not even connect.
-    if (closed) exchange.abort();
+    if (call.closed) exchange.abort();
+    return exchange;
+  }
+
+  /** The exchange failed: a problem for the client if nothing was sent yet, else a cut connection. */
+  function forwardFailed(call: ProxyCall, exchange: UpstreamExchange, route: ProxyRoute, own: string[], err: unknown) {
+    const { res, requestId } = call;
+    // A client that hung up makes undici fail with whatever it noticed first (often "Premature
+    // close" on the response): that is the client leaving, not the upstream failing, and no
+    // reason for a warning per request.
+    const failure = classifyUpstreamError(err);
+    const kind = exchange.aborted ? 'aborted' : failure.kind;
+    metrics.upstreamErrors.labels(kind).inc();
+    if (kind === 'aborted') return;
+    if (res.headersSent) {
+      // The body was cut mid-way: all we can do is cut the client off too.
+      logger.warn({ err, requestId }, 'upstream failed mid-response');
+      res.destroy();
+      return;
+    }
+    // A full pool is overload, not a fault: counted (kind pool_wait), not logged per request.
+    if (kind !== 'pool_wait') {
+      logger.warn(
+        { requestId, route: route.name, kind: failure.kind, err: (err as Error).message },
+        'upstream request failed',
+      );
+    }
+    setFlatHeaders(res, own);
+    sendProblem(res, requestId, failure.code, failure.detail, failure.headers ? { headers: failure.headers } : {});
+  }
+
+  /** 6. Record, once, when the response closes however it ended: slot back, metrics, usage log. */
+  function record(call: ProxyCall): void {
+    if (call.closed) return;
+    call.closed = true;
+    const { req, res } = call;
+    call.waitingSocket?.off('close', call.onClose);
+    if (call.slot !== null) inFlight.release(call.slot);
+    const latencyMs = performance.now() - call.started;
+    const finished = res.writableFinished;
+    if (!finished) call.exchange?.abort();
+    const statusCode = finished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+    countStatus(statusCode);
+    duration.observe(latencyMs / 1000);
+    // A known key's refusals (403, 429) are recorded too: its owner sees them.
+    if (call.key !== null) {
+      usage.record(
+        call.key.id,
+        req.method ?? 'GET',
+        storedPath(call.url, PROXY_PREFIX.length),
+        statusCode,
+        latencyMs,
+        Date.now(),
+      );
+    }
+  }
+
+  return async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = requestIdFor(req);
+    const url = req.url ?? '/';
+    const call = new ProxyCall(req, res, requestId, url, record);
+
+    const rawKey = extractKey(req, url);
+    if (rawKey instanceof Refusal) return refuse(res, requestId, rawKey);
+
+    const addresses = trustProxy.addresses(req);
+    let key = authenticate(rawKey, addresses[addresses.length - 1]!);
+    if (key instanceof Promise) key = await key;
+    if (key instanceof Refusal) return refuse(res, requestId, key);
+    call.key = key;
+
+    const now = Date.now();
+    const route = authorize(key, url, req.method ?? 'GET', addresses[addresses.length - 1]!, now);
+    if (route instanceof Refusal) return refuse(res, requestId, route);
+    const rest = targetRest(url.slice(PROXY_PREFIX.length + route.stripLength));
+    if (rest === null) return refuse(res, requestId, PATH_REFUSED);
+
+    if (call.closed) return;
+    const limiting = limit(call, key, route);
+    if (limiting instanceof Refusal) return refuse(res, requestId, limiting);
+    const own = decided(requestId, await limiting);
+    if (own instanceof Refusal) return refuse(res, requestId, own);
+    keys.touch(key, now);
+
+    const exchange = forward(call, key, route, rest, own, addresses);
     try {
-      // Key, limits and path passed: only now may an `Expect: 100-continue` client send its body.
+      // Key, route, limits and path passed: only now may an `Expect: 100-continue` client send its body.
       continueBody(req, res);
       exchange.start(req);
       await exchange.done;
     } catch (err) {
-      // A client that hung up makes undici fail with whatever it noticed first (often "Premature
-      // close" on the response): that is the client leaving, not the upstream failing, and no
-      // reason for a warning per request.
-      const failure = classifyUpstreamError(err);
-      const kind = exchange.aborted ? 'aborted' : failure.kind;
-      metrics.upstreamErrors.labels(kind).inc();
-      if (kind === 'aborted') return;
-      if (res.headersSent) {
-        // The body was cut mid-way: all we can do is cut the client off too.
-        logger.warn({ err, requestId }, 'upstream failed mid-response');
-        res.destroy();
-        return;
-      }
-      // A full pool is overload, not a fault: counted (kind pool_wait), not logged per request.
-      if (kind !== 'pool_wait') {
-        logger.warn({ requestId, kind: failure.kind, err: (err as Error).message }, 'upstream request failed');
-      }
-      setFlatHeaders(res, own);
-      fail(res, requestId, failure.code, failure.detail, failure.headers);
+      forwardFailed(call, exchange, route, own, err);
     }
   };
 }

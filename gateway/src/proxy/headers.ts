@@ -76,6 +76,30 @@ function withoutCookie(cookie: string, name: string): string {
     .trim();
 }
 
+/**
+ * The fields that tell the upstream who is calling (IDENTITY_HEADER_*), lower-case. Whatever a client
+ * sends under these names is dropped: only the gateway speaks for the caller's identity.
+ */
+export interface IdentityHeaderNames {
+  keyId: string;
+  userId: string;
+  plan: string;
+}
+
+/** The caller, as the upstream learns it from the identity fields (a `CachedKey` is one). */
+export interface Caller {
+  /** The key's id. */
+  id: string;
+  userId: string;
+  /** Sent only when the key has a plan. */
+  planName: string | null;
+}
+
+/** Request fields never forwarded as the client sent them: those above plus the identity fields. */
+export function notForwardedUpstream(identity: IdentityHeaderNames): ReadonlySet<string> {
+  return new Set([...NOT_FORWARDED_UPSTREAM, identity.keyId, identity.userId, identity.plan]);
+}
+
 export interface ForwardedFor {
   /**
    * X-Forwarded-For as the gateway vouches for it: the client, the trusted proxies in between, and
@@ -87,14 +111,22 @@ export interface ForwardedFor {
   requestId: string;
   /** Cookie set by the gateway's own management API; the upstream has no business seeing it. */
   gatewayCookie: string;
+  /** `notForwardedUpstream(identity)`, built once. */
+  notForwarded: ReadonlySet<string>;
+  identity: IdentityHeaderNames;
+  caller: Caller;
 }
 
-/** Request headers for the upstream: hop-by-hop, gateway-only and forwarding fields out, X-Forwarded-* in. */
+/**
+ * Request headers for the upstream, in one pass: hop-by-hop, gateway-only, forwarding and identity
+ * fields out; X-Forwarded-*, X-Request-Id and the caller's identity in.
+ */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: ForwardedFor): HeaderMap {
   const dropped = connectionTokens(incoming.connection);
+  const notForwarded = fwd.notForwarded;
   const out: HeaderMap = {};
   for (const name in incoming) {
-    if (NOT_FORWARDED_UPSTREAM.has(name) || (dropped.length > 0 && dropped.includes(name))) continue;
+    if (notForwarded.has(name) || (dropped.length > 0 && dropped.includes(name))) continue;
     const value = incoming[name];
     if (value === undefined) continue;
     if (name === 'cookie' && typeof value === 'string' && value.includes(fwd.gatewayCookie)) {
@@ -108,6 +140,10 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: Forwa
   out['x-forwarded-proto'] = fwd.proto;
   if (fwd.host) out['x-forwarded-host'] = fwd.host;
   out['x-request-id'] = fwd.requestId;
+  const { identity, caller } = fwd;
+  out[identity.keyId] = caller.id;
+  out[identity.userId] = caller.userId;
+  if (caller.planName !== null) out[identity.plan] = caller.planName;
   return out;
 }
 

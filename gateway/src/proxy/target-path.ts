@@ -1,17 +1,24 @@
 /**
- * Builds the upstream path from the part of the request URL after `/proxy`. The path is passed on
- * as sent (no re-encoding), but any segment that decodes to `.` or `..`, or that hides a slash or
- * backslash behind percent-encoding, is refused: the upstream might normalise it and let a client
- * climb out of INTERNAL_API_BASE_URL's path.
+ * The part of a request target after `/proxy` (and a stripped route prefix) as the upstream gets
+ * it, before the target's base path. The path is passed on as sent (no re-encoding), but any segment
+ * that decodes to `.` or `..`, or that hides a slash or backslash behind percent-encoding, is
+ * refused (null): the upstream might normalise it and let a client climb out of the target's path.
+ * The query loses `api_key`. The result may be '' or start with `?`.
  */
-export function buildTargetPath(basePath: string, rawRest: string): string | null {
+export function targetRest(rawRest: string): string | null {
   const q = rawRest.indexOf('?');
   const path = q === -1 ? rawRest : rawRest.slice(0, q);
-  const query = q === -1 ? '' : rawRest.slice(q + 1);
   if (path !== '' && path[0] !== '/') return null;
   if (!isSafePath(path)) return null;
-  const search = stripApiKey(query);
-  return (basePath + path || '/') + (search ? `?${search}` : '');
+  if (q === -1) return path;
+  const search = stripApiKey(rawRest.slice(q + 1));
+  return search ? `${path}?${search}` : path;
+}
+
+/** A target's base path followed by `targetRest`'s result: never empty, `/` before a bare query. */
+export function joinTargetPath(basePath: string, rest: string): string {
+  const path = basePath + rest;
+  return path === '' || path[0] === '?' ? `/${path}` : path;
 }
 
 function isSafePath(path: string): boolean {

@@ -1,6 +1,9 @@
 import { Pool } from 'undici';
 
-/** The upstream: one keep-alive connection pool to INTERNAL_API_BASE_URL's origin. */
+/**
+ * One upstream target: a keep-alive connection pool to its origin (INTERNAL_API_BASE_URL's for the
+ * default route, a route target's otherwise) and its passive-health state.
+ */
 export interface Upstream {
   pool: Pool;
   origin: string;
@@ -16,6 +19,10 @@ export interface Upstream {
    * `dispatch` returning false until the pool's 'drain' event (undici's documented contract).
    */
   saturated: boolean;
+  /** Connection failures and timeouts in a row (passive health, see balancer.ts); a response resets it. */
+  failures: number;
+  /** `performance.now()` until which the target is out (0: in rotation). */
+  ejectedUntil: number;
 }
 
 export function createUpstream(
@@ -41,6 +48,8 @@ export function createUpstream(
     timeoutMs: options.timeoutMs,
     queueTimeoutMs: options.queueTimeoutMs,
     saturated: false,
+    failures: 0,
+    ejectedUntil: 0,
   };
   pool.on('drain', () => {
     upstream.saturated = false;

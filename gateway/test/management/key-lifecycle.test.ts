@@ -82,7 +82,7 @@ describe('key scopes, allow-lists and rolling (postgres)', () => {
       { body: { allowedIps: '10.0.0.0/8' }, path: 'allowedIps', message: 'must be a list of addresses' },
       { body: { scopes: [] }, path: 'scopes', message: 'must list at least one route' },
       { body: { scopes: [{ route: 'a' }, { route: 'a' }] }, path: 'scopes.1.route', message: 'lists route "a" twice' },
-      { body: { scopes: [{ route: 'a b' }] }, path: 'scopes.0.route', message: 'must be a route name' },
+      { body: { scopes: [{ route: 'a b' }] }, path: 'scopes.0.route', message: 'must be 1–63 lowercase letters' },
       {
         body: { scopes: [{ route: 'a', methods: ['FETCH'] }] },
         path: 'scopes.0.methods.0',

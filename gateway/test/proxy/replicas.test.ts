@@ -5,6 +5,7 @@ import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problem.js';
 import { type Answer, concurrentAgent, countByStatus, createKey } from '../support/proxy-client.js';
+import { createRoute, updateRoute } from '../support/routes.js';
 
 // Two gateway replicas sharing one PostgreSQL database and one Redis prefix, as behind a load balancer.
 describe('/proxy across two replicas (postgres + redis)', () => {
@@ -122,5 +123,24 @@ describe('/proxy across two replicas (postgres + redis)', () => {
       await expectProblem(await fetch(`${b.url}/proxy/x`, { headers: { 'x-api-key': k.key } }), 401, 'INVALID_API_KEY');
     }, 1_000);
     expect(performance.now() - deletedAt).toBeLessThan(1_000);
+  });
+
+  it('routes by a new route on the other replica within 1 s, and stops within 1 s of it being disabled', async () => {
+    const k = await createKey(a);
+    const viaB = () => fetch(`${b.url}/proxy/replicated/x`, { headers: { 'x-api-key': k.key } });
+    expect((await viaB()).status).toBe(200);
+    upstream.seen.length = 0;
+    const route = await createRoute(a, { name: 'replicated', prefix: '/replicated', targets: [`${upstream.url}/r`] });
+    let changedAt = performance.now();
+    await eventually(async () => {
+      expect((await viaB()).status).toBe(200);
+      expect(upstream.urls().at(-1)).toBe('/r/x');
+    }, 1_000);
+    expect(performance.now() - changedAt).toBeLessThan(1_000);
+
+    await updateRoute(a, route.id, { enabled: false });
+    changedAt = performance.now();
+    await eventually(async () => expectProblem(await viaB(), 404, 'ROUTE_DISABLED'), 1_000);
+    expect(performance.now() - changedAt).toBeLessThan(1_000);
   });
 });

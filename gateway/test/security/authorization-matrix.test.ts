@@ -16,6 +16,7 @@ import { linkParams } from '../support/mailbox.js';
 import { login } from '../support/management.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { expectProblem } from '../support/problem.js';
+import { createRoute } from '../support/routes.js';
 import { startUpstream } from '../support/upstream.js';
 
 const DASHBOARD = 'https://dashboard.example.com';
@@ -59,6 +60,8 @@ interface World {
   /** A webhook endpoint of user A that no case deletes, and one of its deliveries. */
   webhookOfA: string;
   deliveryOfA: string;
+  /** A route that no case deletes. */
+  route: string;
   unique(): string;
 }
 
@@ -174,6 +177,15 @@ const TABLE: Row[] = [
   { method: 'GET', path: '/settings', expect:                    [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
   { method: 'PATCH', path: '/settings', expect:                  [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
     request: () => ({ body: { maxLimitPerDay: 50_000 } }) },
+  { method: 'GET', path: '/routes', expect:                      [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'GET', path: '/routes/:id', expect:                  [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.route } }) },
+  { method: 'POST', path: '/routes', expect:                     [UNAUTH, FORBID,  FORBID,  201,   SCOPE, 201,   UNAUTH, UNAUTH, 201],
+    request: (w) => { const u = w.unique(); return { body: { name: `r-${u}`, prefix: `/r-${u}`, targets: ['http://127.0.0.1:9'] } }; } },
+  { method: 'PATCH', path: '/routes/:id', expect:                [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.route }, body: { retries: 1 } }) },
+  { method: 'DELETE', path: '/routes/:id', expect:               [UNAUTH, FORBID,  FORBID,  204,   SCOPE, 204,   UNAUTH, UNAUTH, 204],
+    request: async (w) => { const u = w.unique(); return { params: { id: (await createRoute(w.gw, { name: `d-${u}`, prefix: `/d-${u}`, targets: ['http://127.0.0.1:9'] })).id } }; } },
   { method: 'GET', path: '/audit', expect:                       [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
   { method: 'GET', path: '/audit/export', expect:                [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
   { method: 'GET', path: '/webhooks', expect:                    [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
@@ -260,6 +272,8 @@ describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', 
       admin: admin.userId,
       keyOfA: await createKeyFor(gw, a.userId, 'A’s key'),
       ...(await webhookWithDeliveryFor(gw, a.userId)),
+      route: (await createRoute(gw, { name: `matrix-${backend}`, prefix: '/matrix', targets: ['http://127.0.0.1:9'] }))
+        .id,
       unique: () => `${backend}-${Date.now()}-${n++}`,
     };
     bearer.read = (await createApiToken(gw, 'read')).token;
