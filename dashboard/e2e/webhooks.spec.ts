@@ -2,7 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from '@playwright/test';
 import { Webhook } from 'standardwebhooks';
-import { DESKTOP_AND_PHONE, expect, screenshot, test, uniqueEmail } from './support/fixtures';
+import { DESKTOP_AND_PHONE, expect, screenshot, signInWithMailedLink, test, uniqueEmail } from './support/fixtures';
+import { type RunningStack, startStack } from './support/servers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -367,6 +368,41 @@ test('a URL the gateway refuses shows its message at the URL field', async ({ pa
   await screenshot(page, 'webhook-url-refused');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByText('No endpoints yet')).toBeVisible();
+});
+
+test.describe('with a gateway that refuses private addresses (its default)', () => {
+  let strict: RunningStack;
+
+  test.beforeAll(async () => {
+    strict = await startStack({ name: 'webhooks-strict', env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'false' } });
+  });
+
+  test.afterAll(async () => {
+    await strict?.stop();
+  });
+
+  test('a private or local URL is refused at the URL field, saying why', async ({ page }) => {
+    await signInWithMailedLink(page, strict, uniqueEmail('ssrf'));
+    await page.goto(`${strict.dashboardUrl}/webhooks`);
+    await page.getByRole('button', { name: 'Add endpoint' }).first().click();
+    const dialog = page.getByRole('dialog');
+    const field = dialog.getByLabel('Endpoint URL');
+    const error = dialog.locator('#create-webhook-url-error');
+
+    await field.fill('http://10.0.0.5/hooks');
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    await expect(error).toHaveText(
+      'Endpoint URL must not point at a private address (10.0.0.5); set WEBHOOK_ALLOW_PRIVATE_URLS=true to allow internal receivers',
+    );
+    await field.fill('http://localhost:3002/keys');
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    await expect(error).toContainText('Endpoint URL must not point at this machine (localhost)');
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    await expect(dialog.getByRole('alert')).toHaveCount(0);
+    await screenshot(page, 'webhook-url-private');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByText('No endpoints yet')).toBeVisible();
+  });
 });
 
 /** Pictures for the README (copied to docs/screenshots/webhooks.png and webhook-deliveries.png). */
