@@ -33,7 +33,7 @@ export function AppHeader() {
   const session = useSession();
   const pathname = usePathname();
   const items = navItemsFor(session.role);
-  // Few items fit beside the logo from `sm` on; an admin's seven need `lg`.
+  // Few items fit beside the logo from `sm` on; an admin's eight need `lg`.
   const compact = items.length <= 3;
   const [menuOpen, setMenuOpen] = useState(false);
   const [leaving, setLeaving] = useState(false);

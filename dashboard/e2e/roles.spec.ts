@@ -1,10 +1,18 @@
 import { expect, screenshot, test } from './support/fixtures';
 
-const ADMIN_PAGES = ['/admin', '/admin/users', '/admin/keys', '/admin/audit', '/admin/tokens', '/admin/settings'];
+const ADMIN_PAGES = [
+  '/admin',
+  '/admin/users',
+  '/admin/keys',
+  '/admin/webhooks',
+  '/admin/audit',
+  '/admin/tokens',
+  '/admin/settings',
+];
 
-test('a consumer’s navigation holds only their keys', async ({ page, login }) => {
+test('a consumer’s navigation holds only their keys and webhooks', async ({ page, login }) => {
   await login('consumer');
-  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['API keys']);
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['API keys', 'Webhooks']);
 });
 
 test('a consumer who opens an admin page gets a forbidden state', async ({ page, servers, login }) => {
@@ -58,12 +66,13 @@ test('an admin sees the admin navigation; a consumer’s menu fits a phone', asy
     'Overview',
     'Users',
     'All keys',
+    'Webhooks',
     'Audit log',
     'API tokens',
     'Consumer caps',
     'API keys',
   ]);
-  // Seven items still fit beside the account menu at the narrowest width that shows them inline.
+  // Eight items still fit beside the account menu at the narrowest width that shows them inline.
   await page.setViewportSize({ width: 1024, height: 768 });
   await expect(nav).toBeVisible();
   const account = await page.getByRole('button', { name: 'Account menu' }).boundingBox();

@@ -10,6 +10,7 @@ const logTime = new Intl.DateTimeFormat('en', {
   ...CLOCK,
 });
 const clockTime = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', ...CLOCK });
+const clockSeconds = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', second: '2-digit', ...CLOCK });
 const day = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric' });
 const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 });
 const number = new Intl.NumberFormat('en');
@@ -33,6 +34,12 @@ export function formatDateTime(at: Instant): string {
 /** Second precision for log rows: requests arrive many per minute. "Nov 26, 14:05:09". */
 export function formatLogTime(at: Instant): string {
   return logTime.format(new Date(at));
+}
+
+/** An instant that is soon or just past, e.g. a webhook's next attempt: "14:05:09" today, else as a log row. */
+export function formatSoon(at: Instant, now: number = Date.now()): string {
+  const date = new Date(at);
+  return date.toDateString() === new Date(now).toDateString() ? clockSeconds.format(date) : formatLogTime(date);
 }
 
 /** "14:05" for chart axes within a day. */

@@ -13,6 +13,7 @@ import {
   type CreateUserRequest,
   type CreateUserResponse,
   CreateUserResponseSchema,
+  type CreateWebhookRequest,
   type EmailSignInResponse,
   EmailSignInResponseSchema,
   type KEY_STATES,
@@ -24,10 +25,16 @@ import {
   ListTokensResponseSchema,
   type ListUsersResponse,
   ListUsersResponseSchema,
+  type ListWebhookDeliveriesQuery,
+  type ListWebhookDeliveriesResponse,
+  ListWebhookDeliveriesResponseSchema,
+  type ListWebhooksResponse,
+  ListWebhooksResponseSchema,
   type OverviewResponse,
   OverviewResponseSchema,
   ProblemSchema,
   type Role,
+  type RotateWebhookSecretRequest,
   type SessionResponse,
   SessionResponseSchema,
   type SessionStatusResponse,
@@ -38,13 +45,20 @@ import {
   SignInResponseSchema,
   type UpdateKeyRequest,
   type UpdateSettingsRequest,
+  type UpdateWebhookRequest,
   type UsageResponse,
   UsageResponseSchema,
   type User,
   UserSchema,
   type VerifyEmailRequest,
+  type Webhook,
+  type WebhookDelivery,
+  WebhookDeliverySchema,
+  WebhookSchema,
+  type WebhookWithSecret,
+  WebhookWithSecretSchema,
 } from '@gateway/shared';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ApiError } from './api-error';
 
 type Query = Record<string, string | number | undefined>;
@@ -93,6 +107,9 @@ export interface OverviewParams {
   bucketSeconds?: number;
 }
 
+/** The answer to `POST /webhooks/:id/test` (202): the queued event's id, the `webhook-id` the receiver sees. */
+const WebhookTestResponseSchema = z.object({ eventId: z.string() });
+
 /** Typed access to the gateway's management API; every response is parsed with the shared contract. */
 export interface GatewayClient {
   readonly baseUrl: string;
@@ -139,6 +156,21 @@ export interface GatewayClient {
   /** The raw `token` is in this answer only. */
   createToken(body: CreateTokenRequest): Promise<CreatedApiToken>;
   revokeToken(id: string): Promise<void>;
+
+  // Webhooks (users: their own endpoints; admins: every endpoint, and platform endpoints)
+  listWebhooks(): Promise<ListWebhooksResponse>;
+  getWebhook(id: string): Promise<Webhook>;
+  /** The signing `secret` is in this answer only. */
+  createWebhook(body: CreateWebhookRequest): Promise<WebhookWithSecret>;
+  updateWebhook(id: string, body: UpdateWebhookRequest): Promise<Webhook>;
+  deleteWebhook(id: string): Promise<void>;
+  /** A new signing secret, in this answer only; the old one keeps signing for `overlapSeconds`. */
+  rotateWebhookSecret(id: string, body: RotateWebhookSecretRequest): Promise<WebhookWithSecret>;
+  /** Queues a `webhook.test` event for this endpoint only. */
+  sendTestWebhook(id: string): Promise<{ eventId: string }>;
+  listWebhookDeliveries(id: string, query?: ListWebhookDeliveriesQuery): Promise<ListWebhookDeliveriesResponse>;
+  /** The delivery's event again, as a new delivery. */
+  redeliverWebhook(id: string, deliveryId: string): Promise<WebhookDelivery>;
 
   // Audit log
   listAudit(query?: AuditParams): Promise<ListAuditResponse>;
@@ -245,6 +277,26 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
     listTokens: () => request('GET', '/tokens', { schema: ListTokensResponseSchema }),
     createToken: (body) => request('POST', '/tokens', { body, schema: CreatedApiTokenSchema }),
     revokeToken: (tokenId) => request('DELETE', `/tokens/${id(tokenId)}`),
+
+    listWebhooks: () => request('GET', '/webhooks', { schema: ListWebhooksResponseSchema }),
+    getWebhook: (webhookId) => request('GET', `/webhooks/${id(webhookId)}`, { schema: WebhookSchema }),
+    createWebhook: (body) => request('POST', '/webhooks', { body, schema: WebhookWithSecretSchema }),
+    updateWebhook: (webhookId, body) => request('PATCH', `/webhooks/${id(webhookId)}`, { body, schema: WebhookSchema }),
+    deleteWebhook: (webhookId) => request('DELETE', `/webhooks/${id(webhookId)}`),
+    rotateWebhookSecret: (webhookId, body) =>
+      request('POST', `/webhooks/${id(webhookId)}/rotate-secret`, { body, schema: WebhookWithSecretSchema }),
+    sendTestWebhook: (webhookId) =>
+      request('POST', `/webhooks/${id(webhookId)}/test`, { body: {}, schema: WebhookTestResponseSchema }),
+    listWebhookDeliveries: (webhookId, params) =>
+      request('GET', `/webhooks/${id(webhookId)}/deliveries`, {
+        query: query(params),
+        schema: ListWebhookDeliveriesResponseSchema,
+      }),
+    redeliverWebhook: (webhookId, deliveryId) =>
+      request('POST', `/webhooks/${id(webhookId)}/deliveries/${id(deliveryId)}/redeliver`, {
+        body: {},
+        schema: WebhookDeliverySchema,
+      }),
 
     listAudit: (params) => request('GET', '/audit', { query: query(params), schema: ListAuditResponseSchema }),
     exportAudit: async (params) => (await send('GET', '/audit/export', undefined, query(params))).blob(),

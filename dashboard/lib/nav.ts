@@ -8,6 +8,7 @@ import {
   SlidersHorizontal,
   Ticket,
   Users,
+  Webhook,
 } from 'lucide-react';
 
 export interface NavItem {
@@ -25,10 +26,13 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/admin', label: 'Overview', icon: Gauge, roles: ['admin'], exact: true },
   { href: '/admin/users', label: 'Users', icon: Users, roles: ['admin'] },
   { href: '/admin/keys', label: 'All keys', icon: KeySquare, roles: ['admin'] },
+  { href: '/admin/webhooks', label: 'Webhooks', icon: Webhook, roles: ['admin'] },
   { href: '/admin/audit', label: 'Audit log', icon: ScrollText, roles: ['admin'] },
   { href: '/admin/tokens', label: 'API tokens', icon: Ticket, roles: ['admin'] },
   { href: '/admin/settings', label: 'Consumer caps', icon: SlidersHorizontal, roles: ['admin'] },
   { href: '/keys', label: 'API keys', icon: KeyRound, roles: ['user', 'admin'] },
+  // Admins manage every endpoint under /admin/webhooks; /webhooks/:id (the delivery log) serves both.
+  { href: '/webhooks', label: 'Webhooks', icon: Webhook, roles: ['user'] },
 ];
 
 export function navItemsFor(role: Role): NavItem[] {

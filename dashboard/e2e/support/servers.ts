@@ -158,6 +158,9 @@ export async function startGateway(
       OIDC_ISSUER: '',
       INTERNAL_API_BASE_URL: options.upstreamUrl ?? '',
       USAGE_FLUSH_INTERVAL_MS: '100', // usage shows up in the dashboard without long waits
+      // webhooks.spec.ts's receiver listens on loopback; deliveries go out within a fraction of a second.
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOK_POLL_INTERVAL_MS: '100',
       ...options.env,
     },
     [`${proxyUrl}/health`, `${managementUrl}/health`],
