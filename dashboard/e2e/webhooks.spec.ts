@@ -392,7 +392,7 @@ test.describe('with a gateway that refuses private addresses (its default)', () 
     await field.fill('http://10.0.0.5/hooks');
     await dialog.getByRole('button', { name: 'Add endpoint' }).click();
     await expect(error).toHaveText(
-      'Endpoint URL must not point at a private address (10.0.0.5); set WEBHOOK_ALLOW_PRIVATE_URLS=true to allow internal receivers',
+      'Endpoint URL must not point at a private address (10.0.0.5) (internal receivers need the gateway operator to set WEBHOOK_ALLOW_PRIVATE_URLS=true)',
     );
     await field.fill('http://localhost:3002/keys');
     await dialog.getByRole('button', { name: 'Add endpoint' }).click();

@@ -108,6 +108,10 @@ export const ListWebhookDeliveriesResponseSchema = z.object({
 });
 export type ListWebhookDeliveriesResponse = z.infer<typeof ListWebhookDeliveriesResponseSchema>;
 
+/** The answer to `POST /webhooks/:id/test`: the queued event (its delivery shows in the log). */
+export const WebhookTestResponseSchema = z.object({ eventId: IdSchema });
+export type WebhookTestResponse = z.infer<typeof WebhookTestResponseSchema>;
+
 export const RotateWebhookSecretRequestSchema = z.strictObject({
   /** How long the old secret keeps signing too (0–7 days; default 24 h). */
   overlapSeconds: z

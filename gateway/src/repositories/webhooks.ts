@@ -17,12 +17,14 @@ import type {
 } from '../generated/prisma/client.js';
 import type { SecretBox } from '../webhooks/secret-box.js';
 import { generateWebhookSecret } from '../webhooks/signature.js';
-import { hostAddressProblem, isPublicAddress, webhookUrlProblem } from '../webhooks/url-policy.js';
+import { describeAddress, hostAddressProblem, isPublicAddress, webhookUrlProblem } from '../webhooks/url-policy.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 // `whsec_` and four characters of the base64: enough to tell secrets apart, nothing to sign with.
 const SECRET_START_LENGTH = 10;
 const DNS_CHECK_TIMEOUT_MS = 2_000;
+// The person who sees this may not run the gateway: say who can change it.
+const OPERATOR_HINT = ' (internal receivers need the gateway operator to set WEBHOOK_ALLOW_PRIVATE_URLS=true)';
 
 export function toWebhook(row: EndpointRow): Webhook {
   return {
@@ -83,7 +85,7 @@ export async function assertWebhookUrl(url: string, allowPrivate: boolean): Prom
   if (allowPrivate) return;
   const { hostname } = new URL(url);
   const literal = hostAddressProblem(hostname);
-  if (literal) invalid('url', `${literal}; set WEBHOOK_ALLOW_PRIVATE_URLS=true to allow internal receivers`);
+  if (literal) invalid('url', `${literal}${OPERATOR_HINT}`);
   const addresses = await Promise.race([
     lookup(hostname, { all: true }).catch(() => []),
     new Promise<[]>((resolve) => setTimeout(() => resolve([]), DNS_CHECK_TIMEOUT_MS).unref()),
@@ -92,7 +94,7 @@ export async function assertWebhookUrl(url: string, allowPrivate: boolean): Prom
   if (refused) {
     invalid(
       'url',
-      `must not point at a private address (${hostname} resolves to ${refused.address}); set WEBHOOK_ALLOW_PRIVATE_URLS=true to allow internal receivers`,
+      `must not point at ${describeAddress(refused.address)} (${hostname} resolves to ${refused.address})${OPERATOR_HINT}`,
     );
   }
 }

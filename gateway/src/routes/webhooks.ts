@@ -6,6 +6,7 @@ import {
   MAX_WEBHOOKS_PER_USER,
   RotateWebhookSecretRequestSchema,
   UpdateWebhookRequestSchema,
+  type WebhookTestResponse,
   type WebhookWithSecret,
 } from '@gateway/shared';
 import { Router } from 'express';
@@ -204,6 +205,7 @@ export function webhooksRouter(deps: RouteDeps): Router {
     const actor = actorOf(res);
     const eventId = await prisma.$transaction(async (tx) => {
       const row = await getWebhookOrThrow(tx, actor, id);
+      if (!row.enabled) throw new ApiError('CONFLICT', 'The endpoint is disabled: enable it to send it events.');
       return enqueueWebhookEvent(tx, {
         type: 'webhook.test',
         userId: row.userId,
@@ -211,7 +213,7 @@ export function webhooksRouter(deps: RouteDeps): Router {
         data: { webhookId: row.id, message: 'A test event sent from the API gateway.' },
       });
     });
-    res.status(202).json({ eventId });
+    res.status(202).json({ eventId } satisfies WebhookTestResponse);
   });
 
   // GET /webhooks/:id/deliveries?status=&limit=&cursor= – newest first

@@ -45,13 +45,33 @@ export function isPublicAddress(address: string): boolean {
   return rangeOf(address) === 'unicast';
 }
 
+/** ipaddr.js's range names as people say them. */
+const RANGE_WORDS: Readonly<Record<string, string>> = {
+  private: 'private',
+  loopback: 'loopback',
+  linkLocal: 'link-local',
+  uniqueLocal: 'private (unique local)',
+  carrierGradeNat: 'carrier-grade NAT',
+  unspecified: 'unspecified',
+  multicast: 'multicast',
+  broadcast: 'broadcast',
+  reserved: 'reserved',
+};
+
+/** "a link-local address": what kind of non-public address `address` is, in words. */
+export function describeAddress(address: string): string {
+  const range = rangeOf(address) ?? 'unknown';
+  const words = RANGE_WORDS[range] ?? `non-public (${range})`;
+  return `${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words} address`;
+}
+
 /** Why a literal address in a URL's host is refused, or null (host names are checked on connect). */
 export function hostAddressProblem(hostname: string): string | null {
   const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
   if (!ipaddr.isValid(bare)) {
     return bare === 'localhost' || bare.endsWith('.localhost') ? 'must not point at this machine (localhost)' : null;
   }
-  return isPublicAddress(bare) ? null : `must not point at a ${rangeOf(bare)} address (${bare})`;
+  return isPublicAddress(bare) ? null : `must not point at ${describeAddress(bare)} (${bare})`;
 }
 
 export class PrivateAddressError extends Error {

@@ -87,8 +87,9 @@ describe('webhook URL policy (SSRF)', () => {
     ]) {
       expect(isPublicAddress(address), address).toBe(false);
     }
-    expect(hostAddressProblem('169.254.169.254')).toMatch(/linkLocal/);
-    expect(hostAddressProblem('[::1]')).toMatch(/loopback/);
+    expect(hostAddressProblem('169.254.169.254')).toBe('must not point at a link-local address (169.254.169.254)');
+    expect(hostAddressProblem('[::1]')).toBe('must not point at a loopback address (::1)');
+    expect(hostAddressProblem('fd00::1')).toBe('must not point at a private (unique local) address (fd00::1)');
     expect(hostAddressProblem('localhost')).toMatch(/localhost/);
     expect(hostAddressProblem('hooks.example.com')).toBeNull();
   });

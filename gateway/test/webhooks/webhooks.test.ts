@@ -342,6 +342,10 @@ describe.each(['postgres', 'pglite'] as Backend[])('webhooks (%s)', (backend) =>
     expect(unknown.detail).toMatch(/secret/);
     await expectProblem(await gw.admin(`/webhooks/${randomUUID()}`), 404, 'NOT_FOUND');
     await expectProblem(await gw.admin('/webhooks/not-a-uuid'), 404, 'NOT_FOUND');
+    // A disabled endpoint is not sent test events: enable it first.
+    const off = await createEndpoint(gw.admin, { url: 'https://93.184.216.34/off' });
+    await gw.admin(`/webhooks/${off.id}`, { method: 'PATCH', body: JSON.stringify({ enabled: false }) });
+    await expectProblem(await gw.admin(`/webhooks/${off.id}/test`, { method: 'POST' }), 409, 'CONFLICT');
   });
 });
 
