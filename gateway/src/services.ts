@@ -24,10 +24,12 @@ import { purgeExpired } from './repositories/sessions.js';
 import { databaseStartupError, describeEndpoint, errorCode } from './startup-error.js';
 import { scheduleUsageMaintenance } from './usage/maintenance.js';
 import { UsageRecorder } from './usage/recorder.js';
+import { noticeExpiringKeys } from './webhooks/expiring.js';
 import { SecretBox } from './webhooks/secret-box.js';
 import { WebhookWorker } from './webhooks/worker.js';
 
 const PURGE_EVERY_MS = 3_600_000;
+const EXPIRING_EVERY_MS = 5 * 60_000;
 
 export interface BuildOptions {
   config: Config;
@@ -192,6 +194,14 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     disableAfterMs: config.WEBHOOK_DISABLE_AFTER_DAYS * 86_400_000,
   });
   webhooks.start();
+  // key.expiring notices: every replica looks; each key and expiry is noticed once (row locks).
+  const noticeExpiring = () =>
+    noticeExpiringKeys(db.prisma, config.KEY_EXPIRING_NOTICE_DAYS).catch((err: Error) =>
+      logger.warn({ err: err.message }, 'looking for expiring keys failed; retrying in five minutes'),
+    );
+  const expiringTimer = setInterval(noticeExpiring, EXPIRING_EVERY_MS);
+  expiringTimer.unref();
+  void noticeExpiring();
 
   return {
     config,
@@ -202,6 +212,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     oidc: config.OIDC_ISSUER ? await createOidcClient(config, logger) : undefined,
     stopBackgroundJobs: async () => {
       clearInterval(purgeTimer);
+      clearInterval(expiringTimer);
       await Promise.all([webhooks.stop(), maintenance.stop()]);
     },
     webhooks,

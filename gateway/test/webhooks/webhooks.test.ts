@@ -301,6 +301,34 @@ describe.each(['postgres', 'pglite'] as Backend[])('webhooks (%s)', (backend) =>
     }
   });
 
+  it('key.expiring: once per key and expiry, a new expiry noticed again', async () => {
+    const frank = await login(gw, `frank-${randomUUID()}@example.com`);
+    const r = await receiver();
+    r.secret = (await createEndpoint(as(gw, frank.token), { url: r.url, events: ['key.expiring'] })).secret;
+    const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    const created = await as(gw, frank.token)('/keys', json({ name: 'short-lived', expiresAt: soon }));
+    const key = (await created.json()) as { id: string };
+    const { noticeExpiringKeys } = await import('../../src/webhooks/expiring.js');
+    const { prisma } = gw.gateway.services.db;
+    // Twice at once (two replicas) and once more: one notice.
+    const counts = await Promise.all([noticeExpiringKeys(prisma, 7), noticeExpiringKeys(prisma, 7)]);
+    expect(await noticeExpiringKeys(prisma, 7)).toBe(0);
+    expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+    await eventually(() =>
+      expect(
+        r.received.filter((w) => w.payload.data.key && (w.payload.data.key as { id: string }).id === key.id),
+      ).toHaveLength(1),
+    );
+    expect(r.received[0]?.payload.data).toMatchObject({ key: { id: key.id, expiresAt: soon } });
+    expect(r.received[0]?.payload.data.expiresInSeconds).toBeGreaterThan(2 * 86_400);
+    // A key far from expiry is not noticed; a new expiry inside the window is.
+    const later = new Date(Date.now() + 5 * 86_400_000).toISOString();
+    await as(gw, frank.token)(`/keys/${key.id}`, { method: 'PATCH', body: JSON.stringify({ expiresAt: later }) });
+    expect(await noticeExpiringKeys(prisma, 7)).toBe(1);
+    await eventually(() => expect(r.received).toHaveLength(2));
+    expect(r.received[1]?.payload.data).toMatchObject({ key: { expiresAt: later } });
+  });
+
   it('a rotated secret overlaps: deliveries carry both signatures until the overlap ends', async () => {
     const r = await receiver();
     const endpoint = await createEndpoint(gw.admin, { url: r.url, events: ['webhook.test'] });
