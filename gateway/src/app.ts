@@ -25,6 +25,7 @@ import type { Upstream } from './proxy/upstream.js';
 import type { RateLimiter } from './ratelimit/index.js';
 import { auditRouter } from './routes/audit.js';
 import { authRouter } from './routes/auth.js';
+import { configRouter } from './routes/config.js';
 import { keysRouter } from './routes/keys.js';
 import { type OidcClient, oidcRouter } from './routes/oidc.js';
 import { routesRouter } from './routes/routes.js';
@@ -153,6 +154,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   management.use(settingsRouter(routeDeps));
   management.use(auditRouter(routeDeps));
   management.use(webhooksRouter(routeDeps));
+  management.use(configRouter(routeDeps));
   management.use(notFoundHandler);
   management.use(createErrorHandler(logger));
 

@@ -227,6 +227,8 @@ export const ConfigSchema = z
     WEBHOOK_POLL_INTERVAL_MS: int(50, 60_000).default(1_000),
     /** An endpoint whose every delivery has failed for this many days is disabled (and audited). */
     WEBHOOK_DISABLE_AFTER_DAYS: int(1, 365).default(5),
+    /** A YAML file of routes (and plans) applied at start: read-only through the API (README "Declarative configuration"). */
+    GATEWAY_CONFIG_FILE: z.string().min(1).optional(),
     /** `key.expiring` is sent this many days before a key expires. */
     KEY_EXPIRING_NOTICE_DAYS: int(1, 365).default(7),
   })

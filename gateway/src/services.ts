@@ -4,6 +4,7 @@ import { createOidcClient } from './auth/oidc.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
+import { applyConfigFileAtStart } from './declarative/at-start.js';
 import { AuthFailureThrottle } from './keys/auth-throttle.js';
 import { createLocalConfigEvents, createRedisConfigEvents } from './keys/config-events.js';
 import { KeyStore } from './keys/key-store.js';
@@ -147,6 +148,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS,
   };
   const upstream = createUpstream(options.upstreamUrl, upstreamSettings);
+  if (config.GATEWAY_CONFIG_FILE) await applyConfigFileAtStart(db, config.GATEWAY_CONFIG_FILE, logger);
   const routes = new RouteTable({
     load: () => listRoutes(db.prisma),
     defaultUpstream: upstream,

@@ -160,7 +160,39 @@ export const RouteSchema = z.object({
   ejectCooldownMs: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Defined by the declarative configuration file: change it there, not through the API. */
+  managedByFile: z.boolean(),
 });
 export type Route = z.infer<typeof RouteSchema>;
 export const ListRoutesResponseSchema = z.object({ data: z.array(RouteSchema) });
 export type ListRoutesResponse = z.infer<typeof ListRoutesResponseSchema>;
+
+// ---- Declarative configuration (GATEWAY_CONFIG_FILE, `POST /config/apply`) ----
+
+/** `POST /config/apply` (admins): the file's text, as kept in the operator's repository. */
+export const ApplyConfigRequestSchema = z.strictObject({
+  /** YAML (or JSON) text of the file; multi-line, at most 1 MiB. */
+  file: z.string({ error: 'must be the text of the configuration file' }).max(1_048_576, { error: 'must be at most 1 MiB' }),
+  /** Only compute and return the changes. */
+  dryRun: z.boolean({ error: 'must be true or false' }).default(false),
+});
+export type ApplyConfigRequest = z.input<typeof ApplyConfigRequestSchema>;
+
+export const ConfigChangeSchema = z.object({
+  kind: z.string(),
+  action: z.enum(['create', 'update', 'delete']),
+  name: z.string(),
+  /** For updates: the fields that change. */
+  fields: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })).optional(),
+  /** For updates: a row made through the API that the file now takes over. */
+  adopt: z.boolean().optional(),
+});
+export type ConfigChange = z.infer<typeof ConfigChangeSchema>;
+
+export const ApplyConfigResponseSchema = z.object({
+  dryRun: z.boolean(),
+  changes: z.array(ConfigChangeSchema),
+  /** The changes as the CLI prints them, one line each and a total. */
+  summary: z.string(),
+});
+export type ApplyConfigResponse = z.infer<typeof ApplyConfigResponseSchema>;

@@ -92,7 +92,18 @@ export function toRoute(row: RouteRow): Route {
     cost: row.cost,
     ejectAfterFailures: row.ejectAfterFailures,
     ejectCooldownMs: row.ejectCooldownMs,
+    managedByFile: row.managedByFile,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+/** Refuses an API change to a route the configuration file defines: the file is the source of truth. */
+export function assertNotManagedByFile(row: RouteRow): void {
+  if (row.managedByFile) {
+    throw new ApiError(
+      'CONFLICT',
+      `The route "${row.name}" is defined by the configuration file (GATEWAY_CONFIG_FILE); change it there.`,
+    );
+  }
 }

@@ -4,7 +4,15 @@ import { appendAudit, changesBetween, creationOf, requestContext } from '../audi
 import { auditActor } from '../auth/actor.js';
 import { actorOf, requireAdmin } from '../auth/management-auth.js';
 import { parseIdOrThrow, parseOrThrow } from '../middleware/validate.js';
-import { createRoute, deleteRoute, getRouteOrThrow, listRoutes, toRoute, updateRoute } from '../repositories/routes.js';
+import {
+  assertNotManagedByFile,
+  createRoute,
+  deleteRoute,
+  getRouteOrThrow,
+  listRoutes,
+  toRoute,
+  updateRoute,
+} from '../repositories/routes.js';
 import type { RouteDeps } from './types.js';
 
 const AUDITED_FIELDS = [
@@ -62,6 +70,7 @@ export function routesRouter(deps: RouteDeps): Router {
     const input = parseOrThrow(UpdateRouteRequestSchema, req.body, 'request body');
     const actor = auditActor(actorOf(res));
     const row = await prisma.$transaction(async (tx) => {
+      assertNotManagedByFile(await getRouteOrThrow(tx, id, true));
       const { before, row } = await updateRoute(tx, id, input);
       const changes = changesBetween(before, row, [...AUDITED_FIELDS]);
       if (Object.keys(changes).length > 0) {
@@ -85,6 +94,7 @@ export function routesRouter(deps: RouteDeps): Router {
     const id = parseIdOrThrow(req.params.id, 'route');
     const actor = auditActor(actorOf(res));
     await prisma.$transaction(async (tx) => {
+      assertNotManagedByFile(await getRouteOrThrow(tx, id, true));
       const row = await deleteRoute(tx, id);
       await appendAudit(tx, requestContext(req), {
         action: 'route.delete',

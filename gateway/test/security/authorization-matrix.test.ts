@@ -206,6 +206,8 @@ const TABLE: Row[] = [
   { method: 'POST', path: '/webhooks/:id/deliveries/:deliveryId/redeliver',
     expect:                                                      [UNAUTH, 202,     MISSING, 202,   SCOPE, 202,   UNAUTH, UNAUTH, 202],
     request: (w) => ({ params: { id: w.webhookOfA, deliveryId: w.deliveryOfA } }) },
+  { method: 'POST', path: '/config/apply', expect:               [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: () => ({ body: { file: 'routes: []\n', dryRun: true } }) },
 ];
 
 const isMutation = (method: Method) => method !== 'GET';

@@ -1,0 +1,135 @@
+import { type CreateRouteRequest, CreateRouteRequestSchema } from '@gateway/shared';
+import { z } from 'zod';
+import { appendAudit, type Changes, creationOf } from '../audit/audit-log.js';
+import type { PrismaClient, PrismaTx } from '../db/client.js';
+import { createRoute, deleteRoute, listRoutes, updateRoute } from '../repositories/routes.js';
+import { type Change, type CurrentItem, diffItems } from './diff.js';
+import { type FileIssue, parseConfigFile } from './file.js';
+
+type RouteSpec = z.output<typeof CreateRouteRequestSchema>;
+
+/** Names must be unique per kind within the file: the second one is the problem, at its own line. */
+function uniqueNames(items: readonly { name: string }[], ctx: z.RefinementCtx, kind: string) {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.name)) {
+      ctx.addIssue({ code: 'custom', path: [kind, i, 'name'], message: `"${item.name}" is defined twice` });
+    }
+    seen.add(item.name);
+  });
+}
+
+/**
+ * The declarative configuration file (GATEWAY_CONFIG_FILE): what an operator keeps in their own
+ * repository. Each entry is validated by the very schema `POST /routes` uses.
+ */
+export const ConfigFileSchema = z
+  .strictObject({
+    routes: z.array(CreateRouteRequestSchema, { error: 'must be a list of routes' }).default([]),
+  })
+  .superRefine((file, ctx) => {
+    uniqueNames(file.routes, ctx, 'routes');
+    const prefixes = new Set<string>();
+    file.routes.forEach((route, i) => {
+      if (prefixes.has(route.prefix)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'prefix'], message: `"${route.prefix}" is used twice` });
+      }
+      prefixes.add(route.prefix);
+    });
+  });
+export type ConfigFile = z.output<typeof ConfigFileSchema>;
+export type ConfigFileInput = { routes?: CreateRouteRequest[] };
+
+const ROUTE_FIELDS = [
+  'prefix',
+  'targets',
+  'timeoutMs',
+  'retries',
+  'stripPrefix',
+  'enabled',
+  'cost',
+  'ejectAfterFailures',
+  'ejectCooldownMs',
+] as const;
+
+const routeSpec = (row: RouteSpec): Omit<RouteSpec, 'name'> =>
+  Object.fromEntries(ROUTE_FIELDS.map((f) => [f, row[f]])) as Omit<RouteSpec, 'name'>;
+
+export interface ApplyResult {
+  changes: Change<unknown>[];
+  /** Topics whose caches must reload on every replica (after the transaction committed). */
+  changedTopics: Array<'routes'>;
+}
+
+const FILE_ACTOR = { kind: 'system' as const, id: null, label: 'configuration file' };
+// One apply at a time across replicas (every replica applies the same file at start).
+const APPLY_LOCK = 7_140_015;
+
+/**
+ * What applying `file` changes, and — unless `dryRun` — the change itself, in one transaction: routes
+ * the file names are created or updated (and from then on managed by it, read-only through the API),
+ * routes it managed and no longer names are deleted, routes made through the API and not named are
+ * left alone. Deletes run first, then updates, then creates, so a prefix can move between routes.
+ */
+export async function applyConfigFile(
+  prisma: PrismaClient,
+  file: ConfigFile,
+  options: { dryRun: boolean; requestId?: string },
+): Promise<ApplyResult> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${APPLY_LOCK})`;
+    const rows = await listRoutes(tx);
+    const current: CurrentItem<Omit<RouteSpec, 'name'>>[] = rows.map((row) => ({
+      name: row.name,
+      spec: routeSpec(row as unknown as RouteSpec),
+      managed: row.managedByFile,
+    }));
+    const changes = diffItems(
+      'route',
+      current,
+      file.routes.map((route) => ({ name: route.name, spec: routeSpec(route) })),
+    );
+    if (options.dryRun || changes.length === 0) return { changes, changedTopics: [] };
+    const byName = new Map(rows.map((row) => [row.name, row]));
+    const ctx = { ip: null, userAgent: null, requestId: options.requestId ?? 'configuration-file' };
+    const ordered = [...changes].sort((a, b) => order[a.action] - order[b.action]);
+    for (const change of ordered) await applyRouteChange(tx, change, byName.get(change.name)?.id, ctx);
+    return { changes, changedTopics: ['routes'] };
+  });
+}
+
+const order = { delete: 0, update: 1, create: 2 } as const;
+
+async function applyRouteChange(
+  tx: PrismaTx,
+  change: Change<Omit<RouteSpec, 'name'>>,
+  id: string | undefined,
+  ctx: { ip: null; userAgent: null; requestId: string },
+): Promise<void> {
+  let targetId = id ?? null;
+  let changes: Changes = {};
+  if (change.action === 'delete' && id) {
+    await deleteRoute(tx, id);
+  } else if (change.action === 'update' && id) {
+    await updateRoute(tx, id, change.spec);
+    await tx.route.update({ where: { id }, data: { managedByFile: true } });
+    changes = Object.fromEntries(Object.entries(change.fields).map(([k, v]) => [k, { from: v.from, to: v.to }]));
+  } else if (change.action === 'create') {
+    const created = await createRoute(tx, { name: change.name, ...change.spec });
+    await tx.route.update({ where: { id: created.id }, data: { managedByFile: true } });
+    targetId = created.id;
+    changes = creationOf({ name: change.name, ...change.spec });
+  }
+  await appendAudit(tx, ctx, {
+    action: `route.${change.action}`,
+    actor: FILE_ACTOR,
+    target: { type: 'route', id: targetId, label: change.name },
+    subjectUserId: null,
+    changes,
+  });
+}
+
+/** Parses and validates the file's text: the value, or every problem with its line. */
+export function readConfigFile(text: string): { ok: true; value: ConfigFile } | { ok: false; issues: FileIssue[] } {
+  return parseConfigFile(text, ConfigFileSchema);
+}
