@@ -11,7 +11,14 @@ import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';
 import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
-import { pushRateLimitHeaders, RATE_LIMIT_FIELDS, type RateLimiter, setFlatHeaders } from '../ratelimit/index.js';
+import {
+  describeWindow,
+  keyLimits,
+  pushRateLimitHeaders,
+  RATE_LIMIT_FIELDS,
+  type RateLimiter,
+  setFlatHeaders,
+} from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { storedPath } from '../usage/stored-path.js';
 import { classifyUpstreamError, type PublicSite, UpstreamExchange } from './forward.js';
@@ -232,7 +239,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     }
 
     // 5. Rate limit: one round trip checks and counts both windows.
-    const decision = await limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
+    const decision = await limiter.check(key.id, keyLimits(key.limitPerMinute, key.limitPerDay));
     // The gateway's own response fields, flat, written with the upstream's in one writeHead.
     const own: string[] = ['X-Request-Id', requestId];
     pushRateLimitHeaders(own, decision);
@@ -246,12 +253,13 @@ export function createProxyHandler(deps: ProxyDeps) {
           'Rate limiting is unavailable and the gateway is configured to fail closed.',
         );
       }
-      const which = decision.day.remaining === 0 && decision.minute.remaining > 0 ? 'daily quota' : 'per-minute limit';
+      const refusedBy = decision.refusedBy;
+      const which = refusedBy === null ? "The key's rate limit" : describeWindow(refusedBy);
       return fail(
         res,
         requestId,
         'RATE_LIMITED',
-        `The key's ${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`,
+        `${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`,
       );
     }
     keys.touch(key.id, now);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policyOf } from '../../test/support/limits.js';
 import { createRedisPrefix, TEST_REDIS_URL } from '../../test/support/redis.js';
 import { createMemoryRateLimiter } from './memory-limiter.js';
 import { createRedisRateLimiter } from './redis-limiter.js';
@@ -67,8 +68,8 @@ describe('memory and Redis limiters', () => {
           for (const { advanceMs, burst } of steps) {
             now += advanceMs;
             for (let i = 0; i < burst; i++) {
-              const fromRedis = await shared.check(keyId, { perMinute, perDay });
-              const fromMemory = await memory.check(keyId, { perMinute, perDay });
+              const fromRedis = await shared.check(keyId, policyOf({ perMinute, perDay }));
+              const fromMemory = await memory.check(keyId, policyOf({ perMinute, perDay }));
               expect({ ...fromRedis, backend: 'memory' }).toEqual(fromMemory);
             }
           }
