@@ -19,6 +19,7 @@ import { createErrorHandler, notFoundHandler } from './middleware/error-handler.
 import { jsonBody } from './middleware/json-body.js';
 import { sendProblem } from './middleware/problem.js';
 import { assignRequestId, requestIdFor, requestIdOf } from './middleware/request-id.js';
+import type { PlanStore } from './plans/plan-store.js';
 import { createProxyHandler, isProxyUrl } from './proxy/handler.js';
 import type { Upstream } from './proxy/upstream.js';
 import type { RateLimiter } from './ratelimit/index.js';
@@ -26,6 +27,7 @@ import { auditRouter } from './routes/audit.js';
 import { authRouter } from './routes/auth.js';
 import { keysRouter } from './routes/keys.js';
 import { type OidcClient, oidcRouter } from './routes/oidc.js';
+import { plansRouter } from './routes/plans.js';
 import { settingsRouter } from './routes/settings.js';
 import { systemRouter } from './routes/system.js';
 import { tokensRouter } from './routes/tokens.js';
@@ -43,6 +45,8 @@ export interface Services {
   redis: Redis | undefined;
   limiter: RateLimiter;
   keys: KeyStore;
+  /** Every plan, in memory (reloaded on `plans` config events). */
+  plans: PlanStore;
   configEvents: ConfigEvents;
   usage: UsageRecorder;
   upstream: Upstream;
@@ -139,6 +143,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   if (services.oidc) management.use(oidcRouter({ ...routeDeps, oidc: services.oidc }));
   management.use(usersRouter(routeDeps));
   management.use(keysRouter(routeDeps));
+  management.use(plansRouter(routeDeps));
   management.use(usageRouter(routeDeps));
   management.use(tokensRouter(routeDeps));
   management.use(settingsRouter(routeDeps));

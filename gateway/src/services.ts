@@ -10,6 +10,7 @@ import { KeyStore } from './keys/key-store.js';
 import type { Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { createMetrics } from './metrics.js';
+import { PlanStore } from './plans/plan-store.js';
 import { createUpstream } from './proxy/upstream.js';
 import {
   createMemoryRateLimiter,
@@ -134,6 +135,15 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     configEvents = createLocalConfigEvents(keys);
   }
 
+  const plans = new PlanStore({
+    prisma: db.prisma,
+    logger,
+    defaults: { perMinute: config.DEFAULT_LIMIT_PER_MINUTE, perDay: config.DEFAULT_LIMIT_PER_DAY },
+    reloadIntervalMs: config.PLAN_RELOAD_INTERVAL_MS,
+  });
+  plans.start((listener) => configEvents.on('plans', listener));
+  await plans.reload();
+
   const usage = new UsageRecorder({
     sql: db.sql,
     logger,
@@ -161,10 +171,14 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     db,
     mailer: createMailer(config, logger, options.echoMail),
     oidc: config.OIDC_ISSUER ? await createOidcClient(config, logger) : undefined,
-    stopBackgroundJobs: () => clearInterval(purgeTimer),
+    stopBackgroundJobs: () => {
+      clearInterval(purgeTimer);
+      plans.stop();
+    },
     redis,
     limiter,
     keys,
+    plans,
     configEvents,
     usage,
     upstream: createUpstream(options.upstreamUrl, {

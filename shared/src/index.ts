@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './plans.js';
 export * from './schemas.js';
 export * from './usage-window.js';
 export * from './validation.js';

@@ -16,7 +16,7 @@ export interface RequestContext {
 export interface AuditEvent {
   action: AuditAction;
   actor: { kind: 'user' | 'token' | 'bootstrap' | 'system'; id: string | null; label: string | null };
-  target: { type: 'user' | 'key' | 'token' | 'settings' | 'session'; id: string | null; label: string | null };
+  target: { type: 'user' | 'key' | 'token' | 'settings' | 'session' | 'plan'; id: string | null; label: string | null };
   /** Whose data this is about (the acting user, or the owner of the target): who may read the entry. */
   subjectUserId: string | null;
   changes?: Changes;

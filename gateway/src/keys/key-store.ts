@@ -6,10 +6,15 @@ import type { CounterSlot, Metrics } from '../metrics.js';
 /** What the proxy needs to know about a key; cached in-process. */
 export interface CachedKey {
   id: string;
+  /** The owner: owner-wide windows count all of one user's keys together. */
+  userId: string;
   active: boolean;
   expiresAt: number | null;
-  limitPerMinute: number;
-  limitPerDay: number;
+  /** The key's plan (PlanStore resolves it), or null. */
+  planId: string | null;
+  /** Without a plan, the key's windows; on one, overrides of the plan's key minute/day (null: the plan's). */
+  limitPerMinute: number | null;
+  limitPerDay: number | null;
 }
 
 /**
@@ -156,7 +161,15 @@ export class KeyStore {
     const row = await withTimeout(
       this.options.prisma.apiKey.findUnique({
         where: { keyHash: hash },
-        select: { id: true, active: true, expiresAt: true, limitPerMinute: true, limitPerDay: true },
+        select: {
+          id: true,
+          userId: true,
+          active: true,
+          expiresAt: true,
+          planId: true,
+          limitPerMinute: true,
+          limitPerDay: true,
+        },
       }),
       LOOKUP_TIMEOUT_MS,
     );
@@ -167,8 +180,10 @@ export class KeyStore {
     this.budget.refund(); // a key that exists costs the unknown-key budget nothing
     const key: CachedKey = {
       id: row.id,
+      userId: row.userId,
       active: row.active,
       expiresAt: row.expiresAt?.getTime() ?? null,
+      planId: row.planId,
       limitPerMinute: row.limitPerMinute,
       limitPerDay: row.limitPerDay,
     };

@@ -11,9 +11,9 @@ import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';
 import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
+import type { PlanStore } from '../plans/plan-store.js';
 import {
   describeWindow,
-  keyLimits,
   pushRateLimitHeaders,
   RATE_LIMIT_FIELDS,
   type RateLimiter,
@@ -32,6 +32,8 @@ export interface ProxyDeps {
   logger: Logger;
   metrics: Metrics;
   keys: KeyStore;
+  /** Resolves a key's windows (its plan, its overrides) from memory. */
+  plans: PlanStore;
   limiter: RateLimiter;
   usage: UsageRecorder;
   upstream: Upstream;
@@ -81,7 +83,7 @@ export function isProxyUrl(url: string): boolean {
  * hot path.
  */
 export function createProxyHandler(deps: ProxyDeps) {
-  const { metrics, keys, limiter, usage, upstream, authThrottle, logger } = deps;
+  const { metrics, keys, plans, limiter, usage, upstream, authThrottle, logger } = deps;
   const { trustProxy } = deps;
   // PUBLIC_URL, when set, names the public origin: the client's Host is never used to build URLs.
   const site = deps.config.PUBLIC_URL ? publicSite(deps.config.PUBLIC_URL) : undefined;
@@ -238,8 +240,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       );
     }
 
-    // 5. Rate limit: one round trip checks and counts both windows.
-    const decision = await limiter.check(key.id, keyLimits(key.limitPerMinute, key.limitPerDay));
+    // 5. Rate limit: one round trip checks and counts every window of the key and its owner.
+    const decision = await limiter.check(key.id, plans.policyFor(key), key.userId);
     // The gateway's own response fields, flat, written with the upstream's in one writeHead.
     const own: string[] = ['X-Request-Id', requestId];
     pushRateLimitHeaders(own, decision);

@@ -15,7 +15,7 @@ import { toApiKey } from '../repositories/serialize.js';
 import { getSettings } from '../repositories/settings.js';
 import type { RouteDeps } from './types.js';
 
-const AUDITED_FIELDS = ['name', 'active', 'limitPerMinute', 'limitPerDay', 'expiresAt'] as const;
+const AUDITED_FIELDS = ['name', 'active', 'planId', 'limitPerMinute', 'limitPerDay', 'expiresAt'] as const;
 
 export function keysRouter(deps: RouteDeps): Router {
   const { prisma, config, configChanges, logger } = deps;
@@ -37,6 +37,7 @@ export function keysRouter(deps: RouteDeps): Router {
         subjectUserId: r.userId,
         changes: creationOf({
           name: r.name,
+          planId: r.planId,
           limitPerMinute: r.limitPerMinute,
           limitPerDay: r.limitPerDay,
           expiresAt: r.expiresAt,

@@ -13,7 +13,7 @@ let userSeq = 0;
 /** Creates a user and an API key for it through the management API. */
 export async function createKey(
   gw: TestGateway,
-  opts: { limitPerMinute?: number; limitPerDay?: number; expiresAt?: string; userId?: string } = {},
+  opts: { limitPerMinute?: number; limitPerDay?: number; expiresAt?: string; userId?: string; planId?: string } = {},
 ): Promise<CreatedKey> {
   let userId = opts.userId;
   if (!userId) {
