@@ -83,6 +83,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
     requireActor: createRequireActor({ config, prisma: db.prisma }),
     limiter: services.limiter,
     mailer: services.mailer,
+    plans: services.plans,
   };
   const system = systemRouter({
     db,

@@ -10,7 +10,13 @@ import type { RouteDeps } from './types.js';
 const AUDITED_FIELDS = ['name', 'description', 'timeZone', 'windows'] as const;
 
 export function plansRouter(deps: RouteDeps): Router {
-  const { prisma, configChanges, logger } = deps;
+  const { prisma, configChanges, logger, plans } = deps;
+  // This replica holds the change before answering (a client's next request may come back here at
+  // once); the event then reaches the others.
+  const announce = async () => {
+    await plans.reload();
+    await configChanges.changed('plans');
+  };
   const router = Router();
   router.use('/plans', deps.requireActor, requireAdmin);
 
@@ -45,7 +51,7 @@ export function plansRouter(deps: RouteDeps): Router {
       });
       return created;
     });
-    await configChanges.changed('plans');
+    await announce();
     logger.info({ planId: row.id, name: row.name }, 'plan created');
     res.status(201).json(toPlan(row) satisfies Plan);
   });
@@ -68,7 +74,7 @@ export function plansRouter(deps: RouteDeps): Router {
       }
       return row;
     });
-    await configChanges.changed('plans');
+    await announce();
     logger.info({ planId: id, changes: Object.keys(input) }, 'plan updated');
     res.json(toPlan(row) satisfies Plan);
   });
@@ -86,7 +92,7 @@ export function plansRouter(deps: RouteDeps): Router {
       });
       return deleted;
     });
-    await configChanges.changed('plans');
+    await announce();
     logger.info({ planId: id, name: row.name }, 'plan deleted');
     res.status(204).end();
   });

@@ -127,3 +127,39 @@ describe('/proxy with plans across two replicas (postgres + redis)', () => {
     expect(JSON.parse(answers[2]!.body).detail).toMatch(/^The key's per-minute limit is exhausted/);
   });
 });
+
+// The embedded defaults: one replica, PGlite and the in-memory limiter; changes apply directly.
+describe('/proxy with plans (pglite, memory limiter)', () => {
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+    gw = await startTestGateway({ backend: 'pglite', upstreamUrl: upstream.url });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await upstream?.close();
+  });
+
+  it('limits by owner and follows a plan change at once', async () => {
+    const res = await gw.admin('/plans', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'embedded', windows: [{ unit: 'hour', limit: 2, scope: 'owner' }] }),
+    });
+    const plan = PlanSchema.parse(await res.json());
+    const k1 = await createKey(gw, { planId: plan.id });
+    const k2 = await createKey(gw, { planId: plan.id, userId: k1.userId });
+    const statuses = [];
+    for (const k of [k1, k2, k1, k2])
+      statuses.push((await fetch(`${gw.url}/proxy/x`, { headers: { 'x-api-key': k.key } })).status);
+    expect(statuses).toEqual([200, 200, 429, 429]);
+    await gw.admin(`/plans/${plan.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ windows: [{ unit: 'hour', limit: 3, scope: 'owner' }] }),
+    });
+    const after = await fetch(`${gw.url}/proxy/x`, { headers: { 'x-api-key': k2.key } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('ratelimit')).toMatch(/^"owner-hour";r=0;t=\d+$/);
+  });
+});
