@@ -28,6 +28,7 @@ export type PlanWindow = z.output<typeof PlanWindowSchema>;
 
 const PlanWindowsSchema = z
   .array(PlanWindowSchema, { error: 'must be a list of windows' })
+  .min(1, { error: 'must have at least one window' })
   .max(MAX_PLAN_WINDOWS, { error: `must have at most ${MAX_PLAN_WINDOWS} windows` })
   .superRefine((windows, ctx) => {
     const seen = new Set<string>();

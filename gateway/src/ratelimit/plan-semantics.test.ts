@@ -223,6 +223,12 @@ describe.each(implementations)('%s limiter with plans', (_backend, make) => {
     expect(windowNamed(last, 'day')?.remaining).toBe(95);
   });
 
+  it('admits everything, without a round trip, for a policy without windows', async () => {
+    const limiter = make(clockAt(Date.UTC(2030, 0, 15, 12)).clock);
+    const decision = await limiter.check(randomUUID(), compilePolicy([]));
+    expect(decision).toMatchObject({ allowed: true, windows: [], refusedBy: null, retryAfterSeconds: 0 });
+  });
+
   it('needs the owner for a policy with owner windows', async () => {
     const limiter = make(clockAt(Date.UTC(2030, 0, 15, 12)).clock);
     await expect(limiter.check(randomUUID(), compilePolicy([owner('day', 5)]))).rejects.toThrow(RangeError);

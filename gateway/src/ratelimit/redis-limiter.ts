@@ -110,6 +110,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     assertCost(cost);
     const now = Math.floor(clock());
     const frame: Frame = frameOf(policy, now);
+    // Nothing to count (a policy without windows): no round trip, and no MGET without keys.
+    if (policy.windows.length === 0) return Promise.resolve(settle(policy, frame, [], true, cost, 'redis'));
     const fixed = fixedOf(policy);
     // Key names and most of the encoding are the same all bucket long: reuse them.
     const keys = keyNames.of(keyId, ownerId, policy, frame);

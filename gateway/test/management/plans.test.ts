@@ -33,7 +33,10 @@ describe('plans', () => {
   const admin = (path: string, init: Parameters<ReturnType<typeof as>>[1] = {}) => as(gw, gw.adminToken)(path, init);
 
   async function createPlan(body: Record<string, unknown>) {
-    const res = await admin('/plans', { method: 'POST', body: { name: unique('plan'), windows: [], ...body } });
+    const res = await admin('/plans', {
+      method: 'POST',
+      body: { name: unique('plan'), windows: [{ unit: 'day', limit: 1_000 }], ...body },
+    });
     expect(res.status).toBe(201);
     return PlanSchema.parse(await res.json());
   }
@@ -91,13 +94,17 @@ describe('plans', () => {
       ['an unknown time zone', { timeZone: 'Mars/Olympus' }, 'timeZone'],
       ['a name that is not a slug', { name: 'Pro Plan' }, 'name'],
       ['an unknown field', { price: 10 }, '(body)'],
+      ['no window at all', { windows: [] }, 'windows'],
       [
         'a shadow flag that is not a boolean',
         { windows: [{ unit: 'day', limit: 1, shadow: 'yes' }] },
         'windows.0.shadow',
       ],
     ])('refuses %s with 400 problem+json', async (_what, body, path) => {
-      const res = await admin('/plans', { method: 'POST', body: { name: unique('bad'), windows: [], ...body } });
+      const res = await admin('/plans', {
+        method: 'POST',
+        body: { name: unique('bad'), windows: [{ unit: 'day', limit: 1_000 }], ...body },
+      });
       const problem = await expectProblem(res, 400, 'VALIDATION_FAILED');
       expect(problem.errors?.map((e) => e.path)).toContain(path);
     });
@@ -114,12 +121,18 @@ describe('plans', () => {
 
     it('refuses a second plan of the same name with 409', async () => {
       const plan = await createPlan({});
-      const res = await admin('/plans', { method: 'POST', body: { name: plan.name, windows: [] } });
+      const res = await admin('/plans', {
+        method: 'POST',
+        body: { name: plan.name, windows: [{ unit: 'day', limit: 1 }] },
+      });
       await expectProblem(res, 409, 'CONFLICT');
     });
 
     it('is for admins only', async () => {
-      const res = await as(gw, alice.token)('/plans', { method: 'POST', body: { name: unique('mine'), windows: [] } });
+      const res = await as(gw, alice.token)('/plans', {
+        method: 'POST',
+        body: { name: unique('mine'), windows: [{ unit: 'day', limit: 1 }] },
+      });
       await expectProblem(res, 403, 'FORBIDDEN');
     });
   });
