@@ -87,18 +87,20 @@ export async function createKey(
     }
   }
   const { key, hash, start } = generateApiKey();
-  const row = await tx.apiKey.create({
-    data: {
-      userId,
-      keyHash: hash,
-      start,
-      name: input.name ?? 'Untitled key',
-      planId,
-      limitPerMinute,
-      limitPerDay,
-      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-    },
-  });
+  const row = await planRaceToProblem(
+    tx.apiKey.create({
+      data: {
+        userId,
+        keyHash: hash,
+        start,
+        name: input.name ?? 'Untitled key',
+        planId,
+        limitPerMinute,
+        limitPerDay,
+        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      },
+    }),
+  );
   return { row, key };
 }
 
@@ -165,19 +167,21 @@ export async function updateKey(tx: PrismaTx, actor: Actor, id: string, input: U
       throw new ApiError('FORBIDDEN', 'An admin disabled this key; only an admin can enable it again.');
     }
   }
-  const row = await tx.apiKey.update({
-    where: { id },
-    data: {
-      active: input.active,
-      disabledByAdmin: own || input.active === undefined ? undefined : !input.active,
-      name: input.name,
-      planId: input.planId,
-      limitPerMinute: input.limitPerMinute,
-      limitPerDay: input.limitPerDay,
-      expiresAt:
-        input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : new Date(input.expiresAt),
-    },
-  });
+  const row = await planRaceToProblem(
+    tx.apiKey.update({
+      where: { id },
+      data: {
+        active: input.active,
+        disabledByAdmin: own || input.active === undefined ? undefined : !input.active,
+        name: input.name,
+        planId: input.planId,
+        limitPerMinute: input.limitPerMinute,
+        limitPerDay: input.limitPerDay,
+        expiresAt:
+          input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : new Date(input.expiresAt),
+      },
+    }),
+  );
   return { before, row };
 }
 
@@ -185,6 +189,20 @@ export async function deleteKey(tx: PrismaTx, actor: Actor, id: string): Promise
   const row = await lockKeyOrThrow(tx, actor, id);
   await tx.apiKey.delete({ where: { id } });
   return row;
+}
+
+/** A plan deleted between our check and the write (its delete held the row): the request's fault, not a 500. */
+async function planRaceToProblem<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'P2003') {
+      throw new ApiError('VALIDATION_FAILED', 'The plan no longer exists.', {
+        errors: [{ path: 'planId', message: 'is not a plan' }],
+      });
+    }
+    throw error;
+  }
 }
 
 const onlyAdminsAssignPlans = () =>

@@ -6,6 +6,7 @@ import {
   PlanSchema,
 } from '@gateway/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deferred } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { as, login } from '../support/management.js';
 import { expectProblem } from '../support/problem.js';
@@ -240,6 +241,23 @@ describe('plans', () => {
       );
       // Renaming stays theirs.
       expect((await user(`/keys/${own.id}`, { method: 'PATCH', body: { name: 'renamed' } })).status).toBe(200);
+    });
+
+    it('answers 400, not 500, when the plan is deleted while a key is being put on it', async () => {
+      const plan = await createPlan({});
+      const { prisma } = gw.gateway.services.db;
+      const committed = deferred();
+      // The delete holds the plan's row: the key's insert passes the existence check, then waits for it.
+      const deleting = prisma.$transaction(async (tx) => {
+        await tx.plan.delete({ where: { id: plan.id } });
+        await committed.promise;
+      });
+      const creating = admin('/keys', { method: 'POST', body: { userId: alice.userId, planId: plan.id } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      committed.resolve();
+      await deleting;
+      const problem = await expectProblem(await creating, 400, 'VALIDATION_FAILED');
+      expect(problem.errors?.map((e) => e.path)).toEqual(['planId']);
     });
 
     it('lets an admin override a plan’s minute window on one key and clear the override again', async () => {
