@@ -95,3 +95,8 @@ export function parseLimit(value: string): number | undefined {
   const trimmed = value.trim();
   return trimmed === '' ? undefined : Number(trimmed);
 }
+
+/** A key's own limit, or "plan" when the key has none and its plan's window applies. */
+export function formatLimit(value: number | null): string {
+  return value === null ? 'plan' : formatNumber(value);
+}

@@ -19,6 +19,7 @@ import { createErrorHandler, notFoundHandler } from './middleware/error-handler.
 import { jsonBody } from './middleware/json-body.js';
 import { sendProblem } from './middleware/problem.js';
 import { assignRequestId, requestIdFor, requestIdOf } from './middleware/request-id.js';
+import type { PlanStore } from './plans/plan-store.js';
 import { createProxyHandler, isProxyUrl } from './proxy/handler.js';
 import type { RouteTable } from './proxy/route-table.js';
 import type { Upstream } from './proxy/upstream.js';
@@ -28,6 +29,7 @@ import { authRouter } from './routes/auth.js';
 import { configRouter } from './routes/config.js';
 import { keysRouter } from './routes/keys.js';
 import { type OidcClient, oidcRouter } from './routes/oidc.js';
+import { plansRouter } from './routes/plans.js';
 import { routesRouter } from './routes/routes.js';
 import { settingsRouter } from './routes/settings.js';
 import { systemRouter } from './routes/system.js';
@@ -48,6 +50,8 @@ export interface Services {
   redis: Redis | undefined;
   limiter: RateLimiter;
   keys: KeyStore;
+  /** Every plan, in memory (reloaded on `plans` config events). */
+  plans: PlanStore;
   configEvents: ConfigEvents;
   usage: UsageRecorder;
   /** INTERNAL_API_BASE_URL's pool: the default route's target. */
@@ -88,6 +92,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
     requireActor: createRequireActor({ config, prisma: db.prisma }),
     limiter: services.limiter,
     mailer: services.mailer,
+    plans: services.plans,
   };
   const system = systemRouter({
     db,
@@ -148,6 +153,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   if (services.oidc) management.use(oidcRouter({ ...routeDeps, oidc: services.oidc }));
   management.use(usersRouter(routeDeps));
   management.use(keysRouter(routeDeps));
+  management.use(plansRouter(routeDeps));
   management.use(usageRouter(routeDeps));
   management.use(tokensRouter(routeDeps));
   management.use(routesRouter(routeDeps));

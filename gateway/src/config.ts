@@ -195,6 +195,7 @@ export const ConfigSchema = z
     /** Proxied requests one key may have in progress on one replica (→ 429 TOO_MANY_IN_FLIGHT). */
     KEY_MAX_IN_FLIGHT: int(1, 100_000).default(32),
     KEY_CACHE_TTL_MS: int(0, 3_600_000).default(60_000),
+    PLAN_RELOAD_INTERVAL_MS: int(0, 3_600_000).default(60_000),
     KEY_CACHE_NEGATIVE_TTL_MS: int(0, 600_000).default(5_000),
     KEY_CACHE_MAX: int(1, 10_000_000).default(50_000),
     USAGE_BUFFER_MAX: int(100, 10_000_000).default(100_000),

@@ -92,6 +92,12 @@ export function createMetrics() {
       labelNames: ['result', 'backend'] as const,
       registers: [registry],
     }),
+    rateLimitWindows: slottedCounter({
+      name: 'gateway_rate_limit_window_checks_total',
+      help: 'Windows checked per rate-limit decision, by window (minute, owner-month, …) and result: pass, refused (an enforced window that refused the request), shadow_refused (a shadow window that would have refused it).',
+      labelNames: ['window', 'result'] as const,
+      registers: [registry],
+    }),
     rateLimitFailureMode: new Gauge({
       name: 'gateway_rate_limit_failure_mode_engaged',
       help: '1 while Redis is unreachable and RATE_LIMIT_FAILURE_MODE is in force, else 0.',

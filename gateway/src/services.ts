@@ -11,6 +11,7 @@ import { KeyStore } from './keys/key-store.js';
 import type { Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { createMetrics } from './metrics.js';
+import { PlanStore } from './plans/plan-store.js';
 import { RouteTable } from './proxy/route-table.js';
 import { createUpstream } from './proxy/upstream.js';
 import {
@@ -157,6 +158,14 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
   });
   await routes.start(config.ROUTES_RELOAD_INTERVAL_MS);
   configEvents.on('routes', () => routes.reload());
+  const plans = new PlanStore({
+    prisma: db.prisma,
+    logger,
+    defaults: { perMinute: config.DEFAULT_LIMIT_PER_MINUTE, perDay: config.DEFAULT_LIMIT_PER_DAY },
+    reloadIntervalMs: config.PLAN_RELOAD_INTERVAL_MS,
+  });
+  plans.start((listener) => configEvents.on('plans', listener));
+  await plans.reload();
 
   const usage = new UsageRecorder({
     sql: db.sql,
@@ -215,12 +224,14 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     stopBackgroundJobs: async () => {
       clearInterval(purgeTimer);
       clearInterval(expiringTimer);
+      plans.stop();
       await Promise.all([webhooks.stop(), maintenance.stop()]);
     },
     webhooks,
     redis,
     limiter,
     keys,
+    plans,
     configEvents,
     usage,
     upstream,

@@ -172,7 +172,9 @@ export type ListRoutesResponse = z.infer<typeof ListRoutesResponseSchema>;
 /** `POST /config/apply` (admins): the file's text, as kept in the operator's repository. */
 export const ApplyConfigRequestSchema = z.strictObject({
   /** YAML (or JSON) text of the file; multi-line, at most 1 MiB. */
-  file: z.string({ error: 'must be the text of the configuration file' }).max(1_048_576, { error: 'must be at most 1 MiB' }),
+  file: z
+    .string({ error: 'must be the text of the configuration file' })
+    .max(1_048_576, { error: 'must be at most 1 MiB' }),
   /** Only compute and return the changes. */
   dryRun: z.boolean({ error: 'must be true or false' }).default(false),
 });

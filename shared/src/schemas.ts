@@ -254,6 +254,9 @@ export const AUDIT_ACTIONS = [
   'route.create',
   'route.update',
   'route.delete',
+  'plan.create',
+  'plan.update',
+  'plan.delete',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS, { error: 'is not a known audit action' });
 export type AuditAction = z.infer<typeof AuditActionSchema>;
@@ -301,8 +304,10 @@ export type ListAuditResponse = z.infer<typeof ListAuditResponseSchema>;
 export const CreateKeyRequestSchema = z.strictObject({
   userId: IdSchema.optional(),
   name: KeyNameSchema.optional(),
-  limitPerMinute: LimitPerMinuteSchema.optional(),
-  limitPerDay: LimitPerDaySchema.optional(),
+  /** The key's plan (admins only); with a plan, the limits below are optional overrides. */
+  planId: IdSchema.nullable().optional(),
+  limitPerMinute: LimitPerMinuteSchema.nullable().optional(),
+  limitPerDay: LimitPerDaySchema.nullable().optional(),
   expiresAt: isoDateTime.nullable().optional(),
   scopes: KeyScopesSchema.nullable().optional(),
   allowedIps: AllowedIpsSchema.nullable().optional(),
@@ -313,8 +318,11 @@ export const UpdateKeyRequestSchema = z
   .strictObject({
     active: z.boolean({ error: 'must be true or false' }).optional(),
     name: KeyNameSchema.optional(),
-    limitPerMinute: LimitPerMinuteSchema.optional(),
-    limitPerDay: LimitPerDaySchema.optional(),
+    /** Admins only; null takes the key off its plan. */
+    planId: IdSchema.nullable().optional(),
+    /** null: no override (the plan's key minute window, or DEFAULT_LIMIT_PER_MINUTE without a plan). */
+    limitPerMinute: LimitPerMinuteSchema.nullable().optional(),
+    limitPerDay: LimitPerDaySchema.nullable().optional(),
     expiresAt: isoDateTime.nullable().optional(),
     scopes: KeyScopesSchema.nullable().optional(),
     allowedIps: AllowedIpsSchema.nullable().optional(),
@@ -342,8 +350,11 @@ export const ApiKeySchema = z.object({
   active: z.boolean(),
   /** Disabled by an admin: the owner cannot enable it again. */
   disabledByAdmin: z.boolean(),
-  limitPerMinute: z.number().int(),
-  limitPerDay: z.number().int(),
+  /** The key's plan, or null (then its two limits are its only windows). */
+  planId: IdSchema.nullable(),
+  /** The key's own limits; on a plan, overrides of the plan's key minute/day windows (null: the plan's). */
+  limitPerMinute: z.number().int().nullable(),
+  limitPerDay: z.number().int().nullable(),
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),

@@ -17,7 +17,7 @@ export interface AuditEvent {
   action: AuditAction;
   actor: { kind: 'user' | 'token' | 'bootstrap' | 'system'; id: string | null; label: string | null };
   target: {
-    type: 'user' | 'key' | 'token' | 'settings' | 'session' | 'webhook' | 'route';
+    type: 'user' | 'key' | 'token' | 'settings' | 'session' | 'webhook' | 'route' | 'plan';
     id: string | null;
     label: string | null;
   };

@@ -10,14 +10,15 @@ import { compileAllowList, compileScopes, type KeyAccessRules } from './authoriz
  */
 export interface CachedKey extends KeyAccessRules {
   id: string;
-  /** The owner's id: sent to the upstream as IDENTITY_HEADER_USER_ID. */
+  /** The owner: sent to the upstream as IDENTITY_HEADER_USER_ID; owner-wide windows count all of one user's keys together. */
   userId: string;
-  /** The key's plan, sent as IDENTITY_HEADER_PLAN; null while keys have no plans. */
-  planName: string | null;
   active: boolean;
   expiresAt: number | null;
-  limitPerMinute: number;
-  limitPerDay: number;
+  /** The key's plan (PlanStore resolves it), or null. */
+  planId: string | null;
+  /** Without a plan, the key's windows; on one, overrides of the plan's key minute/day (null: the plan's). */
+  limitPerMinute: number | null;
+  limitPerDay: number | null;
 }
 
 /**
@@ -183,6 +184,7 @@ export class KeyStore {
           userId: true,
           active: true,
           expiresAt: true,
+          planId: true,
           limitPerMinute: true,
           limitPerDay: true,
           keyHash: true,
@@ -201,9 +203,9 @@ export class KeyStore {
     const key: CachedKey = {
       id: row.id,
       userId: row.userId,
-      planName: null,
       active: row.active,
       expiresAt: row.expiresAt?.getTime() ?? null,
+      planId: row.planId,
       limitPerMinute: row.limitPerMinute,
       limitPerDay: row.limitPerDay,
       scopes: compileScopes(row.scopes),

@@ -12,7 +12,9 @@ import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';
 import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
+import type { PlanStore } from '../plans/plan-store.js';
 import {
+  describeWindow,
   pushRateLimitHeaders,
   RATE_LIMIT_FIELDS,
   type RateLimitDecision,
@@ -35,6 +37,8 @@ export interface ProxyDeps {
   logger: Logger;
   metrics: Metrics;
   keys: KeyStore;
+  /** Resolves a key's windows (its plan, its overrides) from memory. */
+  plans: PlanStore;
   limiter: RateLimiter;
   usage: UsageRecorder;
   routes: RouteTable;
@@ -146,7 +150,7 @@ class ProxyCall {
  * management API's middleware runs on the hot path.
  */
 export function createProxyHandler(deps: ProxyDeps) {
-  const { config, metrics, keys, limiter, usage, routes, authThrottle, logger, trustProxy } = deps;
+  const { config, metrics, keys, plans, limiter, usage, routes, authThrottle, logger, trustProxy } = deps;
   // PUBLIC_URL, when set, names the public origin: the client's Host is never used to build URLs.
   const site = config.PUBLIC_URL ? publicSite(config.PUBLIC_URL) : undefined;
   const identity: IdentityHeaderNames = {
@@ -254,10 +258,10 @@ export function createProxyHandler(deps: ProxyDeps) {
   /**
    * 4. Limit: a slot among the key's KEY_MAX_IN_FLIGHT (taken before the rate limiter counts, so a
    * request refused here costs no quota), then one round trip that checks and counts every window.
-   * The route is at hand for its `cost`. Returns the limiter's promise itself: the proxy awaits it
+   * Every window of the key's plan and its owner's, counting the route's `cost`. Returns the limiter's promise itself: the proxy awaits it
    * once, as before the steps existed (an async step would add a promise and a turn per request).
    */
-  function limit(call: ProxyCall, key: CachedKey, _route: ProxyRoute): Promise<RateLimitDecision> | Refusal {
+  function limit(call: ProxyCall, key: CachedKey, route: ProxyRoute): Promise<RateLimitDecision> | Refusal {
     call.slot = inFlight.tryAcquire(key.id);
     if (call.slot === null) {
       return new Refusal(
@@ -266,7 +270,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         RETRY_SOON,
       );
     }
-    return limiter.check(key.id, { perMinute: key.limitPerMinute, perDay: key.limitPerDay });
+    return limiter.check(key.id, plans.policyFor(key), key.userId, route.cost);
   }
 
   /** The limiter's decision as the gateway's own response fields (flat), or the refusal it means. */
@@ -280,8 +284,9 @@ export function createProxyHandler(deps: ProxyDeps) {
   }
 
   function rateLimited(decision: RateLimitDecision, own: string[]): Refusal {
-    const which = decision.day.remaining === 0 && decision.minute.remaining > 0 ? 'daily quota' : 'per-minute limit';
-    const detail = `The key's ${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`;
+    const refusedBy = decision.refusedBy;
+    const which = refusedBy === null ? "The key's rate limit" : describeWindow(refusedBy);
+    const detail = `${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`;
     return new Refusal('RATE_LIMITED', detail, undefined, own);
   }
 
@@ -311,6 +316,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         notForwarded,
         identity,
         caller: key,
+        planName: key.planId === null ? null : (plans.planOf(key.planId)?.name ?? null),
       }),
       proto,
       host,

@@ -91,8 +91,6 @@ export interface Caller {
   /** The key's id. */
   id: string;
   userId: string;
-  /** Sent only when the key has a plan. */
-  planName: string | null;
 }
 
 /** Request fields never forwarded as the client sent them: those above plus the identity fields. */
@@ -115,6 +113,8 @@ export interface ForwardedFor {
   notForwarded: ReadonlySet<string>;
   identity: IdentityHeaderNames;
   caller: Caller;
+  /** The name of the key's plan; the plan field is sent only when it has one. */
+  planName: string | null;
 }
 
 /**
@@ -143,7 +143,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: Forwa
   const { identity, caller } = fwd;
   out[identity.keyId] = caller.id;
   out[identity.userId] = caller.userId;
-  if (caller.planName !== null) out[identity.plan] = caller.planName;
+  if (fwd.planName !== null) out[identity.plan] = fwd.planName;
   return out;
 }
 

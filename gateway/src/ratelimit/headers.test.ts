@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { policyOf } from '../../test/support/limits.js';
 import { RATE_LIMIT_FIELDS, rateLimitHeaders, setRateLimitHeaders } from './headers.js';
 import { createMemoryRateLimiter } from './memory-limiter.js';
+import { compilePolicy } from './policy.js';
 import type { RateLimitDecision, RateLimits } from './types.js';
 
 const T0 = Date.UTC(2030, 0, 15, 12, 0, 0);
@@ -13,7 +15,7 @@ async function decisions(limits: RateLimits, n: number, now = T0): Promise<RateL
   const limiter = createMemoryRateLimiter({ clock: () => now });
   const keyId = randomUUID();
   const out = [];
-  for (let i = 0; i < n; i++) out.push(await limiter.check(keyId, limits));
+  for (let i = 0; i < n; i++) out.push(await limiter.check(keyId, policyOf(limits)));
   return out;
 }
 
@@ -31,7 +33,7 @@ describe('rateLimitHeaders', () => {
       'X-RateLimit-Limit-Day': '10000',
       'X-RateLimit-Remaining-Day': '9999',
       'RateLimit-Policy': '"minute";q=60;w=60, "day";q=10000;w=86400',
-      RateLimit: '"minute";r=59;t=60',
+      RateLimit: `"minute";r=59;t=60, "day";r=9999;t=${NOON_TO_MIDNIGHT}`,
     });
   });
 
@@ -41,7 +43,7 @@ describe('rateLimitHeaders', () => {
     expect(headers['X-RateLimit-Limit']).toBe('5');
     expect(headers['X-RateLimit-Remaining']).toBe('4');
     expect(headers['X-RateLimit-Reset']).toBe(String(NOON_TO_MIDNIGHT));
-    expect(headers.RateLimit).toBe(`"day";r=4;t=${NOON_TO_MIDNIGHT}`);
+    expect(headers.RateLimit).toBe(`"day";r=4;t=${NOON_TO_MIDNIGHT}, "minute";r=99;t=60`);
   });
 
   it('adds Retry-After on a denial, consistent with the tighter window', async () => {
@@ -52,7 +54,7 @@ describe('rateLimitHeaders', () => {
     expect(headers['Retry-After']).toBe('66');
     expect(headers['X-RateLimit-Reset']).toBe('66');
     expect(headers['X-RateLimit-Remaining']).toBe('0');
-    expect(headers.RateLimit).toBe('"minute";r=0;t=66');
+    expect(headers.RateLimit).toBe(`"minute";r=0;t=66, "day";r=990;t=${NOON_TO_MIDNIGHT}`);
     expect(all.slice(0, 10).every((d) => !('Retry-After' in asObject(d)))).toBe(true);
   });
 
@@ -60,7 +62,7 @@ describe('rateLimitHeaders', () => {
     const all = await decisions({ perMinute: 2, perDay: 2 }, 3);
     const headers = asObject(all[2] as RateLimitDecision);
     expect(headers['Retry-After']).toBe(String(NOON_TO_MIDNIGHT));
-    expect(headers.RateLimit).toBe(`"day";r=0;t=${NOON_TO_MIDNIGHT}`);
+    expect(headers.RateLimit).toBe(`"day";r=0;t=${NOON_TO_MIDNIGHT}, "minute";r=0;t=90`);
   });
 
   it('carries only valid field values', async () => {
@@ -70,6 +72,40 @@ describe('rateLimitHeaders', () => {
         expect(value).toMatch(/^[\x20-\x7e]+$/);
       }
     }
+  });
+});
+
+describe('rateLimitHeaders for a plan', () => {
+  const plan = compilePolicy(
+    [
+      { unit: 'second', limit: 5, scope: 'key', shadow: false },
+      { unit: 'hour', limit: 2, scope: 'key', shadow: true },
+      { unit: 'month', limit: 1_000, scope: 'owner', shadow: false },
+    ],
+    'Europe/Berlin',
+  );
+
+  it('lists every window, marks shadow ones, and binds the trio to the tightest enforced window', async () => {
+    const limiter = createMemoryRateLimiter({ clock: () => T0 });
+    const keyId = randomUUID();
+    const ownerId = randomUUID();
+    let last: RateLimitDecision | undefined;
+    for (let i = 0; i < 3; i++) last = await limiter.check(keyId, plan, ownerId);
+    const headers = asObject(last as RateLimitDecision);
+    expect(headers['RateLimit-Policy']).toBe(
+      '"second";q=5;w=1, "hour";q=2;w=3600;shadow, "owner-month";q=1000;w=2592000',
+    );
+    // The shadow hour is over its limit, yet it neither refuses nor binds the X-RateLimit trio.
+    expect((last as RateLimitDecision).allowed).toBe(true);
+    expect(headers['X-RateLimit-Limit']).toBe('5');
+    expect(headers['X-RateLimit-Remaining']).toBe('2');
+    // 2030-01-15 13:00 in Berlin: February starts at 2030-01-31T23:00Z.
+    const toFebruary = (Date.UTC(2030, 0, 31, 23) - T0) / 1000;
+    // The hour holds 3 of 2: it admits again once 3 × (1 − t/1 h) + 1 ≤ 2, 40 min into the next hour.
+    expect(headers.RateLimit).toBe(`"second";r=2;t=1, "hour";r=0;t=6000, "owner-month";r=997;t=${toFebruary}`);
+    // No key minute or day window: no -Minute / -Day fields.
+    expect(headers['X-RateLimit-Limit-Minute']).toBeUndefined();
+    expect(headers['X-RateLimit-Limit-Day']).toBeUndefined();
   });
 });
 

@@ -1,33 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { RateLimitDecision } from './types.js';
+import type { RateLimitDecision, WindowState } from './types.js';
 
 export type HeaderPair = [name: string, value: string];
-
-// RateLimit-Policy depends only on the key's limits, which rarely change: cache it per pair instead
-// of formatting it on every request. Bounded so a stream of odd limits cannot grow it forever.
-const POLICY_CACHE_MAX = 1024;
-const policyCache = new Map<number, Map<number, string>>();
-let policyCacheSize = 0;
-
-/** `"minute";q=60;w=60, "day";q=10000;w=86400` (draft-ietf-httpapi-ratelimit-headers, section 3). */
-export function rateLimitPolicy(perMinute: number, perDay: number): string {
-  let byDay = policyCache.get(perMinute);
-  const cached = byDay?.get(perDay);
-  if (cached !== undefined) return cached;
-  if (policyCacheSize >= POLICY_CACHE_MAX) {
-    policyCache.clear();
-    policyCacheSize = 0;
-    byDay = undefined;
-  }
-  if (byDay === undefined) {
-    byDay = new Map();
-    policyCache.set(perMinute, byDay);
-  }
-  const value = `"minute";q=${perMinute};w=60, "day";q=${perDay};w=86400`;
-  byDay.set(perDay, value);
-  policyCacheSize++;
-  return value;
-}
 
 /** A flat field list, `[name, value, name, value, …]`: what `res.writeHead` takes in one call. */
 export type FlatHeaders = string[];
@@ -50,35 +24,56 @@ export const RATE_LIMIT_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The enforced window that binds: fewer units remaining, or on a tie the one that frees up later —
+ * so on a denial it agrees with Retry-After. Undefined when the policy enforces nothing.
+ */
+export function tightestWindow(decision: RateLimitDecision): WindowState | undefined {
+  let tight: WindowState | undefined;
+  for (const w of decision.windows) {
+    if (w.shadow) continue;
+    if (
+      tight === undefined ||
+      w.remaining < tight.remaining ||
+      (w.remaining === tight.remaining && w.resetSeconds > tight.resetSeconds)
+    ) {
+      tight = w;
+    }
+  }
+  return tight;
+}
+
+const item = (w: WindowState) => `"${w.name}";r=${w.remaining};t=${w.resetSeconds}`;
+
+/**
  * Appends the rate-limit fields of a /proxy response to `out`. The un-suffixed X-RateLimit-* trio
- * and the IETF `RateLimit` field describe the tighter window: fewer requests remaining, or on a tie
- * the one that frees up later — so on a denial they agree with Retry-After.
+ * describes the tightest enforced window; `-Minute`/`-Day` the key's own minute and day windows where
+ * the policy has them. `RateLimit-Policy` lists every window (shadow ones marked `;shadow`) and
+ * `RateLimit` every window's state, the tightest enforced one first.
  */
 export function pushRateLimitHeaders(out: FlatHeaders, decision: RateLimitDecision): void {
-  const { minute, day } = decision;
-  const dayIsTighter =
-    day.remaining < minute.remaining || (day.remaining === minute.remaining && day.resetSeconds > minute.resetSeconds);
-  const tight = dayIsTighter ? day : minute;
-  out.push(
-    'X-RateLimit-Limit',
-    String(tight.limit),
-    'X-RateLimit-Remaining',
-    String(tight.remaining),
-    'X-RateLimit-Reset',
-    String(tight.resetSeconds),
-    'X-RateLimit-Limit-Minute',
-    String(minute.limit),
-    'X-RateLimit-Remaining-Minute',
-    String(minute.remaining),
-    'X-RateLimit-Limit-Day',
-    String(day.limit),
-    'X-RateLimit-Remaining-Day',
-    String(day.remaining),
-    'RateLimit-Policy',
-    rateLimitPolicy(minute.limit, day.limit),
-    'RateLimit',
-    `${dayIsTighter ? '"day"' : '"minute"'};r=${tight.remaining};t=${tight.resetSeconds}`,
-  );
+  const { policy } = decision;
+  const tight = tightestWindow(decision);
+  if (tight !== undefined) {
+    out.push(
+      'X-RateLimit-Limit',
+      String(tight.limit),
+      'X-RateLimit-Remaining',
+      String(tight.remaining),
+      'X-RateLimit-Reset',
+      String(tight.resetSeconds),
+    );
+  }
+  let rateLimit = tight === undefined ? '' : item(tight);
+  for (const w of decision.windows) {
+    if (w.scope === 'key') {
+      if (w.unit === 'minute')
+        out.push('X-RateLimit-Limit-Minute', String(w.limit), 'X-RateLimit-Remaining-Minute', String(w.remaining));
+      else if (w.unit === 'day')
+        out.push('X-RateLimit-Limit-Day', String(w.limit), 'X-RateLimit-Remaining-Day', String(w.remaining));
+    }
+    if (w !== tight) rateLimit = rateLimit === '' ? item(w) : `${rateLimit}, ${item(w)}`;
+  }
+  if (policy.header !== '') out.push('RateLimit-Policy', policy.header, 'RateLimit', rateLimit);
   if (!decision.allowed) out.push('Retry-After', String(decision.retryAfterSeconds));
 }
 
@@ -101,4 +96,19 @@ export function setRateLimitHeaders(res: Pick<ServerResponse, 'setHeader'>, deci
   const flat: FlatHeaders = [];
   pushRateLimitHeaders(flat, decision);
   setFlatHeaders(res, flat);
+}
+
+const WINDOW_WORDS: Record<WindowState['unit'], string> = {
+  second: 'per-second limit',
+  minute: 'per-minute limit',
+  hour: 'per-hour limit',
+  day: 'daily quota',
+  month: 'monthly quota',
+};
+
+/** "The key's per-minute limit", "The owner's monthly quota (shared by all their keys)": for a 429's detail. */
+export function describeWindow(w: Pick<WindowState, 'unit' | 'scope'>): string {
+  return w.scope === 'owner'
+    ? `The owner's ${WINDOW_WORDS[w.unit]} (shared by all their keys)`
+    : `The key's ${WINDOW_WORDS[w.unit]}`;
 }

@@ -1,108 +1,93 @@
-import type { Clock, RateLimitDecision, RateLimiter, RateLimits } from './types.js';
-import { assertLimits, buildDecision, MINUTE_MS, minuteBucket, minuteFits, utcDay } from './window-math.js';
+import { assertKeyId, assertOwner, WindowKeyNames } from './redis-keys.js';
+import type { Clock, LimitPolicy, RateLimitDecision, RateLimiter } from './types.js';
+import { admits, assertCost, frameOf, settle } from './window-math.js';
 
-interface Counters {
-  bucket: number;
-  previous: number;
-  current: number;
-  day: number;
-  dayCount: number;
+/** One counter, as Redis would hold it: a count and when it expires. */
+interface Counter {
+  count: number;
+  expiresAt: number;
 }
 
-/** Entries looked at per `check` by the incremental sweep: O(1) per request, yet it keeps pace with inserts. */
-const SWEEP_STEP = 4;
+/**
+ * Counters looked at per `check` by the incremental sweep: O(1) per request, yet it keeps pace with
+ * inserts (a request creates at most one counter per window, and policies have few windows).
+ */
+const SWEEP_STEP = 8;
 
 export interface MemoryRateLimiterOptions {
   clock?: Clock;
 }
 
 export interface MemoryRateLimiter extends RateLimiter {
-  /** Keys currently tracked (for tests and diagnostics). */
+  /** Counters currently held (for tests and diagnostics). */
   readonly size: number;
 }
 
 /**
- * In-process limiter with the same semantics as the Redis one. Used when REDIS_URL is unset and as
- * the per-replica fallback while Redis is unreachable. `check` runs synchronously inside, so it is
+ * In-process limiter with the same semantics as the Redis one: the same counter names, the same
+ * expiry, the same decision (`admits`) as the Lua script. Used when REDIS_URL is unset and as the
+ * per-replica fallback while Redis is unreachable. `check` runs synchronously inside, so it is
  * atomic within the process without locks.
  */
 export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): MemoryRateLimiter {
   const clock = options.clock ?? Date.now;
-  const entries = new Map<string, Counters>();
-  let sweeper = entries.entries();
+  const counters = new Map<string, Counter>();
+  const keyNames = new WindowKeyNames('');
+  let sweeper = counters.entries();
 
-  function roll(entry: Counters, bucket: number, day: number): void {
-    if (entry.bucket !== bucket) {
-      entry.previous = entry.bucket === bucket - 1 ? entry.current : 0;
-      entry.current = 0;
-      entry.bucket = bucket;
-    }
-    if (entry.day !== day) {
-      entry.day = day;
-      entry.dayCount = 0;
-    }
-  }
-
-  // An entry is dead once nothing it counts can still weigh: no minute counts in the sliding
-  // minute and no quota used today.
-  function isDead(entry: Counters, bucket: number, day: number): boolean {
-    const dayDone = entry.day !== day || entry.dayCount === 0;
-    if (!dayDone) return false;
-    if (entry.bucket < bucket - 1) return true;
-    if (entry.bucket === bucket - 1) return entry.current === 0;
-    return entry.current === 0 && entry.previous === 0;
-  }
-
-  function sweep(bucket: number, day: number): void {
+  function sweep(now: number): void {
     for (let i = 0; i < SWEEP_STEP; i++) {
       const next = sweeper.next();
       if (next.done) {
-        sweeper = entries.entries(); // start the next lap on the next call
+        sweeper = counters.entries(); // start the next lap on the next call
         return;
       }
-      const [keyId, entry] = next.value;
-      if (isDead(entry, bucket, day)) entries.delete(keyId);
+      const [name, counter] = next.value;
+      if (counter.expiresAt <= now) counters.delete(name);
     }
   }
 
-  function decide(keyId: string, limits: RateLimits): RateLimitDecision {
-    assertLimits(limits);
+  function decide(keyId: string, policy: LimitPolicy, ownerId: string | undefined, cost: number): RateLimitDecision {
+    assertKeyId(keyId);
+    assertOwner(policy, ownerId);
+    assertCost(cost);
     const now = Math.floor(clock());
-    const bucket = minuteBucket(now);
-    const day = utcDay(now);
-    sweep(bucket, day);
-
-    let entry = entries.get(keyId);
-    if (entry === undefined) {
-      entry = { bucket, previous: 0, current: 0, day, dayCount: 0 };
-      entries.set(keyId, entry);
-    } else {
-      roll(entry, bucket, day);
+    sweep(now);
+    const frame = frameOf(policy, now);
+    const { names, current } = keyNames.of(keyId, ownerId, policy, frame);
+    const counts = new Array<number>(2 * policy.windows.length);
+    let k = 0;
+    for (let i = 0; i < policy.windows.length; i++) {
+      const previous = policy.windows[i]!.periodMs > 0 ? counters.get(names[k++]!) : undefined;
+      const counter = counters.get(names[k++]!);
+      counts[2 * i] = previous !== undefined && previous.expiresAt > now ? previous.count : 0;
+      counts[2 * i + 1] = counter !== undefined && counter.expiresAt > now ? counter.count : 0;
     }
-
-    const elapsedMs = now - bucket * MINUTE_MS;
-    const allowed =
-      entry.dayCount + 1 <= limits.perDay && minuteFits(entry.previous, entry.current, limits.perMinute, elapsedMs);
+    const allowed = admits(policy, frame, counts, cost);
     if (allowed) {
-      entry.current++;
-      entry.dayCount++;
+      for (let i = 0; i < policy.windows.length; i++) {
+        const name = names[current[i]!]!;
+        const counter = counters.get(name);
+        if (counter !== undefined && counter.expiresAt > now) counter.count += cost;
+        else counters.set(name, { count: cost, expiresAt: now + frame.ttls[i]! });
+      }
     }
-    return buildDecision(allowed, entry.previous, entry.current, entry.dayCount, limits, now, 'memory');
+    return settle(policy, frame, counts, allowed, cost, 'memory');
   }
 
   return {
     get size() {
-      return entries.size;
+      return counters.size;
     },
-    check(keyId, limits) {
+    check(keyId, policy, ownerId, cost = 1) {
       try {
-        return Promise.resolve(decide(keyId, limits));
+        return Promise.resolve(decide(keyId, policy, ownerId, cost));
       } catch (err) {
         return Promise.reject(err);
       }
     },
     async close() {
-      entries.clear();
+      counters.clear();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Command, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policyOf } from '../../test/support/limits.js';
 import { createRedisPrefix, TEST_REDIS_URL } from '../../test/support/redis.js';
 import { createRedisRateLimiter } from './redis-limiter.js';
 import { RATE_LIMIT_SCRIPT } from './redis-script.js';
@@ -33,7 +34,7 @@ async function keysOf(keyId: string): Promise<string[]> {
 /** 200 concurrent checks, alternating between two gateway replicas with their own connections. */
 async function acrossReplicas(limiters: RateLimiter[], keyId: string, limits: RateLimits) {
   const decisions = await Promise.all(
-    Array.from({ length: 200 }, (_, i) => (limiters[i % 2] as RateLimiter).check(keyId, limits)),
+    Array.from({ length: 200 }, (_, i) => (limiters[i % 2] as RateLimiter).check(keyId, policyOf(limits))),
   );
   return decisions.filter((d) => d.allowed).length;
 }
@@ -52,9 +53,12 @@ describe('createRedisRateLimiter', () => {
   it('names keys by key id under one hash tag', async () => {
     const limiter = createRedisRateLimiter({ redis: replicaA, prefix, clock });
     const keyId = randomUUID();
-    await limiter.check(keyId, { perMinute: 5, perDay: 5 });
+    await limiter.check(keyId, policyOf({ perMinute: 5, perDay: 5 }));
     const bucket = Math.floor(T0 / 60_000);
-    expect(await keysOf(keyId)).toEqual([`${prefix}rl:{${keyId}}:d:20300115`, `${prefix}rl:{${keyId}}:m:${bucket}`]);
+    expect(await keysOf(keyId)).toEqual([
+      `${prefix}rl:{${keyId}}:k:${keyId}:d:20300115`,
+      `${prefix}rl:{${keyId}}:k:${keyId}:m:${bucket}`,
+    ]);
     for (const key of await keysOf(keyId)) {
       // Redis Cluster hashes only the first {…} section.
       expect(key.slice(key.indexOf('{') + 1, key.indexOf('}'))).toBe(keyId);
@@ -67,9 +71,9 @@ describe('createRedisRateLimiter', () => {
     const limiter = createRedisRateLimiter({ redis: replicaA, prefix: wide, clock });
     const keyId = randomUUID();
     const decisions = [];
-    for (let i = 0; i < 3; i++) decisions.push(await limiter.check(keyId, { perMinute: 2, perDay: 100 }));
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.check(keyId, policyOf({ perMinute: 2, perDay: 100 })));
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, false]);
-    const stored = await replicaA.get(`${wide}rl:{${keyId}}:m:${Math.floor(T0 / 60_000)}`);
+    const stored = await replicaA.get(`${wide}rl:{${keyId}}:k:${keyId}:m:${Math.floor(T0 / 60_000)}`);
     expect(stored).toBe('2');
     expect(await replicaA.ping()).toBe('PONG');
   });
@@ -77,7 +81,7 @@ describe('createRedisRateLimiter', () => {
   it('refuses anything but a key id, so a raw API key never reaches a key name', async () => {
     const limiter = createRedisRateLimiter({ redis: replicaA, prefix, clock });
     const rawKey = 'ak_3mJr7AoUXx2Wqd8YB4aQ9kC5tZ';
-    await expect(limiter.check(rawKey, { perMinute: 5, perDay: 5 })).rejects.toThrow(RangeError);
+    await expect(limiter.check(rawKey, policyOf({ perMinute: 5, perDay: 5 }))).rejects.toThrow(RangeError);
     const leaked = await replicaA.scan('0', 'MATCH', `${prefix}*ak_*`, 'COUNT', 1000);
     expect(leaked[1]).toEqual([]);
   });
@@ -89,7 +93,7 @@ describe('createRedisRateLimiter', () => {
   it('gives every key a TTL that ends shortly after its window', async () => {
     const limiter = createRedisRateLimiter({ redis: replicaA, prefix, clock });
     const keyId = randomUUID();
-    await limiter.check(keyId, { perMinute: 5, perDay: 5 });
+    await limiter.check(keyId, policyOf({ perMinute: 5, perDay: 5 }));
     const [dayKey, minuteKey] = await keysOf(keyId);
     const minuteTtl = await replicaA.pttl(minuteKey as string);
     const dayTtl = await replicaA.pttl(dayKey as string);
@@ -103,13 +107,13 @@ describe('createRedisRateLimiter', () => {
   it('writes nothing for a rejected request', async () => {
     const limiter = createRedisRateLimiter({ redis: replicaA, prefix, clock });
     const keyId = randomUUID();
-    expect((await limiter.check(keyId, { perMinute: 0, perDay: 100 })).allowed).toBe(false);
+    expect((await limiter.check(keyId, policyOf({ perMinute: 0, perDay: 100 }))).allowed).toBe(false);
     expect(await keysOf(keyId)).toEqual([]);
   });
 
   it('runs one cached script per decision (EVALSHA)', async () => {
     const limiter = createRedisRateLimiter({ redis: replicaA, prefix, clock });
-    await limiter.check(randomUUID(), { perMinute: 5, perDay: 5 });
+    await limiter.check(randomUUID(), policyOf({ perMinute: 5, perDay: 5 }));
     const sha = createHash('sha1').update(RATE_LIMIT_SCRIPT).digest('hex');
     expect(await replicaA.script('EXISTS', sha)).toEqual([1]);
   });
@@ -133,7 +137,7 @@ describe('createRedisRateLimiter', () => {
     const limiter = createRedisRateLimiter({ redis: forgetful, prefix, clock });
     const keyId = randomUUID();
     const decisions = [];
-    for (let i = 0; i < 3; i++) decisions.push(await limiter.check(keyId, { perMinute: 2, perDay: 100 }));
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.check(keyId, policyOf({ perMinute: 2, perDay: 100 })));
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, false]);
     expect(evals).toBe(3);
   });

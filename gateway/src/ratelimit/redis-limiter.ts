@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Command, type Redis } from 'ioredis';
-import { assertKeyId, dayKey, keyBase, minuteKey } from './redis-keys.js';
+import { assertKeyId, assertOwner, WindowKeyNames, type WindowKeys } from './redis-keys.js';
 import { RATE_LIMIT_SCRIPT } from './redis-script.js';
-import type { Clock, RateLimitDecision, RateLimiter } from './types.js';
-import { assertLimits, buildDecision, DAY_MS, MINUTE_MS, minuteBucket, utcDay } from './window-math.js';
+import type { Clock, LimitPolicy, RateLimitDecision, RateLimiter } from './types.js';
+import { assertCost, type Frame, frameOf, settle } from './window-math.js';
 
-/** Keeps keys a little past their window so replicas whose clocks differ slightly still agree. */
-const TTL_SLACK_MS = 5_000;
 const SCRIPT_SHA = createHash('sha1').update(RATE_LIMIT_SCRIPT).digest('hex');
-
-type ScriptReply = [number, number, number, number];
 
 export interface RedisRateLimiterOptions {
   /** The caller owns the client (and its commandTimeout / retryStrategy); `close` leaves it open. */
@@ -47,18 +43,6 @@ function createBatchedSender(redis: Redis): (command: Command) => Promise<unknow
   };
 }
 
-/** The Redis key names of one API key for the current minute and day, rebuilt only when those change. */
-interface KeyNames {
-  base: string;
-  bucket: number;
-  previous: string;
-  current: string;
-  day: number;
-  today: string;
-  /** The EVALSHA command up to its last key, encoded (RESP): the same all minute long. */
-  wirePrefix: string;
-}
-
 /** A RESP bulk string (its length in bytes: a key prefix passed in options may be any text). */
 const bulk = (arg: string) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
 /** The same for the per-call numbers, whose digits are one byte each. */
@@ -68,7 +52,8 @@ const bulkNumber = (digits: string) => `$${digits.length}\r\n${digits}\r\n`;
  * EVALSHA with its encoding mostly precomputed. ioredis' Command flattens its arguments with
  * Array#flat (about 1 µs for ten strings on Node 20) and encodes each argument again on every
  * call; this one is built without arguments, given them afterwards (they are already flat strings)
- * and answers `toWritable` with the prefix cached per key and minute plus the five numbers.
+ * and answers `toWritable` with the prefix cached per key and bucket (keys and the policy's fixed
+ * arguments) plus the per-request numbers.
  */
 class EvalshaCommand extends Command {
   constructor(
@@ -84,10 +69,23 @@ class EvalshaCommand extends Command {
   }
 }
 
-// Bounded: cleared wholesale when full, which costs one rebuild per key (a few string concatenations).
-const KEY_NAMES_MAX = 10_000;
+/** The fixed part of the script's arguments: period, limit and enforced flag per window. */
+function policyArgs(policy: LimitPolicy): string[] {
+  const args: string[] = [];
+  for (const w of policy.windows) args.push(String(w.periodMs), String(w.limit), w.shadow ? '0' : '1');
+  return args;
+}
 
-/** Shared limiter for any number of replicas: one EVALSHA per decision. */
+/** The command up to its per-request numbers, RESP-encoded; cached with the key names. */
+function encodePrefix(keys: WindowKeys, fixed: string[]): string {
+  const argc = 3 + keys.names.length + fixed.length + 2 * keys.policy.windows.length + 1;
+  let wire = `*${argc}\r\n$7\r\nevalsha\r\n${bulk(SCRIPT_SHA)}${bulkNumber(String(keys.names.length))}`;
+  for (const name of keys.names) wire += bulk(name);
+  for (const arg of fixed) wire += bulkNumber(arg);
+  return wire;
+}
+
+/** Shared limiter for any number of replicas: one EVALSHA per decision, however many windows. */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   const { redis, prefix } = options;
   if (prefix.includes('{') || prefix.includes('}')) {
@@ -95,86 +93,61 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   }
   const clock = options.clock ?? Date.now;
   const send = createBatchedSender(redis);
-  const keyNames = new Map<string, KeyNames>();
-  const namesOf = (keyId: string, bucket: number, day: number): KeyNames => {
-    let names = keyNames.get(keyId);
-    if (names === undefined) {
-      if (keyNames.size >= KEY_NAMES_MAX) keyNames.clear();
-      names = {
-        base: keyBase(prefix, keyId),
-        bucket: Number.NaN,
-        previous: '',
-        current: '',
-        day: Number.NaN,
-        today: '',
-        wirePrefix: '',
-      };
-      keyNames.set(keyId, names);
+  const keyNames = new WindowKeyNames(prefix);
+  const fixedArgs = new WeakMap<LimitPolicy, string[]>();
+  const fixedOf = (policy: LimitPolicy) => {
+    let args = fixedArgs.get(policy);
+    if (args === undefined) {
+      args = policyArgs(policy);
+      fixedArgs.set(policy, args);
     }
-    if (names.bucket !== bucket || names.day !== day) {
-      names.bucket = bucket;
-      names.previous = minuteKey(names.base, bucket - 1);
-      names.current = minuteKey(names.base, bucket);
-      names.day = day;
-      names.today = dayKey(names.base, day);
-      // *11: the command name, the sha, the key count, three keys and five numbers.
-      names.wirePrefix = `*11\r\n$7\r\nevalsha\r\n${bulk(SCRIPT_SHA)}${bulk('3')}${bulk(names.previous)}${bulk(names.current)}${bulk(names.today)}`;
-    }
-    return names;
+    return args;
   };
 
+  function decide(keyId: string, policy: LimitPolicy, ownerId: string | undefined, cost: number) {
+    assertKeyId(keyId);
+    assertOwner(policy, ownerId);
+    assertCost(cost);
+    const now = Math.floor(clock());
+    const frame: Frame = frameOf(policy, now);
+    // Nothing to count (a policy without windows): no round trip, and no MGET without keys.
+    if (policy.windows.length === 0) return Promise.resolve(settle(policy, frame, [], true, cost, 'redis'));
+    const fixed = fixedOf(policy);
+    // Key names and most of the encoding are the same all bucket long: reuse them.
+    const keys = keyNames.of(keyId, ownerId, policy, frame);
+    if (keys.encoded === '') keys.encoded = encodePrefix(keys, fixed);
+    const args = [SCRIPT_SHA, String(keys.names.length), ...keys.names, ...fixed];
+    let wire = keys.encoded;
+    for (let i = 0; i < policy.windows.length; i++) {
+      const elapsed = String(frame.elapsed[i]);
+      const ttl = String(frame.ttls[i]);
+      args.push(elapsed, ttl);
+      wire += bulkNumber(elapsed) + bulkNumber(ttl);
+    }
+    const costArg = String(cost);
+    args.push(costArg);
+    wire += bulkNumber(costArg);
+    const command = new EvalshaCommand(args, wire);
+    const settleReply = (reply: unknown): RateLimitDecision => {
+      const values = reply as number[];
+      return settle(policy, frame, values.slice(1), values[0] === 1, cost, 'redis');
+    };
+    // EVALSHA; after a Redis restart or SCRIPT FLUSH the script is gone and EVAL runs — and
+    // caches — it again. (ioredis' defineCommand does the same, but wraps every call in a script
+    // command, an extra promise and closures: ~1 µs and 1.5 KB per decision.)
+    return send(command).then(settleReply, (err: unknown) => {
+      if (!isNoScript(err)) throw err;
+      return send(new Command('eval', [RATE_LIMIT_SCRIPT, ...args.slice(1)])).then(settleReply);
+    });
+  }
+
   return {
-    check(keyId, limits) {
+    check(keyId, policy, ownerId, cost = 1) {
       try {
-        assertKeyId(keyId);
-        assertLimits(limits);
+        return decide(keyId, policy, ownerId, cost);
       } catch (err) {
         return Promise.reject(err);
       }
-      const now = Math.floor(clock());
-      const bucket = minuteBucket(now);
-      const day = utcDay(now);
-      const elapsedMs = now - bucket * MINUTE_MS;
-      // Three ~70-character key names per decision, the same all minute long: reuse them.
-      const names = namesOf(keyId, bucket, day);
-      const minuteTtl = 2 * MINUTE_MS - elapsedMs + TTL_SLACK_MS;
-      const dayTtl = (day + 1) * DAY_MS - now + TTL_SLACK_MS;
-      const decide = (reply: unknown): RateLimitDecision => {
-        const [allowed, previous, current, dayCount] = reply as ScriptReply;
-        return buildDecision(allowed === 1, previous, current, dayCount, limits, now, 'redis');
-      };
-      const perMinute = String(limits.perMinute);
-      const perDay = String(limits.perDay);
-      const elapsed = String(elapsedMs);
-      const minuteTtlArg = String(minuteTtl);
-      const dayTtlArg = String(dayTtl);
-      const command = new EvalshaCommand(
-        [
-          SCRIPT_SHA,
-          '3',
-          names.previous,
-          names.current,
-          names.today,
-          perMinute,
-          perDay,
-          elapsed,
-          minuteTtlArg,
-          dayTtlArg,
-        ],
-        names.wirePrefix +
-          bulkNumber(perMinute) +
-          bulkNumber(perDay) +
-          bulkNumber(elapsed) +
-          bulkNumber(minuteTtlArg) +
-          bulkNumber(dayTtlArg),
-      );
-      // EVALSHA; after a Redis restart or SCRIPT FLUSH the script is gone and EVAL runs — and
-      // caches — it again. (ioredis' defineCommand does the same, but wraps every call in a script
-      // command, an extra promise and closures: ~1 µs and 1.5 KB per decision.)
-      return send(command).then(decide, (err: unknown) => {
-        if (!isNoScript(err)) throw err;
-        return send(new Command('eval', [RATE_LIMIT_SCRIPT, ...command.args.slice(1)])).then(decide);
-      });
     },
     async close() {},
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dayOf, minuteOf, policyOf } from '../../test/support/limits.js';
 import { createRedisPrefix, TEST_REDIS_URL } from '../../test/support/redis.js';
 import { hostPortOf, startTcpProxy } from '../../test/support/tcp-proxy.js';
 import { createLogger } from '../logger.js';
@@ -43,9 +44,9 @@ function setup(redis: Redis, mode: RateLimitFailureMode, breaker: Breaker = {}) 
   // Counts the decisions sent to Redis: the round trips a hung Redis makes wait.
   const sent = { count: 0 };
   const primary: RateLimiter = {
-    check: (keyId, l) => {
+    check: (keyId, policy, ownerId, cost) => {
       sent.count++;
-      return redisLimiter.check(keyId, l);
+      return redisLimiter.check(keyId, policy, ownerId, cost);
     },
     close: () => redisLimiter.close(),
   };
@@ -66,7 +67,7 @@ async function decisionCount(metrics: Metrics, result: string, backend: RateLimi
 
 async function run(limiter: RateLimiter, keyId: string, n: number) {
   const out = [];
-  for (let i = 0; i < n; i++) out.push(await limiter.check(keyId, limits));
+  for (let i = 0; i < n; i++) out.push(await limiter.check(keyId, policyOf(limits)));
   return out;
 }
 
@@ -86,7 +87,7 @@ afterAll(async () => {
 describe('createResilientRateLimiter with Redis unreachable', () => {
   it('really cannot reach Redis through the dead client', async () => {
     const primary = createRedisRateLimiter({ redis: deadClient(), prefix, clock });
-    await expect(primary.check(randomUUID(), limits)).rejects.toThrow();
+    await expect(primary.check(randomUUID(), policyOf(limits))).rejects.toThrow();
   });
 
   it('local: limits exactly, in process', async () => {
@@ -105,14 +106,16 @@ describe('createResilientRateLimiter with Redis unreachable', () => {
     const { limiter, metrics } = setup(deadClient(), 'open');
     const decisions = await run(limiter, randomUUID(), 8);
     expect(decisions.every((d) => d.allowed && d.backend === 'open')).toBe(true);
-    expect(decisions[7]).toMatchObject({ minute: { remaining: 5 }, day: { remaining: 100 }, retryAfterSeconds: 0 });
+    expect(decisions[7]).toMatchObject({ retryAfterSeconds: 0 });
+    expect(minuteOf(decisions[7]!).remaining).toBe(5);
+    expect(dayOf(decisions[7]!).remaining).toBe(100);
     expect(await gauge(metrics)).toBe(1);
     expect(await decisionCount(metrics, 'allowed', 'open')).toBe(8);
   });
 
   it('closed: denies everything with a short Retry-After', async () => {
     const { limiter, metrics } = setup(deadClient(), 'closed');
-    const decision = await limiter.check(randomUUID(), limits);
+    const decision = await limiter.check(randomUUID(), policyOf(limits));
     expect(decision).toMatchObject({ allowed: false, backend: 'closed', retryAfterSeconds: 5 });
     expect(rateLimitHeaders(decision)).toContainEqual(['Retry-After', '5']);
     expect(await gauge(metrics)).toBe(1);
@@ -121,7 +124,7 @@ describe('createResilientRateLimiter with Redis unreachable', () => {
 
   it('passes bad input through instead of treating it as an outage', async () => {
     const { limiter, metrics } = setup(deadClient(), 'open');
-    await expect(limiter.check('ak_notAnId', limits)).rejects.toThrow(RangeError);
+    await expect(limiter.check('ak_notAnId', policyOf(limits))).rejects.toThrow(RangeError);
     expect(await gauge(metrics)).toBe(0);
   });
 });
@@ -149,9 +152,9 @@ describe('createResilientRateLimiter recovery', () => {
     expect(await gauge(metrics)).toBe(1);
 
     await redis.connect();
-    const back = await limiter.check(keyId, limits);
+    const back = await limiter.check(keyId, policyOf(limits));
     expect(back.backend).toBe('redis');
-    expect(back.minute.remaining).toBe(2); // 5 − (2 earlier on Redis + this one): local decisions are not in Redis
+    expect(minuteOf(back).remaining).toBe(2); // 5 − (2 earlier on Redis + this one): local decisions are not in Redis
     expect(await gauge(metrics)).toBe(0);
     expect(logs.map((l) => [l.level, l.msg.split(';')[0]])).toEqual([
       [40, 'Redis unreachable (client end)'],
@@ -163,19 +166,19 @@ describe('createResilientRateLimiter recovery', () => {
     const { limiter, metrics, logs } = setup(admin, 'local', { probeBackoffMs: 10 });
     const keyId = randomUUID();
     // A value of the wrong type makes the script's INCR fail with a genuine Redis error.
-    const minuteKey = `${prefix}rl:{${keyId}}:m:${Math.floor(T0 / 60_000)}`;
+    const minuteKey = `${prefix}rl:{${keyId}}:k:${keyId}:m:${Math.floor(T0 / 60_000)}`;
     await admin.hset(minuteKey, 'poisoned', '1');
 
-    expect((await limiter.check(keyId, limits)).backend).toBe('local-fallback');
+    expect((await limiter.check(keyId, policyOf(limits))).backend).toBe('local-fallback');
     expect(await gauge(metrics)).toBe(1);
     expect(logs).toHaveLength(1);
 
     await admin.del(minuteKey);
     await sleep(20); // the back-off
-    const concurrent = await Promise.all(Array.from({ length: 5 }, () => limiter.check(keyId, limits)));
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => limiter.check(keyId, policyOf(limits))));
     expect(concurrent.filter((d) => d.backend === 'redis')).toHaveLength(1);
     expect(concurrent.filter((d) => d.backend === 'local-fallback')).toHaveLength(4);
-    expect((await limiter.check(keyId, limits)).backend).toBe('redis');
+    expect((await limiter.check(keyId, policyOf(limits))).backend).toBe('redis');
     expect(await gauge(metrics)).toBe(0);
   });
 });
@@ -188,7 +191,7 @@ describe('createResilientRateLimiter with a hung Redis (connection open, no answ
       await new Promise((resolve) => redis.once('ready', resolve));
       const { limiter, metrics, sent } = setup(redis, 'local', { probeBackoffMs: 1_500, probeBackoffMaxMs: 3_000 });
       const keyId = randomUUID();
-      expect((await limiter.check(keyId, limits)).backend).toBe('redis');
+      expect((await limiter.check(keyId, policyOf(limits))).backend).toBe('redis');
 
       link.freeze();
       const started = performance.now();
@@ -202,7 +205,7 @@ describe('createResilientRateLimiter with a hung Redis (connection open, no answ
 
       // After the back-off, one request probes (and waits); the others are decided locally meanwhile.
       await sleep(1_600);
-      const probe = await Promise.all(Array.from({ length: 5 }, () => limiter.check(keyId, limits)));
+      const probe = await Promise.all(Array.from({ length: 5 }, () => limiter.check(keyId, policyOf(limits))));
       expect(probe.every((d) => d.backend === 'local-fallback')).toBe(true);
       expect(sent.count).toBe(3);
       expect((await run(limiter, keyId, 4)).every((d) => d.backend === 'local-fallback')).toBe(true);
@@ -211,9 +214,9 @@ describe('createResilientRateLimiter with a hung Redis (connection open, no answ
       // Redis answers again: the first probe after the (doubled) back-off closes the breaker.
       link.restore();
       await sleep(3_100);
-      expect((await limiter.check(keyId, limits)).backend).toBe('redis');
+      expect((await limiter.check(keyId, policyOf(limits))).backend).toBe('redis');
       expect(await gauge(metrics)).toBe(0);
-      expect((await limiter.check(keyId, limits)).backend).toBe('redis');
+      expect((await limiter.check(keyId, policyOf(limits))).backend).toBe('redis');
     } finally {
       await link.close();
     }

@@ -2,9 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { type RateLimitMetrics, recordDecision } from './decision-metrics.js';
 import { createMemoryRateLimiter } from './memory-limiter.js';
-import { assertKeyId } from './redis-keys.js';
-import type { Clock, RateLimitDecision, RateLimiter, RateLimits } from './types.js';
-import { assertLimits, buildDecision } from './window-math.js';
+import { assertKeyId, assertOwner } from './redis-keys.js';
+import type { Clock, LimitPolicy, RateLimitDecision, RateLimiter, WindowState } from './types.js';
+import { assertCost, frameOf, settle, zeroCounts } from './window-math.js';
 
 export type RateLimitFailureMode = 'local' | 'open' | 'closed';
 
@@ -84,17 +84,36 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
     logger.info({ mode }, 'Redis reachable again; rate limiting back on Redis');
   }
 
-  async function degraded(keyId: string, limits: RateLimits): Promise<RateLimitDecision> {
+  async function degraded(
+    keyId: string,
+    policy: LimitPolicy,
+    ownerId: string | undefined,
+    cost: number,
+  ): Promise<RateLimitDecision> {
     if (local !== undefined) {
-      const decision = await local.check(keyId, limits);
+      const decision = await local.check(keyId, policy, ownerId, cost);
       decision.backend = 'local-fallback';
       return decision;
     }
-    if (mode === 'open') return buildDecision(true, 0, 0, 0, limits, Math.floor(clock()), 'open');
+    const now = Math.floor(clock());
+    if (mode === 'open') return settle(policy, frameOf(policy, now), zeroCounts(policy), true, cost, 'open', false);
+    const windows = policy.windows.map(
+      (w): WindowState => ({
+        name: w.name,
+        unit: w.unit,
+        scope: w.scope,
+        shadow: w.shadow,
+        limit: w.limit,
+        remaining: 0,
+        resetSeconds: CLOSED_RETRY_AFTER_SECONDS,
+      }),
+    );
     return {
       allowed: false,
-      minute: { limit: limits.perMinute, remaining: 0, resetSeconds: CLOSED_RETRY_AFTER_SECONDS },
-      day: { limit: limits.perDay, remaining: 0, resetSeconds: CLOSED_RETRY_AFTER_SECONDS },
+      policy,
+      windows,
+      refusedBy: null,
+      shadowRefusals: [],
       retryAfterSeconds: CLOSED_RETRY_AFTER_SECONDS,
       backend: 'closed',
     };
@@ -107,20 +126,26 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
 
   // Promise chains rather than async functions: this runs on every proxied request, and each async
   // layer costs a promise and a microtask turn.
-  function decide(keyId: string, limits: RateLimits): Promise<RateLimitDecision> {
+  function decide(
+    keyId: string,
+    policy: LimitPolicy,
+    ownerId: string | undefined,
+    cost: number,
+  ): Promise<RateLimitDecision> {
     // Validate here too, so bad input fails the same way whichever backend answers.
     assertKeyId(keyId);
-    assertLimits(limits);
+    assertOwner(policy, ownerId);
+    assertCost(cost);
     if (redis.status !== 'ready') {
       engage(`client ${redis.status}`);
-      return degraded(keyId, limits).then(record);
+      return degraded(keyId, policy, ownerId, cost).then(record);
     }
-    if (engaged && (probing || performance.now() < probeAt)) return degraded(keyId, limits).then(record);
+    if (engaged && (probing || performance.now() < probeAt)) return degraded(keyId, policy, ownerId, cost).then(record);
     const isProbe = engaged;
     if (isProbe) probing = true;
     let pending: Promise<RateLimitDecision>;
     try {
-      pending = primary.check(keyId, limits);
+      pending = primary.check(keyId, policy, ownerId, cost);
     } catch (err) {
       pending = Promise.reject(err);
     }
@@ -134,15 +159,15 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
         if (isProbe) probing = false;
         if (err instanceof RangeError) throw err; // bad input, not an outage
         trip(isProbe, err);
-        return degraded(keyId, limits).then(record);
+        return degraded(keyId, policy, ownerId, cost).then(record);
       },
     );
   }
 
   return {
-    check(keyId, limits) {
+    check(keyId, policy, ownerId, cost = 1) {
       try {
-        return decide(keyId, limits);
+        return decide(keyId, policy, ownerId, cost);
       } catch (err) {
         return Promise.reject(err);
       }

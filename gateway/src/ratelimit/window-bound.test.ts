@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policyOf } from '../../test/support/limits.js';
 import { createRedisPrefix, TEST_REDIS_URL } from '../../test/support/redis.js';
 import { createMemoryRateLimiter } from './memory-limiter.js';
 import { createRedisRateLimiter } from './redis-limiter.js';
@@ -49,7 +50,7 @@ describe.each(['memory', 'redis'] as const)('the rate limit windows’ real boun
   /** Sends `count` requests at `at` and returns how many were allowed. */
   async function burst(l: RateLimiter, keyId: string, count: number, limits: { perMinute: number; perDay: number }) {
     let allowed = 0;
-    for (let i = 0; i < count; i++) if ((await l.check(keyId, limits)).allowed) allowed++;
+    for (let i = 0; i < count; i++) if ((await l.check(keyId, policyOf(limits))).allowed) allowed++;
     return allowed;
   }
 
@@ -89,7 +90,7 @@ describe.each(['memory', 'redis'] as const)('the rate limit windows’ real boun
           for (const { advanceMs, count } of steps) {
             now += advanceMs;
             for (let i = 0; i < count; i++)
-              if ((await l.check(keyId, { perMinute, perDay })).allowed) allowed.push(now);
+              if ((await l.check(keyId, policyOf({ perMinute, perDay }))).allowed) allowed.push(now);
           }
           for (const seconds of [1, 5, 20, 45, 59]) {
             const bound = perMinute + Math.floor((perMinute * seconds) / 60);

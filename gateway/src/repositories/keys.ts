@@ -7,6 +7,7 @@ import { type ApiKey as ApiKeyRow, Prisma } from '../generated/prisma/client.js'
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import { generateApiKey } from '../keys/api-key.js';
 import { AllowList, compileScopes, scopesWithin } from '../keys/authorize.js';
+import { assertPlanExists } from './plans.js';
 import { getUserOrThrow } from './users.js';
 
 type CreateKeyInput = z.output<typeof CreateKeyRequestSchema>;
@@ -22,12 +23,18 @@ export interface KeyDefaults {
  * What a user may give themselves: admins set the caps (GET/PATCH /settings); admins themselves may
  * set anything. Limits over a cap are field errors, so the dashboard shows them beside the inputs.
  */
-function assertWithinCaps(input: { limitPerMinute?: number; limitPerDay?: number }, caps: Settings): void {
+function assertWithinCaps(
+  input: { limitPerMinute?: number | null; limitPerDay?: number | null },
+  caps: Settings,
+): void {
   const errors: { path: string; message: string }[] = [];
-  if (input.limitPerMinute !== undefined && input.limitPerMinute > caps.maxLimitPerMinute) {
+  // null means "no number of my own", which only an admin's plan can fill in.
+  if (input.limitPerMinute === null) errors.push({ path: 'limitPerMinute', message: 'must be a number' });
+  if (input.limitPerDay === null) errors.push({ path: 'limitPerDay', message: 'must be a number' });
+  if (typeof input.limitPerMinute === 'number' && input.limitPerMinute > caps.maxLimitPerMinute) {
     errors.push({ path: 'limitPerMinute', message: `must be at most ${caps.maxLimitPerMinute} (your allowance)` });
   }
-  if (input.limitPerDay !== undefined && input.limitPerDay > caps.maxLimitPerDay) {
+  if (typeof input.limitPerDay === 'number' && input.limitPerDay > caps.maxLimitPerDay) {
     errors.push({ path: 'limitPerDay', message: `must be at most ${caps.maxLimitPerDay} (your allowance)` });
   }
   if (errors.length > 0) {
@@ -53,7 +60,7 @@ function allowListOrThrow(entries: readonly string[]): AllowList {
  * columns to write.
  */
 function accessChange(own: string | undefined, before: ApiKeyRow | null, input: AccessInput) {
-  const data: Prisma.ApiKeyUpdateInput = {};
+  const data: Prisma.ApiKeyUncheckedUpdateInput = {};
   if (input.scopes !== undefined) data.scopes = input.scopes ?? Prisma.DbNull;
   if (input.allowedIps !== undefined) {
     if (input.allowedIps !== null) allowListOrThrow(input.allowedIps);
@@ -106,12 +113,18 @@ export async function createKey(
   }
   await getUserOrThrow(tx, actor, userId);
   assertFuture(input.expiresAt);
-  let limitPerMinute = input.limitPerMinute ?? defaults.limitPerMinute;
-  let limitPerDay = input.limitPerDay ?? defaults.limitPerDay;
+  const planId = input.planId ?? null;
+  if (planId !== null) {
+    if (own) throw onlyAdminsAssignPlans();
+    await assertPlanExists(tx, planId);
+  }
+  // On a plan, numbers not given stay null: the plan's windows apply. Without one, the seed's defaults.
+  let limitPerMinute: number | null = input.limitPerMinute ?? (planId === null ? defaults.limitPerMinute : null);
+  let limitPerDay: number | null = input.limitPerDay ?? (planId === null ? defaults.limitPerDay : null);
   if (own) {
     assertWithinCaps(input, caps);
-    limitPerMinute = Math.min(limitPerMinute, caps.maxLimitPerMinute);
-    limitPerDay = Math.min(limitPerDay, caps.maxLimitPerDay);
+    limitPerMinute = Math.min(limitPerMinute ?? defaults.limitPerMinute, caps.maxLimitPerMinute);
+    limitPerDay = Math.min(limitPerDay ?? defaults.limitPerDay, caps.maxLimitPerDay);
     // Serialise a user's concurrent creations so the count below cannot be raced past the cap.
     await tx.$queryRaw`SELECT id FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
     const held = await tx.apiKey.count({ where: { userId } });
@@ -124,20 +137,23 @@ export async function createKey(
   }
   const access = accessChange(own, null, input);
   const { key, hash, start } = generateApiKey();
-  const row = await tx.apiKey.create({
-    data: {
-      scopes: access.scopes as Prisma.InputJsonValue | undefined,
-      allowedIps: access.allowedIps as string[] | undefined,
-      restrictedByAdmin: access.restrictedByAdmin as boolean | undefined,
-      userId,
-      keyHash: hash,
-      start,
-      name: input.name ?? 'Untitled key',
-      limitPerMinute,
-      limitPerDay,
-      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-    },
-  });
+  const row = await planRaceToProblem(
+    tx.apiKey.create({
+      data: {
+        scopes: access.scopes as Prisma.InputJsonValue | undefined,
+        allowedIps: access.allowedIps as string[] | undefined,
+        restrictedByAdmin: access.restrictedByAdmin as boolean | undefined,
+        userId,
+        keyHash: hash,
+        start,
+        name: input.name ?? 'Untitled key',
+        planId,
+        limitPerMinute,
+        limitPerDay,
+        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      },
+    }),
+  );
   return { row, key };
 }
 
@@ -191,8 +207,13 @@ async function lockKeyOrThrow(tx: PrismaTx, actor: Actor, id: string): Promise<A
 export async function updateKey(tx: PrismaTx, actor: Actor, id: string, input: UpdateKeyInput, caps: Settings) {
   const before = await lockKeyOrThrow(tx, actor, id);
   assertFuture(input.expiresAt);
+  if (typeof input.planId === 'string' && !confinedTo(actor)) await assertPlanExists(tx, input.planId);
   const own = confinedTo(actor);
   if (own) {
+    if (input.planId !== undefined) throw onlyAdminsAssignPlans();
+    if (before.planId !== null && (input.limitPerMinute !== undefined || input.limitPerDay !== undefined)) {
+      throw new ApiError('FORBIDDEN', 'This key is on a plan: only an admin can change its limits.');
+    }
     assertWithinCaps(input, caps);
     // An admin's "disabled" is a decision about the consumer, not the consumer's to undo.
     if (input.active === true && before.disabledByAdmin) {
@@ -200,19 +221,22 @@ export async function updateKey(tx: PrismaTx, actor: Actor, id: string, input: U
     }
   }
   const access = accessChange(own, before, input);
-  const row = await tx.apiKey.update({
-    where: { id },
-    data: {
-      ...access,
-      active: input.active,
-      disabledByAdmin: own || input.active === undefined ? undefined : !input.active,
-      name: input.name,
-      limitPerMinute: input.limitPerMinute,
-      limitPerDay: input.limitPerDay,
-      expiresAt:
-        input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : new Date(input.expiresAt),
-    },
-  });
+  const row = await planRaceToProblem(
+    tx.apiKey.update({
+      where: { id },
+      data: {
+        ...access,
+        active: input.active,
+        disabledByAdmin: own || input.active === undefined ? undefined : !input.active,
+        name: input.name,
+        planId: input.planId,
+        limitPerMinute: input.limitPerMinute,
+        limitPerDay: input.limitPerDay,
+        expiresAt:
+          input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : new Date(input.expiresAt),
+      },
+    }),
+  );
   return { before, row };
 }
 
@@ -260,6 +284,25 @@ export async function deleteKey(tx: PrismaTx, actor: Actor, id: string): Promise
   await tx.apiKey.delete({ where: { id } });
   return row;
 }
+
+/** A plan deleted between our check and the write (its delete held the row): the request's fault, not a 500. */
+async function planRaceToProblem<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'P2003') {
+      throw new ApiError('VALIDATION_FAILED', 'The plan no longer exists.', {
+        errors: [{ path: 'planId', message: 'is not a plan' }],
+      });
+    }
+    throw error;
+  }
+}
+
+const onlyAdminsAssignPlans = () =>
+  new ApiError('FORBIDDEN', "Only admins choose a key's plan.", {
+    errors: [{ path: 'planId', message: 'can only be set by an admin' }],
+  });
 
 function assertFuture(expiresAt: string | null | undefined): void {
   if (expiresAt && Date.parse(expiresAt) <= Date.now()) {

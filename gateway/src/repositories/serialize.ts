@@ -22,6 +22,7 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     start: row.start,
     active: row.active,
     disabledByAdmin: row.disabledByAdmin,
+    planId: row.planId,
     limitPerMinute: row.limitPerMinute,
     limitPerDay: row.limitPerDay,
     expiresAt: iso(row.expiresAt),

@@ -15,6 +15,7 @@ import { sessionCookieOptions, signIn } from '../auth/sign-in.js';
 import { consumeSignInToken, issueSignInLink, signInMail } from '../auth/sign-in-link.js';
 import { ApiError } from '../errors.js';
 import { parseOrThrow } from '../middleware/validate.js';
+import { keyLimits } from '../ratelimit/index.js';
 import { toUser } from '../repositories/serialize.js';
 import { revokeSession, revokeUserSessions } from '../repositories/sessions.js';
 import { getUserOrThrow } from '../repositories/users.js';
@@ -25,7 +26,7 @@ export function authRouter(deps: RouteDeps): Router {
   const router = Router();
 
   async function throttle(id: string, perMinute: number, perDay: number, what: string) {
-    const decision = await limiter.check(id, { perMinute: Math.min(perMinute, perDay), perDay });
+    const decision = await limiter.check(id, keyLimits(Math.min(perMinute, perDay), perDay));
     if (!decision.allowed) {
       throw new ApiError('RATE_LIMITED', `Too many sign-in requests ${what}; try again later.`, {
         headers: { 'Retry-After': String(decision.retryAfterSeconds) },

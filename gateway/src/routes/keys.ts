@@ -30,6 +30,7 @@ import type { RouteDeps } from './types.js';
 const AUDITED_FIELDS = [
   'name',
   'active',
+  'planId',
   'limitPerMinute',
   'limitPerDay',
   'expiresAt',
@@ -73,6 +74,7 @@ export function keysRouter(deps: RouteDeps): Router {
         subjectUserId: r.userId,
         changes: creationOf({
           name: r.name,
+          planId: r.planId,
           limitPerMinute: r.limitPerMinute,
           limitPerDay: r.limitPerDay,
           expiresAt: r.expiresAt,

@@ -194,7 +194,7 @@ describe('/proxy header filtering', () => {
     expect(res.headers['x-request-id']).toBe('client-id');
     expect(res.headers['x-ratelimit-limit']).toBe(res.headers['x-ratelimit-limit-minute']);
     expect(res.headers['x-ratelimit-remaining']).toBe(res.headers['x-ratelimit-remaining-minute']);
-    expect(res.headers.ratelimit).toMatch(/^"minute";r=\d+;t=\d+$/);
+    expect(res.headers.ratelimit).toMatch(/^"minute";r=\d+;t=\d+, "day";r=\d+;t=\d+$/);
     expect(res.headers['retry-after']).toBe('120');
   });
 });

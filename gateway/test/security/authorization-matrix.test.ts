@@ -91,6 +91,14 @@ async function signInLinkFor(gw: TestGateway, email: string) {
   return linkParams((await issueSignInLink(prisma, gw.gateway.services.config, email)).link);
 }
 
+/** A fresh plan (straight into the database: the route under test is not the one making it). */
+async function createPlanFor(w: World): Promise<string> {
+  const plan = await w.gw.gateway.services.db.prisma.plan.create({
+    data: { name: `matrix-${w.unique()}`, windows: [{ unit: 'day', limit: 100, scope: 'key', shadow: false }] },
+  });
+  return plan.id;
+}
+
 // User A owns the resource where there is one; user B is another user acting on it. Routes that
 // destroy something get a fresh victim per case (a user keeps acting on A's, so a wrong 2xx shows).
 const ownOrFreshUser = async (w: World, as: Credential) =>
@@ -174,6 +182,15 @@ const TABLE: Row[] = [
     request: (w) => ({ body: { name: `matrix ${w.unique()}`, scope: 'read' } }) },
   { method: 'DELETE', path: '/tokens/:id', expect:               [UNAUTH, FORBID,  FORBID,  204,   SCOPE, SCOPE, UNAUTH, UNAUTH, 204],
     request: async (w) => ({ params: { id: (await createApiToken(w.gw, 'read')).id } }) },
+  { method: 'GET', path: '/plans', expect:                       [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200] },
+  { method: 'POST', path: '/plans', expect:                      [UNAUTH, FORBID,  FORBID,  201,   SCOPE, 201,   UNAUTH, UNAUTH, 201],
+    request: (w) => ({ body: { name: `matrix-${w.unique()}`, windows: [{ unit: 'minute', limit: 10 }] } }) },
+  { method: 'GET', path: '/plans/:id', expect:                   [UNAUTH, FORBID,  FORBID,  200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: async (w) => ({ params: { id: await createPlanFor(w) } }) },
+  { method: 'PATCH', path: '/plans/:id', expect:                 [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: async (w) => ({ params: { id: await createPlanFor(w) }, body: { description: 'changed' } }) },
+  { method: 'DELETE', path: '/plans/:id', expect:                [UNAUTH, FORBID,  FORBID,  204,   SCOPE, 204,   UNAUTH, UNAUTH, 204],
+    request: async (w) => ({ params: { id: await createPlanFor(w) } }) },
   { method: 'GET', path: '/settings', expect:                    [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
   { method: 'PATCH', path: '/settings', expect:                  [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
     request: () => ({ body: { maxLimitPerDay: 50_000 } }) },

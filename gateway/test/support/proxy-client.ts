@@ -18,6 +18,7 @@ export async function createKey(
     limitPerDay?: number;
     expiresAt?: string;
     userId?: string;
+    planId?: string;
     scopes?: { route: string; methods?: string[] }[] | null;
     allowedIps?: string[] | null;
   } = {},

@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { useGateway } from '@/components/gateway-provider';
 import { ApiErrorState, ErrorState } from '@/components/states';
 import { Button } from '@/components/ui/button';
-import { formatNumber } from '@/lib/format';
+import { formatLimit } from '@/lib/format';
 import { useResource } from '@/lib/use-resource';
 import { cn } from '@/lib/utils';
 import { KeyExpiry, KeyStatusBadge } from '../_components/key-status-badge';
@@ -105,7 +105,7 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
                   <code className="rounded bg-muted px-1.5 py-0.5 font-mono text-xs">{key.data.start}…</code>
                   <KeyStatusBadge apiKey={key.data} />
                   <span className="tabular-nums">
-                    {formatNumber(key.data.limitPerMinute)}/min · {formatNumber(key.data.limitPerDay)}/day
+                    {formatLimit(key.data.limitPerMinute)}/min · {formatLimit(key.data.limitPerDay)}/day
                   </span>
                   <span>
                     Expires: <KeyExpiry apiKey={key.data} />

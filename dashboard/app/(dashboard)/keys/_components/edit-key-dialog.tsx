@@ -29,8 +29,9 @@ import {
 function valuesOf(key: ApiKey): KeyFormValues {
   return {
     name: key.name,
-    limitPerMinute: String(key.limitPerMinute),
-    limitPerDay: String(key.limitPerDay),
+    // A key on a plan may have no numbers of its own (null): an empty field, the plan's window applies.
+    limitPerMinute: key.limitPerMinute === null ? '' : String(key.limitPerMinute),
+    limitPerDay: key.limitPerDay === null ? '' : String(key.limitPerDay),
     expiresAt: expiryInputOf(key.expiresAt),
   };
 }
@@ -41,8 +42,8 @@ function changes(key: ApiKey, values: KeyFormValues): UpdateKeyRequest {
   if (values.name !== key.name) body.name = values.name;
   const perMinute = parseLimit(values.limitPerMinute);
   const perDay = parseLimit(values.limitPerDay);
-  if (perMinute !== key.limitPerMinute) body.limitPerMinute = perMinute;
-  if (perDay !== key.limitPerDay) body.limitPerDay = perDay;
+  if ((perMinute ?? null) !== key.limitPerMinute) body.limitPerMinute = perMinute;
+  if ((perDay ?? null) !== key.limitPerDay) body.limitPerDay = perDay;
   // Compared as shown (minutes, local time), so an untouched field never resends the stored instant.
   if (values.expiresAt !== expiryInputOf(key.expiresAt)) body.expiresAt = expiresAtOf(values.expiresAt);
   return body;
@@ -68,9 +69,10 @@ export function EditKeyDialog({ apiKey, onClose, onSaved, caps }: EditKeyDialogP
     setError(null);
   }, [apiKey]);
 
+  // …unless the key had none of its own (on a plan): then empty stays empty.
   const required = {
-    limitPerMinute: values.limitPerMinute.trim() === '' ? 'is required' : undefined,
-    limitPerDay: values.limitPerDay.trim() === '' ? 'is required' : undefined,
+    limitPerMinute: values.limitPerMinute.trim() === '' && apiKey?.limitPerMinute !== null ? 'is required' : undefined,
+    limitPerDay: values.limitPerDay.trim() === '' && apiKey?.limitPerDay !== null ? 'is required' : undefined,
   };
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {

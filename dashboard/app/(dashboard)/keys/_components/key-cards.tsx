@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { formatNumber, formatRelative } from '@/lib/format';
+import { formatLimit, formatRelative } from '@/lib/format';
 import { KeyActions, KeyToggle } from './key-actions';
 import { KeyExpiryItem, KeyStatusBadge } from './key-status-badge';
 import type { KeysViewProps } from './keys-table';
@@ -29,7 +29,7 @@ export function KeyCards({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
             <div>
               <dt className="text-xs text-muted-foreground">Limits</dt>
               <dd className="tabular-nums">
-                {formatNumber(key.limitPerMinute)}/min · {formatNumber(key.limitPerDay)}/day
+                {formatLimit(key.limitPerMinute)}/min · {formatLimit(key.limitPerDay)}/day
               </dd>
             </div>
             <div>

@@ -4,7 +4,7 @@ import type { ApiKey } from '@gateway/shared';
 import Link from 'next/link';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
-import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
+import { formatDateTime, formatLimit, formatRelative } from '@/lib/format';
 import { KeyActions, KeyToggle } from './key-actions';
 import { KeyExpiry, KeyStatusBadge } from './key-status-badge';
 
@@ -54,8 +54,8 @@ export function KeysTable({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
               </div>
             </TableCell>
             <TableCell className="tabular-nums">
-              <div>{formatNumber(key.limitPerMinute)}/min</div>
-              <div className="text-xs text-muted-foreground">{formatNumber(key.limitPerDay)}/day</div>
+              <div>{formatLimit(key.limitPerMinute)}/min</div>
+              <div className="text-xs text-muted-foreground">{formatLimit(key.limitPerDay)}/day</div>
             </TableCell>
             <TableCell className="text-muted-foreground">
               <KeyExpiry apiKey={key} />

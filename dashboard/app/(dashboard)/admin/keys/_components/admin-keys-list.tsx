@@ -4,7 +4,7 @@ import type { ApiKey } from '@gateway/shared';
 import Link from 'next/link';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
-import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
+import { formatDateTime, formatLimit, formatRelative } from '@/lib/format';
 import { KeyActions, KeyToggle } from '../../../keys/_components/key-actions';
 import { KeyExpiry, KeyExpiryItem, KeyStatusBadge } from '../../../keys/_components/key-status-badge';
 
@@ -90,8 +90,8 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
                   </div>
                 </TableCell>
                 <TableCell className="tabular-nums">
-                  <div>{formatNumber(key.limitPerMinute)}/min</div>
-                  <div className="text-xs text-muted-foreground">{formatNumber(key.limitPerDay)}/day</div>
+                  <div>{formatLimit(key.limitPerMinute)}/min</div>
+                  <div className="text-xs text-muted-foreground">{formatLimit(key.limitPerDay)}/day</div>
                 </TableCell>
                 <TableCell className="text-muted-foreground">
                   <KeyExpiry apiKey={key} />
@@ -137,7 +137,7 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
               <div>
                 <dt className="text-xs text-muted-foreground">Limits</dt>
                 <dd className="tabular-nums">
-                  {formatNumber(key.limitPerMinute)}/min · {formatNumber(key.limitPerDay)}/day
+                  {formatLimit(key.limitPerMinute)}/min · {formatLimit(key.limitPerDay)}/day
                 </dd>
               </div>
               <div>
