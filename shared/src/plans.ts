@@ -101,6 +101,8 @@ export const PlanSchema = z.object({
   ),
   /** Keys on this plan. */
   keyCount: z.number().int(),
+  /** Defined by the declarative configuration file: change it there, not through the API. */
+  managedByFile: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -1,12 +1,19 @@
-import { type CreateRouteRequest, CreateRouteRequestSchema } from '@gateway/shared';
+import {
+  type CreatePlanRequest,
+  CreatePlanRequestSchema,
+  type CreateRouteRequest,
+  CreateRouteRequestSchema,
+} from '@gateway/shared';
 import { z } from 'zod';
 import { appendAudit, type Changes, creationOf } from '../audit/audit-log.js';
 import type { PrismaClient, PrismaTx } from '../db/client.js';
+import { createPlan, deletePlan, updatePlan } from '../repositories/plans.js';
 import { createRoute, deleteRoute, listRoutes, updateRoute } from '../repositories/routes.js';
 import { type Change, type CurrentItem, diffItems } from './diff.js';
 import { type FileIssue, parseConfigFile } from './file.js';
 
 type RouteSpec = z.output<typeof CreateRouteRequestSchema>;
+type PlanSpec = z.output<typeof CreatePlanRequestSchema>;
 
 /** Names must be unique per kind within the file: the second one is the problem, at its own line. */
 function uniqueNames(items: readonly { name: string }[], ctx: z.RefinementCtx, kind: string) {
@@ -26,9 +33,11 @@ function uniqueNames(items: readonly { name: string }[], ctx: z.RefinementCtx, k
 export const ConfigFileSchema = z
   .strictObject({
     routes: z.array(CreateRouteRequestSchema, { error: 'must be a list of routes' }).default([]),
+    plans: z.array(CreatePlanRequestSchema, { error: 'must be a list of plans' }).default([]),
   })
   .superRefine((file, ctx) => {
     uniqueNames(file.routes, ctx, 'routes');
+    uniqueNames(file.plans, ctx, 'plans');
     const prefixes = new Set<string>();
     file.routes.forEach((route, i) => {
       if (prefixes.has(route.prefix)) {
@@ -38,7 +47,7 @@ export const ConfigFileSchema = z
     });
   });
 export type ConfigFile = z.output<typeof ConfigFileSchema>;
-export type ConfigFileInput = { routes?: CreateRouteRequest[] };
+export type ConfigFileInput = { routes?: CreateRouteRequest[]; plans?: CreatePlanRequest[] };
 
 const ROUTE_FIELDS = [
   'prefix',
@@ -55,10 +64,17 @@ const ROUTE_FIELDS = [
 const routeSpec = (row: RouteSpec): Omit<RouteSpec, 'name'> =>
   Object.fromEntries(ROUTE_FIELDS.map((f) => [f, row[f]])) as Omit<RouteSpec, 'name'>;
 
+const planSpec = (plan: { description?: string | null; timeZone: string; windows: unknown }) => ({
+  description: plan.description ?? null,
+  timeZone: plan.timeZone,
+  windows: plan.windows as PlanSpec['windows'],
+});
+type PlanFields = ReturnType<typeof planSpec>;
+
 export interface ApplyResult {
   changes: Change<unknown>[];
   /** Topics whose caches must reload on every replica (after the transaction committed). */
-  changedTopics: Array<'routes'>;
+  changedTopics: Array<'routes' | 'plans'>;
 }
 
 const FILE_ACTOR = { kind: 'system' as const, id: null, label: 'configuration file' };
@@ -66,10 +82,12 @@ const FILE_ACTOR = { kind: 'system' as const, id: null, label: 'configuration fi
 const APPLY_LOCK = 7_140_015;
 
 /**
- * What applying `file` changes, and — unless `dryRun` — the change itself, in one transaction: routes
- * the file names are created or updated (and from then on managed by it, read-only through the API),
- * routes it managed and no longer names are deleted, routes made through the API and not named are
- * left alone. Deletes run first, then updates, then creates, so a prefix can move between routes.
+ * What applying `file` changes, and — unless `dryRun` — the change itself, in one transaction: plans
+ * and routes the file names are created or updated (and from then on managed by it, read-only
+ * through the API), those it managed and no longer names are deleted, those made through the API and
+ * not named are left alone. Per kind, deletes run first, then updates, then creates, so a prefix can
+ * move between routes. Plans go first. A plan still used by keys cannot be deleted (409, nothing
+ * applied).
  */
 export async function applyConfigFile(
   prisma: PrismaClient,
@@ -84,21 +102,64 @@ export async function applyConfigFile(
       spec: routeSpec(row as unknown as RouteSpec),
       managed: row.managedByFile,
     }));
-    const changes = diffItems(
+    const routeChanges = diffItems(
       'route',
       current,
       file.routes.map((route) => ({ name: route.name, spec: routeSpec(route) })),
     );
+    const planRows = await tx.plan.findMany({ orderBy: { name: 'asc' } });
+    const planChanges = diffItems<PlanFields>(
+      'plan',
+      planRows.map((row) => ({ name: row.name, spec: planSpec(row), managed: row.managedByFile })),
+      file.plans.map((plan) => ({ name: plan.name, spec: planSpec(plan) })),
+    );
+    const changes: Change<unknown>[] = [...planChanges, ...routeChanges];
     if (options.dryRun || changes.length === 0) return { changes, changedTopics: [] };
-    const byName = new Map(rows.map((row) => [row.name, row]));
     const ctx = { ip: null, userAgent: null, requestId: options.requestId ?? 'configuration-file' };
-    const ordered = [...changes].sort((a, b) => order[a.action] - order[b.action]);
-    for (const change of ordered) await applyRouteChange(tx, change, byName.get(change.name)?.id, ctx);
-    return { changes, changedTopics: ['routes'] };
+    const planIds = new Map(planRows.map((row) => [row.name, row.id]));
+    for (const change of [...planChanges].sort(byAction))
+      await applyPlanChange(tx, change, planIds.get(change.name), ctx);
+    const routeIds = new Map(rows.map((row) => [row.name, row.id]));
+    for (const change of [...routeChanges].sort(byAction))
+      await applyRouteChange(tx, change, routeIds.get(change.name), ctx);
+    const changedTopics: ApplyResult['changedTopics'] = [];
+    if (planChanges.length > 0) changedTopics.push('plans');
+    if (routeChanges.length > 0) changedTopics.push('routes');
+    return { changes, changedTopics };
   });
 }
 
 const order = { delete: 0, update: 1, create: 2 } as const;
+const byAction = (a: Change<unknown>, b: Change<unknown>) => order[a.action] - order[b.action];
+
+async function applyPlanChange(
+  tx: PrismaTx,
+  change: Change<PlanFields>,
+  id: string | undefined,
+  ctx: { ip: null; userAgent: null; requestId: string },
+): Promise<void> {
+  let targetId = id ?? null;
+  let changes: Changes = {};
+  if (change.action === 'delete' && id) {
+    await deletePlan(tx, id);
+  } else if (change.action === 'update' && id) {
+    await updatePlan(tx, id, change.spec);
+    await tx.plan.update({ where: { id }, data: { managedByFile: true } });
+    changes = Object.fromEntries(Object.entries(change.fields).map(([k, v]) => [k, { from: v.from, to: v.to }]));
+  } else if (change.action === 'create') {
+    const created = await createPlan(tx, { name: change.name, ...change.spec });
+    await tx.plan.update({ where: { id: created.id }, data: { managedByFile: true } });
+    targetId = created.id;
+    changes = creationOf({ name: change.name, ...change.spec });
+  }
+  await appendAudit(tx, ctx, {
+    action: `plan.${change.action}`,
+    actor: FILE_ACTOR,
+    target: { type: 'plan', id: targetId, label: change.name },
+    subjectUserId: null,
+    changes,
+  });
+}
 
 async function applyRouteChange(
   tx: PrismaTx,

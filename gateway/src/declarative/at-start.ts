@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Database } from '../db/client.js';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { StartupError } from '../startup-error.js';
 import { applyConfigFile, readConfigFile } from './apply.js';
@@ -24,7 +25,13 @@ export async function applyConfigFileAtStart(db: Database, path: string, logger:
     const lines = parsed.issues.map((issue) => `  ${describeIssue(issue, path)}`);
     throw new StartupError(`GATEWAY_CONFIG_FILE is not valid:\n${lines.join('\n')}`);
   }
-  const result = await applyConfigFile(db.prisma, parsed.value, { dryRun: false });
+  const result = await applyConfigFile(db.prisma, parsed.value, { dryRun: false }).catch((error: unknown) => {
+    // A change the database refuses (a plan still used by keys, a prefix another route holds): nothing
+    // was applied (one transaction); say what, and stop.
+    if (error instanceof ApiError)
+      throw new StartupError(`GATEWAY_CONFIG_FILE (${path}) cannot be applied: ${error.message}`);
+    throw error;
+  });
   logger.info(
     { file: path, changes: result.changes.length },
     result.changes.length === 0

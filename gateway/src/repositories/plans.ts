@@ -19,6 +19,7 @@ export function toPlan(row: PlanWithCount): Plan {
     timeZone: row.timeZone,
     windows: row.windows as Plan['windows'],
     keyCount: row._count.keys,
+    managedByFile: row.managedByFile,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -112,4 +113,14 @@ export async function deletePlan(tx: PrismaTx, id: string): Promise<PlanWithCoun
   }
   await tx.plan.delete({ where: { id } });
   return row;
+}
+
+/** Refuses an API change to a plan the configuration file defines: the file is the source of truth. */
+export function assertPlanNotManagedByFile(row: PlanRow): void {
+  if (row.managedByFile) {
+    throw new ApiError(
+      'CONFLICT',
+      `The plan "${row.name}" is defined by the configuration file (GATEWAY_CONFIG_FILE); change it there.`,
+    );
+  }
 }

@@ -4,7 +4,15 @@ import { appendAudit, changesBetween, creationOf, requestContext } from '../audi
 import { auditActor } from '../auth/actor.js';
 import { actorOf, requireAdmin } from '../auth/management-auth.js';
 import { parseIdOrThrow, parseOrThrow } from '../middleware/validate.js';
-import { createPlan, deletePlan, getPlanOrThrow, listPlans, toPlan, updatePlan } from '../repositories/plans.js';
+import {
+  assertPlanNotManagedByFile,
+  createPlan,
+  deletePlan,
+  getPlanOrThrow,
+  listPlans,
+  toPlan,
+  updatePlan,
+} from '../repositories/plans.js';
 import type { RouteDeps } from './types.js';
 
 const AUDITED_FIELDS = ['name', 'description', 'timeZone', 'windows'] as const;
@@ -61,6 +69,7 @@ export function plansRouter(deps: RouteDeps): Router {
     const id = parseIdOrThrow(req.params.id, 'plan');
     const input = parseOrThrow(UpdatePlanRequestSchema, req.body, 'request body');
     const row = await prisma.$transaction(async (tx) => {
+      assertPlanNotManagedByFile(await getPlanOrThrow(tx, id));
       const { before, row } = await updatePlan(tx, id, input);
       const changes = changesBetween(before, row, [...AUDITED_FIELDS]);
       if (Object.keys(changes).length > 0) {
@@ -83,6 +92,7 @@ export function plansRouter(deps: RouteDeps): Router {
   router.delete('/plans/:id', async (req, res) => {
     const id = parseIdOrThrow(req.params.id, 'plan');
     const row = await prisma.$transaction(async (tx) => {
+      assertPlanNotManagedByFile(await getPlanOrThrow(tx, id));
       const deleted = await deletePlan(tx, id);
       await appendAudit(tx, requestContext(req), {
         action: 'plan.delete',
