@@ -172,6 +172,7 @@ describe('k8s/ manifests, validated strictly (lib/k8s-strict.ts)', () => {
       'networking.k8s.io/v1/Ingress',
       'autoscaling/v2/HorizontalPodAutoscaler',
       'policy/v1/PodDisruptionBudget',
+      'networking.k8s.io/v1/NetworkPolicy',
       'batch/v1/Job',
     ]) {
       expect(kinds).toContain(expected);
@@ -345,6 +346,42 @@ describe('the dashboard Deployment', () => {
       '/app/dashboard/.next/cache',
     );
     expect(Object.keys(named('ConfigMap', 'dashboard-config').data)).toEqual(['GATEWAY_API_URL', 'GATEWAY_PROXY_URL']);
+  });
+});
+
+describe('NetworkPolicies and the dashboard PDB', () => {
+  const policyFor = (app: string): any =>
+    byKind('NetworkPolicy').find((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === app);
+  /** Which namespaces may open a connection to a named container port of a Deployment's pods. */
+  const admitted = (app: string, portName: string): string[] =>
+    (policyFor(app)?.spec.ingress ?? [])
+      .filter((rule: any) => rule.ports.some((p: any) => p.port === portName))
+      .flatMap((rule: any) => rule.from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']))
+      .sort();
+
+  it('each workload has a policy; the listeners admit the ingress namespace (and Prometheus for management) only', () => {
+    for (const w of workloads) {
+      const policy = policyFor(w.spec.template.metadata.labels['app.kubernetes.io/name']);
+      expect(policy, w.metadata.name).toBeTruthy();
+      expect(policy.spec.policyTypes).toEqual(['Ingress']);
+      const ports = podSpec(w).containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
+      for (const rule of policy.spec.ingress ?? []) {
+        expect(rule.from.length, w.metadata.name).toBeGreaterThan(0); // an empty from admits everyone
+        for (const p of rule.ports) expect(ports, w.metadata.name).toContain(p.port);
+      }
+    }
+    expect(admitted('gateway', 'proxy')).toEqual(['ingress-nginx']);
+    expect(admitted('gateway', 'management')).toEqual(['ingress-nginx', 'monitoring']);
+    expect(admitted('dashboard', 'http')).toEqual(['ingress-nginx']);
+    expect(policyFor('gateway-migrate').spec.ingress).toBeUndefined();
+  });
+
+  it('a PDB keeps one dashboard pod through node drains without blocking them', () => {
+    const pdb = named('PodDisruptionBudget', 'dashboard');
+    const dashboard = named('Deployment', 'dashboard');
+    expect(pdb.spec.selector.matchLabels).toEqual(dashboard.spec.template.metadata.labels);
+    expect(pdb.spec.minAvailable).toBeGreaterThanOrEqual(1);
+    expect(pdb.spec.minAvailable).toBeLessThan(dashboard.spec.replicas);
   });
 });
 
