@@ -1,13 +1,14 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: rendered manifests are untyped JSON.
 /**
  * The rendered Kubernetes objects run under `podman kube play` (scripts/ci-images.sh, after
- * images.test.ts built the image): the migration Job's pod first, then the gateway Deployment, with
+ * images.test.ts built the image): the gateway pod's migration init container alone first, then the
+ * whole gateway Deployment (init container, then the gateway), with
  * the rendered ConfigMap and a Secret holding this machine's PostgreSQL (a database created and
  * dropped here) and Redis. What this machine forces, and nothing else, is changed: the image name
  * (the locally built one), host networking (PostgreSQL and Redis listen on loopback) and so the
  * listener ports (PORT/MANAGEMENT_PORT in the ConfigMap and the matching containerPorts, from
- * 4401–4499), the upstream, and the Secret handed to podman as its own secret (podman 4.3 cannot read
- * a Secret from the YAML). The security contexts, probes, env wiring and commands are the manifests'.
+ * 4401–4499), the upstream, the Secret handed to podman as its own secret (podman 4.3 cannot read
+ * a Secret from the YAML), and a podman annotation that works around its init-container removal race. The security contexts, probes, env wiring and commands are the manifests'.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -72,7 +73,7 @@ const find = (kind: string, name: string) => {
   return structuredClone(doc);
 };
 
-describe('podman kube play: the rendered migration Job and gateway Deployment', () => {
+describe('podman kube play: the rendered gateway Deployment and its migration step', () => {
   const suffix = randomBytes(4).toString('hex');
   const database = `gw_kube_${suffix}`;
   const keyPrefix = `kube${suffix}:`;
@@ -132,6 +133,15 @@ describe('podman kube play: the rendered migration Job and gateway Deployment', 
     const deployment = find('Deployment', 'gateway');
     const container = deployment.spec.template.spec.containers[0];
     container.image = GATEWAY_IMAGE;
+    const init = deployment.spec.template.spec.initContainers[0];
+    init.image = GATEWAY_IMAGE;
+    // podman 4.3 removes a run-once init container while it may still be running and fails the pod;
+    // as an "always" init container it runs to completion before the gateway just the same.
+    // (podman reads the annotation from the Deployment's own metadata.)
+    deployment.metadata.annotations = {
+      ...deployment.metadata.annotations,
+      'io.podman.annotations.init.container.type': 'always',
+    };
     // Host networking: podman 4.3 refuses port mappings there, so the named ports become the numbers.
     const ports: Record<string, number> = { proxy: port, management: managementPort };
     delete container.ports;
@@ -140,16 +150,14 @@ describe('podman kube play: the rendered migration Job and gateway Deployment', 
     deploymentFile = join(work, 'gateway.yaml');
     writeFileSync(deploymentFile, [config, deployment].map((d) => stringify(d)).join('---\n'));
 
-    // podman plays Pods, not Jobs: the Job's pod template, as the Job controller would create it.
-    const job = find('Job', 'gateway-migrate');
+    // The init container by itself, as the only container of a pod that runs once: what every new
+    // gateway pod runs before its gateway starts.
+    const template = structuredClone(deployment.spec.template.spec);
     const jobPod = {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: `gateway-migrate-${suffix}`, namespace: job.metadata.namespace },
-      spec: {
-        ...job.spec.template.spec,
-        containers: [{ ...job.spec.template.spec.containers[0], image: GATEWAY_IMAGE }],
-      },
+      metadata: { name: `gateway-migrate-${suffix}`, namespace: deployment.metadata.namespace },
+      spec: { ...template, initContainers: undefined, containers: [init], restartPolicy: 'Never' },
     };
     jobFile = join(work, 'migrate.yaml');
     writeFileSync(jobFile, [config, jobPod].map((d) => stringify(d)).join('---\n'));
@@ -168,10 +176,9 @@ describe('podman kube play: the rendered migration Job and gateway Deployment', 
     rmSync(work, { recursive: true, force: true });
   }, 120_000);
 
-  it('the migration Job pod runs to completion, with DATABASE_URL the only secret it gets', async () => {
-    const job = find('Job', 'gateway-migrate');
-    const secretKeys = job.spec.template.spec.containers[0].env
-      .filter((e: any) => e.valueFrom?.secretKeyRef)
+  it('the migration init container runs to completion, with DATABASE_URL the only secret it gets', async () => {
+    const secretKeys = find('Deployment', 'gateway')
+      .spec.template.spec.initContainers[0].env.filter((e: any) => e.valueFrom?.secretKeyRef)
       .map((e: any) => e.valueFrom.secretKeyRef.key);
     expect(secretKeys).toEqual(['DATABASE_URL']);
     const played = podman(['kube', 'play', '--network', 'host', jobFile]);
@@ -195,7 +202,7 @@ describe('podman kube play: the rendered migration Job and gateway Deployment', 
     expect(applied.rows[0].n).toBeGreaterThan(0);
   }, 120_000);
 
-  it('the gateway pod becomes ready under its security context and proxies a request', async () => {
+  it('the gateway pod (init container, then gateway) becomes ready under its security context and proxies a request', async () => {
     const played = podman(['kube', 'play', '--network', 'host', deploymentFile]);
     expect(played.code, played.stderr).toBe(0);
     const containers = podman(['ps', '--format', '{{.Names}}']).stdout.split('\n');
@@ -209,6 +216,12 @@ describe('podman kube play: the rendered migration Job and gateway Deployment', 
     ).catch((e) => {
       throw new Error(`${e}\n${podman(['logs', name!]).stderr.slice(-3000)}`);
     });
+    // The pod has the init container, and its runs exited 0 (as an "always" init container podman
+    // keeps it, and starts it again with the pod's restart policy).
+    const all = podman(['ps', '-a', '--format', '{{.Names}} {{.ExitCode}}']).stdout.split('\n');
+    expect(all.filter((l) => /^gateway-pod-\d+-migrate /.test(l))).toEqual([
+      expect.stringMatching(/^gateway-pod-\d+-migrate 0$/),
+    ]);
     const status = podman(['exec', name!, 'cat', '/proc/1/status']).stdout;
     expect(status).toMatch(/^Uid:\s+1000\s+1000/m);
     expect(status).toMatch(/^CapEff:\s+0+$/m);

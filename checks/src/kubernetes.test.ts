@@ -142,11 +142,18 @@ describe('k8s/ manifests, validated strictly (lib/k8s-strict.ts)', () => {
       /minAvailable and maxUnavailable cannot be both set/,
     ],
     [
-      'a Job that restarts Always',
+      'an init container named like the main container',
       (d) => {
-        d[3]!.spec.template.spec.restartPolicy = 'Always';
+        d[0]!.spec.template.spec.initContainers[0].name = 'gateway';
       },
-      /a Job needs Never or OnFailure/,
+      /duplicate container name/,
+    ],
+    [
+      'a misspelt init-container field',
+      (d) => {
+        d[0]!.spec.template.spec.initContainers[0].comand = ['node'];
+      },
+      /initContainers\[0\]\.comand: .*does not exist in type 'IContainer'/,
     ],
   ];
   it.each(broken)('rejects %s', (_name, breakIt, message) => {
@@ -154,7 +161,6 @@ describe('k8s/ manifests, validated strictly (lib/k8s-strict.ts)', () => {
       renderedNamed('Deployment', 'gateway'),
       renderedNamed('HorizontalPodAutoscaler', 'gateway'),
       renderedNamed('PodDisruptionBudget', 'gateway'),
-      renderedNamed('Job', 'gateway-migrate'),
     ];
     breakIt(docs); // the unbroken objects pass: the first test
     const errors = strictErrors(docs);
@@ -173,7 +179,6 @@ describe('k8s/ manifests, validated strictly (lib/k8s-strict.ts)', () => {
       'autoscaling/v2/HorizontalPodAutoscaler',
       'policy/v1/PodDisruptionBudget',
       'networking.k8s.io/v1/NetworkPolicy',
-      'batch/v1/Job',
     ]) {
       expect(kinds).toContain(expected);
     }
@@ -216,7 +221,7 @@ describe('the Secret template', () => {
     const known = gatewayConfigKeys();
     for (const key of keys) expect(known.has(key), key).toBe(true);
     for (const w of workloads) {
-      for (const c of podSpec(w).containers) {
+      for (const c of [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers]) {
         for (const env of c.env ?? []) {
           const ref = env.valueFrom?.secretKeyRef;
           if (!ref) continue;
@@ -250,7 +255,7 @@ describe('workloads', () => {
       expect(spec.securityContext?.runAsUser).toBeGreaterThan(0);
       expect(spec.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
       expect(spec.automountServiceAccountToken).toBe(false);
-      for (const c of spec.containers) {
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
         expect(c.securityContext?.allowPrivilegeEscalation, c.name).toBe(false);
         expect(c.securityContext?.readOnlyRootFilesystem, c.name).toBe(true);
         expect(c.securityContext?.capabilities?.drop).toEqual(['ALL']);
@@ -264,7 +269,7 @@ describe('workloads', () => {
 
   it('request CPU and memory and cap memory', () => {
     for (const w of workloads) {
-      for (const c of podSpec(w).containers) {
+      for (const c of [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers]) {
         expect(c.resources?.requests?.cpu, c.name).toBeTruthy();
         expect(c.resources?.requests?.memory, c.name).toBeTruthy();
         expect(c.resources?.limits?.memory, c.name).toBeTruthy();
@@ -373,7 +378,6 @@ describe('NetworkPolicies and the dashboard PDB', () => {
     expect(admitted('gateway', 'proxy')).toEqual(['ingress-nginx']);
     expect(admitted('gateway', 'management')).toEqual(['ingress-nginx', 'monitoring']);
     expect(admitted('dashboard', 'http')).toEqual(['ingress-nginx']);
-    expect(policyFor('gateway-migrate').spec.ingress).toBeUndefined();
   });
 
   it('a PDB keeps one dashboard pod through node drains without blocking them', () => {
@@ -385,7 +389,7 @@ describe('NetworkPolicies and the dashboard PDB', () => {
   });
 });
 
-describe('Services, Ingress and the migration Job', () => {
+describe('Services, Ingress and the migration step', () => {
   it('Services select the Deployments and target named container ports', () => {
     for (const service of byKind('Service')) {
       const deployment = byKind('Deployment').find((d) =>
@@ -413,13 +417,15 @@ describe('Services, Ingress and the migration Job', () => {
     }
   });
 
-  it('the Job runs the compiled migration CLI from the gateway image', () => {
-    const job = named('Job', 'gateway-migrate');
-    const [container] = podSpec(job).containers;
-    expect(container.command).toEqual(['node', 'gateway/dist/cli/migrate.js']);
+  it('each gateway pod migrates first, in an init container with DATABASE_URL as its only secret', () => {
+    expect(byKind('Job')).toEqual([]);
+    const spec = podSpec(named('Deployment', 'gateway'));
+    const [init] = spec.initContainers;
+    expect(spec.initContainers).toHaveLength(1);
+    expect(init.command).toEqual(['node', 'gateway/dist/cli/migrate.js']);
     expect(existsInRepo('gateway/src/cli/migrate.ts')).toBe(true);
-    expect(container.image).toBe(podSpec(named('Deployment', 'gateway')).containers[0].image);
-    expect(podSpec(job).restartPolicy).toBe('Never');
-    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    expect(init.image).toBe(spec.containers[0].image);
+    expect(init.env.map((e: any) => e.valueFrom?.secretKeyRef?.key)).toEqual(['DATABASE_URL']);
+    expect(init.securityContext).toEqual(spec.containers[0].securityContext);
   });
 });

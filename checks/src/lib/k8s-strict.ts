@@ -13,7 +13,7 @@
  * 2. Cross-field rules that no schema expresses but the API server enforces (its `validation.go` per
  *    kind): an HPA's maxReplicas below minReplicas, a Deployment whose selector misses its template's
  *    labels, a mount of an undeclared volume, a port name longer than 15 characters, … — the rules for
- *    the kinds this repository ships, each checked by a test that breaks it on purpose.
+ *    the kinds this repository ships; kubernetes.test.ts breaks the main ones on purpose.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
