@@ -38,13 +38,15 @@ const VARS: Record<string, string> = {
 
 /** The user data exactly as Terraform renders it (templatefile in `terraform console`, no provider). */
 function renderUserData(): string {
+  const consoleDir = mkdtempSync(join(tmpdir(), 'tf-console-'));
+  dirs.push(consoleDir);
   const args = Object.entries(VARS)
     .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
     .join(', ');
   const out = execFileSync('terraform', ['console'], {
     input: `base64encode(templatefile(${JSON.stringify(repoPath('infra/aws/modules/ec2/user-data.sh.tftpl'))}, { ${args} }))\n`,
     encoding: 'utf8',
-    cwd: mkdtempSync(join(tmpdir(), 'tf-console-')),
+    cwd: consoleDir,
     env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' },
   });
   return Buffer.from(JSON.parse(out.trim()) as string, 'base64').toString('utf8');

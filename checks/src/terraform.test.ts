@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { parseEnv } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsInRepo, REPO_ROOT, readRepoFile, repoPath } from './lib/repo.js';
 import { looksLikeSecretValue } from './lib/secret-scan.js';
 import {
@@ -248,6 +248,10 @@ function cliConfig(): string {
 }
 
 const PLUGIN_MIRROR = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
+afterAll(() => {
+  for (const dir of dataDirs.values()) rmSync(dir, { recursive: true, force: true });
+  if (cliConfigFile) rmSync(join(cliConfigFile, '..'), { recursive: true, force: true });
+});
 const dataDirs = new Map<string, string>();
 function dataDir(dir: string): string {
   let found = dataDirs.get(dir);
