@@ -262,7 +262,8 @@ describe('workloads', () => {
         // Writable paths are emptyDirs that the pod defines.
         const volumes = new Map(spec.volumes.map((v: { name: string }) => [v.name, v]));
         expect(c.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toContain('/tmp');
-        for (const mount of c.volumeMounts) expect(volumes.get(mount.name), mount.name).toHaveProperty('emptyDir');
+        for (const mount of c.volumeMounts)
+          if (!mount.readOnly) expect(volumes.get(mount.name), mount.name).toHaveProperty('emptyDir');
       }
     }
   });
@@ -415,6 +416,20 @@ describe('Services, Ingress and the migration step', () => {
         }
       }
     }
+  });
+
+  it('mounts an optional database CA bundle where the commented DATABASE_CA_FILE points, in both containers', () => {
+    const spec = podSpec(named('Deployment', 'gateway'));
+    const volume = spec.volumes.find((v: any) => v.name === 'database-ca');
+    expect(volume.configMap).toEqual({ name: 'database-ca', optional: true });
+    const documented = readRepoFile('k8s/configmap.yaml').match(/^ {2}# DATABASE_CA_FILE: (\S+)$/m)?.[1];
+    expect(documented).toBeTruthy();
+    for (const c of [...spec.initContainers, ...spec.containers]) {
+      const mount = c.volumeMounts.find((m: any) => m.name === 'database-ca');
+      expect(mount?.readOnly, c.name).toBe(true);
+      expect(documented?.startsWith(`${mount?.mountPath}/`), c.name).toBe(true);
+    }
+    expect(gatewayConfigKeys().has('DATABASE_CA_FILE')).toBe(true);
   });
 
   it('each gateway pod migrates first, in an init container with DATABASE_URL as its only secret', () => {
