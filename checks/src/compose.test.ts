@@ -51,6 +51,20 @@ function expectNamedVolume(compose: ComposeFile, service: ComposeService, target
   expect(Object.keys(compose.volumes ?? {})).toContain(mount?.source);
 }
 
+/** Kong's compose hardening: read-only root with a tmpfs /tmp, no-new-privileges, no capabilities, a memory cap. */
+function expectHardened(service: ComposeService, name: string): void {
+  expect(service.read_only, name).toBe(true);
+  expect(
+    (service.tmpfs as string[] | undefined)?.some((t) => t.split(':')[0] === '/tmp'),
+    name,
+  ).toBe(true);
+  expect(service.security_opt, name).toContain('no-new-privileges:true');
+  expect(service.cap_drop, name).toEqual(['ALL']);
+  expect(service.cap_add, name).toBeUndefined();
+  expect(service.privileged, name).not.toBe(true);
+  expect(String(service.mem_limit ?? ''), name).toMatch(/^\d+[mg]$/);
+}
+
 describe('docker-compose.yml (local stack)', () => {
   const raw = readRepoFile('docker-compose.yml');
   const compose = interpolateTree(parseCompose(raw), {});
@@ -60,14 +74,15 @@ describe('docker-compose.yml (local stack)', () => {
     expect(composeSchemaErrors(compose)).toEqual([]);
   });
 
-  it('runs postgres :5432, redis :6379, the proxy :3001, management 127.0.0.1:3002, dashboard :3000, mailpit', () => {
-    expect(Object.keys(services).sort()).toEqual(['dashboard', 'gateway', 'mailpit', 'postgres', 'redis']);
+  it('publishes the proxy and the dashboard; management, PostgreSQL, Redis and Mailpit on loopback only', () => {
+    expect(Object.keys(services).sort()).toEqual(['dashboard', 'gateway', 'mailpit', 'migrate', 'postgres', 'redis']);
     const ports = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, publishedPorts(s)]));
     expect(ports).toEqual({
-      postgres: [{ hostIp: null, published: '5432', target: '5432' }],
-      redis: [{ hostIp: null, published: '6379', target: '6379' }],
+      postgres: [{ hostIp: '127.0.0.1', published: '5432', target: '5432' }],
+      redis: [{ hostIp: '127.0.0.1', published: '6379', target: '6379' }],
       // Mailpit's SMTP port stays on the Compose network; its web UI and the management API on loopback.
       mailpit: [{ hostIp: '127.0.0.1', published: '8025', target: '8025' }],
+      migrate: [],
       gateway: [
         { hostIp: null, published: '3001', target: '3001' },
         { hostIp: '127.0.0.1', published: '3002', target: '3002' },
@@ -76,6 +91,47 @@ describe('docker-compose.yml (local stack)', () => {
     });
     const env = environmentOf(services.gateway!);
     expect([env.PORT, env.MANAGEMENT_PORT]).toEqual(['3001', '3002']);
+    // What another machine on the LAN reaches: an unset host IP means every interface.
+    const fromLan = Object.entries(ports).flatMap(([name, list]) =>
+      list.filter((p) => p.hostIp === null || p.hostIp === '0.0.0.0').map((p) => `${name}:${p.target}`),
+    );
+    expect(fromLan.sort()).toEqual(['dashboard:3000', 'gateway:3001']);
+  });
+
+  it('gives each secret only to the services that need it', () => {
+    // Which services' environments carry each secret's (development default) value, after interpolation.
+    const secrets = {
+      POSTGRES_PASSWORD: 'gateway-dev-password',
+      ADMIN_API_TOKEN: environmentOf(services.gateway!).ADMIN_API_TOKEN ?? '',
+      SESSION_SECRET: environmentOf(services.gateway!).SESSION_SECRET ?? '',
+    };
+    const holders = (value: string) =>
+      Object.entries(services)
+        .filter(([, service]) => Object.values(environmentOf(service)).some((v) => v?.includes(value)))
+        .map(([name]) => name)
+        .sort();
+    expect(Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, holders(v)]))).toEqual({
+      POSTGRES_PASSWORD: ['gateway', 'migrate', 'postgres'],
+      ADMIN_API_TOKEN: ['gateway'],
+      SESSION_SECRET: ['gateway'],
+    });
+  });
+
+  it('migrates in a one-shot service with DATABASE_URL alone, before the gateway starts', () => {
+    const migrate = services.migrate!;
+    expect(migrate.image).toBe(services.gateway!.image);
+    expect(migrate.command).toEqual(['node', 'gateway/dist/cli/migrate.js']);
+    expect(existsInRepo('gateway/src/cli/migrate.ts')).toBe(true);
+    expect(migrate.restart).toBe('no');
+    expect(Object.keys(environmentOf(migrate))).toEqual(['DATABASE_URL']);
+    expect(environmentOf(migrate).DATABASE_URL).toBe(environmentOf(services.gateway!).DATABASE_URL);
+    expect(dependenciesOf(migrate)).toEqual({ postgres: { condition: 'service_healthy', required: true } });
+  });
+
+  it('runs its own containers read-only, without privileges or capabilities, memory-capped', () => {
+    for (const name of ['migrate', 'gateway', 'dashboard']) expectHardened(services[name]!, name);
+    const dashboardTmpfs = services.dashboard!.tmpfs as string[];
+    expect(dashboardTmpfs.map((t) => t.split(':')[0])).toEqual(['/tmp', '/app/dashboard/.next/cache']);
   });
 
   it('lets the gateway start in production mode locally: mail goes to Mailpit, ADMIN_EMAILS sign in as admins', () => {
@@ -100,8 +156,8 @@ describe('docker-compose.yml (local stack)', () => {
     expect(origin.port).toBe(publishedPorts(services.dashboard!)[0]?.published);
   });
 
-  it('gives every service a health check; the app checks hit the same routes as the images', () => {
-    for (const [name, service] of Object.entries(services)) expectHealthcheck(service, name);
+  it('gives every long-running service a health check; the app checks hit the same routes as the images', () => {
+    for (const [name, service] of Object.entries(services)) if (name !== 'migrate') expectHealthcheck(service, name);
     expect(expectHealthcheck(services.gateway!, 'gateway')).toContain(
       `127.0.0.1:3001${healthcheckPath('gateway/Dockerfile')}`,
     );
@@ -112,6 +168,7 @@ describe('docker-compose.yml (local stack)', () => {
 
   it('starts each service only when what it needs is healthy', () => {
     expect(dependenciesOf(services.gateway!)).toEqual({
+      migrate: { condition: 'service_completed_successfully', required: true },
       postgres: { condition: 'service_healthy', required: true },
       redis: { condition: 'service_healthy', required: true },
       mailpit: { condition: 'service_healthy', required: true },
@@ -124,7 +181,7 @@ describe('docker-compose.yml (local stack)', () => {
   });
 
   it('builds both images from this checkout with the repository root as context', () => {
-    for (const name of ['gateway', 'dashboard'] as const) {
+    for (const name of ['migrate', 'gateway', 'dashboard'] as const) {
       const build = services[name]?.build as { context: string; dockerfile: string };
       expect(build.context).toBe('.');
       expect(existsInRepo(build.dockerfile)).toBe(true);
@@ -223,6 +280,21 @@ describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
       expect(service.logging?.options?.['max-size'], name).toBeTruthy();
       expect(service.logging?.options?.['max-file'], name).toBeTruthy();
     }
+  });
+
+  it('runs the gateway and the dashboard read-only, without privileges or capabilities, memory-capped', () => {
+    for (const name of ['gateway', 'dashboard']) expectHardened(services[name]!, name);
+  });
+
+  it('gives the secrets to the gateway alone (its env file); the dashboard gets none', () => {
+    expect(
+      Object.entries(services)
+        .filter(([, s]) => s.env_file)
+        .map(([name]) => name),
+    ).toEqual(['gateway']);
+    for (const [name, service] of Object.entries(services))
+      for (const key of Object.keys(environmentOf(service)))
+        expect(SECRET_NAME.test(key), `${name}: ${key}`).toBe(false);
   });
 
   it('gives the gateway longer to stop than its own drain takes', () => {

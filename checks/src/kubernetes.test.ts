@@ -1,22 +1,11 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: parsed manifests and schemas are untyped JSON.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { strictErrors } from './lib/k8s-strict.js';
 import { loadManifests, type Manifest, manifestFiles } from './lib/kubernetes.js';
 import { existsInRepo, gatewayConfigDefault, gatewayConfigKeys, readRepoFile, repoPath } from './lib/repo.js';
-
-// kubernetes-models ships the Kubernetes 1.27 OpenAPI schemas as precompiled JSON-schema validators,
-// one module per apiVersion/kind, so validation needs no network and no cluster.
-const require = createRequire(import.meta.url);
-
-function validateAgainstSchema(doc: Manifest): void {
-  const Model = require(`kubernetes-models/${doc.apiVersion}/${doc.kind}`)[doc.kind] as new (
-    data: unknown,
-  ) => { validate(): void };
-  new Model(doc).validate();
-}
 
 const files = manifestFiles();
 const all = loadManifests();
@@ -34,18 +23,148 @@ const kustomization = parseAllDocuments(readRepoFile('k8s/kustomization.yaml'))[
   images: { name: string; newTag?: string }[];
 };
 
-describe('k8s/ manifests', () => {
-  it('validate against the Kubernetes JSON schemas', () => {
-    expect(all.length).toBeGreaterThanOrEqual(10);
-    for (const { file, doc } of all) {
-      expect(() => validateAgainstSchema(doc), `${file}: ${doc.kind} ${doc.metadata?.name}`).not.toThrow();
+// What `kubectl apply -k k8s/` sends to the cluster.
+const rendered = parseAllDocuments(execFileSync('kubectl', ['kustomize', repoPath('k8s')], { encoding: 'utf8' })).map(
+  (d) => d.toJS() as Manifest,
+);
+const renderedNamed = (kind: string, name: string) => {
+  const found = rendered.find((d) => d.kind === kind && d.metadata.name === name);
+  if (!found) throw new Error(`no rendered ${kind} ${name}`);
+  return structuredClone(found);
+};
+
+describe('k8s/ manifests, validated strictly (lib/k8s-strict.ts)', () => {
+  it('kubectl kustomize renders them, and every rendered object passes', () => {
+    expect(rendered.length).toBe(all.length - 1); // all but the Secret template
+    expect(strictErrors(rendered)).toEqual([]);
+    for (const doc of rendered) {
+      if (doc.kind !== 'Namespace') expect(doc.metadata.namespace, doc.metadata.name).toBe(kustomization.namespace);
     }
   });
 
-  it('the schema check rejects a broken manifest', () => {
-    const broken = structuredClone(named('Deployment', 'gateway'));
-    broken.spec.template.spec.containers[0].ports[0].containerPort = 'http';
-    expect(() => validateAgainstSchema(broken)).toThrow(/containerPort/);
+  it('the Secret template passes too', () => {
+    expect(strictErrors([named('Secret', 'api-gateway-secrets')])).toEqual([]);
+  });
+
+  // Each case breaks one rendered object the way a hand edit would; each must be caught, by name.
+  const broken: [string, (docs: Manifest[]) => void, RegExp][] = [
+    [
+      'a misspelt container field (readinesProbe)',
+      (d) => {
+        const c = d[0]!.spec.template.spec.containers[0];
+        c.readinesProbe = c.readinessProbe;
+        delete c.readinessProbe;
+      },
+      /containers\[0\]\.readinesProbe: .*'"readinesProbe"' does not exist in type 'IContainer'/,
+    ],
+    [
+      'a misspelt pod security field (runAsNonRot)',
+      (d) => {
+        d[0]!.spec.template.spec.securityContext.runAsNonRot = true;
+      },
+      /securityContext\.runAsNonRot: .*does not exist in type 'IPodSecurityContext'/,
+    ],
+    [
+      'an HPA whose maxReplicas is below minReplicas',
+      (d) => {
+        d[1]!.spec.maxReplicas = 1;
+      },
+      /HorizontalPodAutoscaler gateway at spec\.maxReplicas: must be greater than or equal to minReplicas \(2\)/,
+    ],
+    [
+      'a port number written as a name',
+      (d) => {
+        d[0]!.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+      },
+      /containerPort/,
+    ],
+    [
+      'a missing required field (container name)',
+      (d) => {
+        delete d[0]!.spec.template.spec.containers[0].name;
+      },
+      /Property '"name"' is missing/,
+    ],
+    [
+      'a selector that misses the template labels',
+      (d) => {
+        d[0]!.spec.template.metadata.labels = { 'app.kubernetes.io/name': 'other' };
+      },
+      /`selector` does not match template `labels`/,
+    ],
+    [
+      'a mount of a volume the pod does not declare',
+      (d) => {
+        d[0]!.spec.template.spec.volumes = d[0]!.spec.template.spec.volumes.filter((v: any) => v.name !== 'tmp');
+      },
+      /volume tmp not found/,
+    ],
+    [
+      'a probe on a port name the container lacks',
+      (d) => {
+        d[0]!.spec.template.spec.containers[0].livenessProbe.httpGet.port = 'proxi';
+      },
+      /livenessProbe: no container port proxi/,
+    ],
+    [
+      'a port name longer than 15 characters',
+      (d) => {
+        d[0]!.spec.template.spec.containers[0].ports[1].name = 'management-listener';
+      },
+      /invalid port name management-listener/,
+    ],
+    [
+      'a memory request above its limit',
+      (d) => {
+        d[0]!.spec.template.spec.containers[0].resources.requests.memory = '1Gi';
+      },
+      /resources\.requests\.memory: must be less than or equal to the limit/,
+    ],
+    [
+      'a rolling update that may neither add nor remove a pod',
+      (d) => {
+        d[0]!.spec.strategy.rollingUpdate.maxSurge = 0;
+      },
+      /maxSurge and maxUnavailable may not both be 0/,
+    ],
+    [
+      'an invalid label value',
+      (d) => {
+        (d[0]!.metadata.labels as Record<string, string>)['app.kubernetes.io/version'] = 'v1 beta';
+      },
+      /invalid label value v1 beta/,
+    ],
+    [
+      'a PDB with both minAvailable and maxUnavailable',
+      (d) => {
+        d[2]!.spec.maxUnavailable = 1;
+      },
+      /minAvailable and maxUnavailable cannot be both set/,
+    ],
+    [
+      'an init container named like the main container',
+      (d) => {
+        d[0]!.spec.template.spec.initContainers[0].name = 'gateway';
+      },
+      /duplicate container name/,
+    ],
+    [
+      'a misspelt init-container field',
+      (d) => {
+        d[0]!.spec.template.spec.initContainers[0].comand = ['node'];
+      },
+      /initContainers\[0\]\.comand: .*does not exist in type 'IContainer'/,
+    ],
+  ];
+  it.each(broken)('rejects %s', (_name, breakIt, message) => {
+    const docs = [
+      renderedNamed('Deployment', 'gateway'),
+      renderedNamed('HorizontalPodAutoscaler', 'gateway'),
+      renderedNamed('PodDisruptionBudget', 'gateway'),
+    ];
+    breakIt(docs); // the unbroken objects pass: the first test
+    const errors = strictErrors(docs);
+    expect(errors.join('\n')).toMatch(message);
   });
 
   it('cover everything the issue asks for, at current API versions', () => {
@@ -59,7 +178,7 @@ describe('k8s/ manifests', () => {
       'networking.k8s.io/v1/Ingress',
       'autoscaling/v2/HorizontalPodAutoscaler',
       'policy/v1/PodDisruptionBudget',
-      'batch/v1/Job',
+      'networking.k8s.io/v1/NetworkPolicy',
     ]) {
       expect(kinds).toContain(expected);
     }
@@ -86,26 +205,7 @@ describe('k8s/kustomization.yaml', () => {
     }
     for (const pin of kustomization.images) expect(pin.newTag).toMatch(/^\d+\.\d+\.\d+/);
   });
-
-  it.skipIf(!hasKubectl())('renders with kubectl kustomize, and the output validates too', () => {
-    const rendered = execFileSync('kubectl', ['kustomize', repoPath('k8s')], { encoding: 'utf8' });
-    const docs = parseAllDocuments(rendered).map((d) => d.toJS() as Manifest);
-    expect(docs.length).toBe(all.length - 1); // all but the Secret template
-    for (const doc of docs) {
-      validateAgainstSchema(doc);
-      if (doc.kind !== 'Namespace') expect(doc.metadata.namespace, doc.metadata.name).toBe(kustomization.namespace);
-    }
-  });
 });
-
-function hasKubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the Secret template', () => {
   const secret = named('Secret', 'api-gateway-secrets');
@@ -121,7 +221,7 @@ describe('the Secret template', () => {
     const known = gatewayConfigKeys();
     for (const key of keys) expect(known.has(key), key).toBe(true);
     for (const w of workloads) {
-      for (const c of podSpec(w).containers) {
+      for (const c of [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers]) {
         for (const env of c.env ?? []) {
           const ref = env.valueFrom?.secretKeyRef;
           if (!ref) continue;
@@ -155,21 +255,22 @@ describe('workloads', () => {
       expect(spec.securityContext?.runAsUser).toBeGreaterThan(0);
       expect(spec.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
       expect(spec.automountServiceAccountToken).toBe(false);
-      for (const c of spec.containers) {
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
         expect(c.securityContext?.allowPrivilegeEscalation, c.name).toBe(false);
         expect(c.securityContext?.readOnlyRootFilesystem, c.name).toBe(true);
         expect(c.securityContext?.capabilities?.drop).toEqual(['ALL']);
         // Writable paths are emptyDirs that the pod defines.
         const volumes = new Map(spec.volumes.map((v: { name: string }) => [v.name, v]));
         expect(c.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toContain('/tmp');
-        for (const mount of c.volumeMounts) expect(volumes.get(mount.name), mount.name).toHaveProperty('emptyDir');
+        for (const mount of c.volumeMounts)
+          if (!mount.readOnly) expect(volumes.get(mount.name), mount.name).toHaveProperty('emptyDir');
       }
     }
   });
 
   it('request CPU and memory and cap memory', () => {
     for (const w of workloads) {
-      for (const c of podSpec(w).containers) {
+      for (const c of [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers]) {
         expect(c.resources?.requests?.cpu, c.name).toBeTruthy();
         expect(c.resources?.requests?.memory, c.name).toBeTruthy();
         expect(c.resources?.limits?.memory, c.name).toBeTruthy();
@@ -213,6 +314,8 @@ describe('the gateway Deployment', () => {
 
   it('is scaled by the HPA (CPU, from 2 replicas) and protected by the PDB', () => {
     const hpa = named('HorizontalPodAutoscaler', 'gateway');
+    // replicas in the Deployment would fight the HPA on every apply.
+    expect(deployment.spec).not.toHaveProperty('replicas');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' });
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
     expect(hpa.spec.metrics.some((m: any) => m.resource?.name === 'cpu')).toBe(true);
@@ -252,7 +355,42 @@ describe('the dashboard Deployment', () => {
   });
 });
 
-describe('Services, Ingress and the migration Job', () => {
+describe('NetworkPolicies and the dashboard PDB', () => {
+  const policyFor = (app: string): any =>
+    byKind('NetworkPolicy').find((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === app);
+  /** Which namespaces may open a connection to a named container port of a Deployment's pods. */
+  const admitted = (app: string, portName: string): string[] =>
+    (policyFor(app)?.spec.ingress ?? [])
+      .filter((rule: any) => rule.ports.some((p: any) => p.port === portName))
+      .flatMap((rule: any) => rule.from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']))
+      .sort();
+
+  it('each workload has a policy; the listeners admit the ingress namespace (and Prometheus for management) only', () => {
+    for (const w of workloads) {
+      const policy = policyFor(w.spec.template.metadata.labels['app.kubernetes.io/name']);
+      expect(policy, w.metadata.name).toBeTruthy();
+      expect(policy.spec.policyTypes).toEqual(['Ingress']);
+      const ports = podSpec(w).containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
+      for (const rule of policy.spec.ingress ?? []) {
+        expect(rule.from.length, w.metadata.name).toBeGreaterThan(0); // an empty from admits everyone
+        for (const p of rule.ports) expect(ports, w.metadata.name).toContain(p.port);
+      }
+    }
+    expect(admitted('gateway', 'proxy')).toEqual(['ingress-nginx']);
+    expect(admitted('gateway', 'management')).toEqual(['ingress-nginx', 'monitoring']);
+    expect(admitted('dashboard', 'http')).toEqual(['ingress-nginx']);
+  });
+
+  it('a PDB keeps one dashboard pod through node drains without blocking them', () => {
+    const pdb = named('PodDisruptionBudget', 'dashboard');
+    const dashboard = named('Deployment', 'dashboard');
+    expect(pdb.spec.selector.matchLabels).toEqual(dashboard.spec.template.metadata.labels);
+    expect(pdb.spec.minAvailable).toBeGreaterThanOrEqual(1);
+    expect(pdb.spec.minAvailable).toBeLessThan(dashboard.spec.replicas);
+  });
+});
+
+describe('Services, Ingress and the migration step', () => {
   it('Services select the Deployments and target named container ports', () => {
     for (const service of byKind('Service')) {
       const deployment = byKind('Deployment').find((d) =>
@@ -280,13 +418,29 @@ describe('Services, Ingress and the migration Job', () => {
     }
   });
 
-  it('the Job runs the compiled migration CLI from the gateway image', () => {
-    const job = named('Job', 'gateway-migrate');
-    const [container] = podSpec(job).containers;
-    expect(container.command).toEqual(['node', 'gateway/dist/cli/migrate.js']);
+  it('mounts an optional database CA bundle where the commented DATABASE_CA_FILE points, in both containers', () => {
+    const spec = podSpec(named('Deployment', 'gateway'));
+    const volume = spec.volumes.find((v: any) => v.name === 'database-ca');
+    expect(volume.configMap).toEqual({ name: 'database-ca', optional: true });
+    const documented = readRepoFile('k8s/configmap.yaml').match(/^ {2}# DATABASE_CA_FILE: (\S+)$/m)?.[1];
+    expect(documented).toBeTruthy();
+    for (const c of [...spec.initContainers, ...spec.containers]) {
+      const mount = c.volumeMounts.find((m: any) => m.name === 'database-ca');
+      expect(mount?.readOnly, c.name).toBe(true);
+      expect(documented?.startsWith(`${mount?.mountPath}/`), c.name).toBe(true);
+    }
+    expect(gatewayConfigKeys().has('DATABASE_CA_FILE')).toBe(true);
+  });
+
+  it('each gateway pod migrates first, in an init container with DATABASE_URL as its only secret', () => {
+    expect(byKind('Job')).toEqual([]);
+    const spec = podSpec(named('Deployment', 'gateway'));
+    const [init] = spec.initContainers;
+    expect(spec.initContainers).toHaveLength(1);
+    expect(init.command).toEqual(['node', 'gateway/dist/cli/migrate.js']);
     expect(existsInRepo('gateway/src/cli/migrate.ts')).toBe(true);
-    expect(container.image).toBe(podSpec(named('Deployment', 'gateway')).containers[0].image);
-    expect(podSpec(job).restartPolicy).toBe('Never');
-    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    expect(init.image).toBe(spec.containers[0].image);
+    expect(init.env.map((e: any) => e.valueFrom?.secretKeyRef?.key)).toEqual(['DATABASE_URL']);
+    expect(init.securityContext).toEqual(spec.containers[0].securityContext);
   });
 });

@@ -1,28 +1,22 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: parsed manifests and schemas are untyped JSON.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Terraform expressions in literal strings.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, normalize } from 'node:path';
 import { parseEnv } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsInRepo, REPO_ROOT, readRepoFile, repoPath } from './lib/repo.js';
 import { looksLikeSecretValue } from './lib/secret-scan.js';
 import {
-  DATA_REF,
   fileArguments,
-  LOCAL_REF,
   loadModule,
-  MODULE_REF,
   moduleDirs,
-  RESOURCE_REF,
-  references,
   type TerraformModule,
   templatefileKeys,
   templateVariables,
-  VAR_REF,
 } from './lib/terraform.js';
 
-const META_ARGUMENTS = new Set(['source', 'version', 'providers', 'depends_on', 'count', 'for_each']);
 const SECRET_NAME = /password|secret|token|private_key/i;
 
 let modules: Map<string, TerraformModule>;
@@ -56,71 +50,6 @@ describe('infra/ Terraform', () => {
   it('the parser rejects broken HCL (so "parses" means something)', async () => {
     const { parse } = await import('@cdktf/hcl2json');
     await expect(parse('broken.tf', 'resource "aws_instance" "x" {\n  ami = "a"\n')).rejects.toThrow(/Unclosed/);
-  });
-
-  it('declares every var.X each module uses, and uses every variable it declares', () => {
-    for (const m of modules.values()) {
-      const used = references(m, VAR_REF);
-      const declared = new Set(Object.keys(m.variables));
-      expect(
-        [...used].filter((v) => !declared.has(v)),
-        `${m.dir}: undeclared`,
-      ).toEqual([]);
-      expect(
-        [...declared].filter((v) => !used.has(v)),
-        `${m.dir}: unused`,
-      ).toEqual([]);
-    }
-  });
-
-  it('defines every local, data source and resource it references', () => {
-    for (const m of modules.values()) {
-      expect(
-        [...references(m, LOCAL_REF)].filter((l) => !m.locals.has(l)),
-        m.dir,
-      ).toEqual([]);
-      expect(
-        [...references(m, DATA_REF)].filter((d) => !m.data.has(d)),
-        m.dir,
-      ).toEqual([]);
-      expect(
-        [...references(m, RESOURCE_REF)].filter((r) => !m.resources.has(r)),
-        m.dir,
-      ).toEqual([]);
-    }
-  });
-
-  it('calls modules by existing source paths, with declared variables and all required ones', () => {
-    for (const m of modules.values()) {
-      for (const [name, call] of Object.entries(m.modules)) {
-        const source = normalize(join(m.dir, String(call.source)));
-        expect(existsInRepo(source), `${m.dir}: module.${name} source ${source}`).toBe(true);
-        const target = mod(source);
-        const passed = Object.keys(call).filter((k) => !META_ARGUMENTS.has(k));
-        const declared = Object.keys(target.variables);
-        expect(
-          passed.filter((p) => !declared.includes(p)),
-          `module.${name}: unknown arguments`,
-        ).toEqual([]);
-        const required = declared.filter((v) => !('default' in (target.variables[v] ?? {})));
-        expect(
-          required.filter((r) => !passed.includes(r)),
-          `module.${name}: missing arguments`,
-        ).toEqual([]);
-      }
-    }
-  });
-
-  it('references only outputs that the called modules define', () => {
-    for (const m of modules.values()) {
-      for (const ref of references(m, MODULE_REF)) {
-        const [name, output] = ref.split('.') as [string, string];
-        const call = m.modules[name];
-        expect(call, `${m.dir}: module.${name} is not called`).toBeTruthy();
-        const target = mod(normalize(join(m.dir, String(call?.source))));
-        expect(Object.keys(target.outputs), `${m.dir}: module.${ref}`).toContain(output);
-      }
-    }
   });
 
   it('describes and types every variable and output', () => {
@@ -193,111 +122,17 @@ describe('infra/ Terraform', () => {
   });
 });
 
-describe('infra/aws/modules/iam (least privilege)', () => {
-  const statements = (dir: string, name: string) => {
-    const document = mod(dir).data.get(`aws_iam_policy_document.${name}`);
-    return [
-      ...((document?.statement ?? []) as { actions: string[]; resources: string[] }[]),
-      ...(((document?.dynamic as any)?.statement?.[0]?.content ?? []) as { actions: string[]; resources: string[] }[]),
-    ];
-  };
-
-  it('lets the instance read parameters under its own path only', () => {
-    const ssm = statements('infra/aws/modules/iam', 'instance').filter((s) =>
-      s.actions.some((a) => a.startsWith('ssm:')),
-    );
-    expect(ssm).toHaveLength(1);
-    expect(ssm[0]?.actions.every((a) => /^ssm:GetParameter/.test(a))).toBe(true);
-    for (const resource of ssm[0]?.resources ?? []) expect(resource).toMatch(/\$\{var\.ssm_path\}(\/\*)?$/);
-  });
-
-  it('lets it write to its own log group only, and decrypt only through SSM', () => {
-    const all = statements('infra/aws/modules/iam', 'instance');
-    const logs = all.filter((s) => s.actions.some((a) => a.startsWith('logs:')));
-    expect(logs.flatMap((s) => s.actions).sort()).toEqual([
-      'logs:CreateLogStream',
-      'logs:DescribeLogStreams',
-      'logs:PutLogEvents',
-    ]);
-    for (const resource of logs.flatMap((s) => s.resources)) expect(resource).toMatch(/local\.log_group_arn/);
-    for (const s of all) for (const a of s.actions) expect(a).not.toMatch(/\*|^iam:|^ssm:Put|^ssm:Delete/);
-    // AmazonSSMManagedInstanceCore would grant ssm:GetParameter* on every parameter of the account.
+describe('infra/aws/modules/iam', () => {
+  // The policy documents themselves are checked in tests/iam.tftest.hcl (the provider renders them).
+  it('does not attach AmazonSSMManagedInstanceCore (it reads every parameter of the account)', () => {
     expect(JSON.stringify([...mod('infra/aws/modules/iam').resources.values()])).not.toContain(
       'AmazonSSMManagedInstanceCore',
     );
   });
 });
 
-describe('infra/aws/modules/ec2 exposure (the proxy public, the management API allow-listed)', () => {
-  const ec2 = () => mod('infra/aws/modules/ec2');
-  /** Every `{ port, protocol, cidr_blocks }` object in the module's locals. */
-  const portRules = () => {
-    const rules: { port: number; cidr_blocks: string }[] = [];
-    const walk = (node: unknown) => {
-      if (Array.isArray(node)) node.forEach(walk);
-      else if (node && typeof node === 'object') {
-        if ('port' in node && 'cidr_blocks' in node) rules.push(node as { port: number; cidr_blocks: string });
-        else Object.values(node).forEach(walk);
-      }
-    };
-    walk([...ec2().locals.values()]);
-    return rules;
-  };
-
-  it('opens the management port to management_allowed_cidrs only, and every other port to allowed_cidrs', () => {
-    const rules = portRules();
-    expect(rules.map((r) => r.port).sort()).toEqual([3000, 3001, 3002, 443, 443, 80]);
-    for (const rule of rules) {
-      expect(rule.cidr_blocks, `port ${rule.port}`).toBe(
-        rule.port === 3002 ? '${var.management_allowed_cidrs}' : '${var.allowed_cidrs}',
-      );
-    }
-    // Each rule carries its own networks into the security group.
-    const group = ec2().resources.get('aws_security_group.instance') as any;
-    expect(group.dynamic.ingress[0].content[0].cidr_blocks).toBe('${ingress.value.cidr_blocks}');
-    expect(group.dynamic.ingress[0].for_each).toBe('${local.ports}');
-  });
-
-  it('publishes the management port only without TLS and only when someone is allowed to reach it', () => {
-    expect(ec2().locals.get('publish_management')).toBe('${!local.tls && length(var.management_allowed_cidrs) > 0}');
-    expect(String(ec2().locals.get('ports'))).toMatch(/local\.publish_management \? \[local\.management_port\] : \[\]/);
-    const userData = String(ec2().locals.get('user_data'));
-    expect(userData).toMatch(
-      /management_bind_address\s*=\s*local\.publish_management \? "0\.0\.0\.0" : "127\.0\.0\.1"/,
-    );
-    expect(userData).toMatch(/management_allowed_ips\s*=\s*join\(" ", var\.management_allowed_cidrs\)/);
-    for (const dir of ['infra/aws/modules/ec2', 'infra/aws/examples/single-vm'])
-      expect(mod(dir).variables.management_allowed_cidrs?.default, dir).toEqual([]);
-  });
-
-  it('hands the dashboard the management URL, on the same site as DASHBOARD_ORIGIN', () => {
-    const example = mod('infra/aws/examples/single-vm');
-    expect(example.modules.ec2?.gateway_api_url).toBe('${local.management_public_url}');
-    expect(example.locals.get('management_public_url')).toBe(
-      '${local.tls ? "https://${var.management_domain}" : "http://${aws_eip.app.public_ip}:3002"}',
-    );
-    const tfvars = parseEnv(
-      readRepoFile('infra/aws/examples/single-vm/terraform.tfvars.example').replace(/^\s*([a-z_]+)\s*=\s*/gm, '$1='),
-    );
-    const site = (host = '') => host.split('.').slice(-2).join('.');
-    expect(site(tfvars.management_domain)).toBe(site(tfvars.dashboard_domain));
-  });
-});
-
 describe('infra/aws/modules/ec2 user data', () => {
   const script = readFileSync(repoPath('infra/aws/modules/ec2/user-data.sh.tftpl'), 'utf8');
-
-  it('installs Docker and the Compose plugin', () => {
-    expect(script).toMatch(/apt-get install -y docker\.io docker-compose-v2/);
-  });
-
-  it('writes the secrets from SSM into a root-only env file', () => {
-    expect(script).toMatch(/aws ssm get-parameters-by-path .*--with-decryption/);
-    expect(script).toMatch(/umask 077/);
-    expect(script).toMatch(/chmod 600 "\$tmp"/);
-    expect(script).toMatch(/install -d -m 0700 \/etc\/api-gateway/);
-    expect(script).toContain('GATEWAY_ENV_FILE=/etc/api-gateway/gateway.env');
-  });
 
   it('writes the Compose variables the production files read, and no others', () => {
     const dotenv = script.match(/cat > \/opt\/api-gateway\/\.env <<'ENV'\n([\s\S]*?)\nENV\n/)?.[1] ?? '';
@@ -318,46 +153,111 @@ describe('infra/aws/modules/ec2 user data', () => {
       expect(written).toContain(required);
   });
 
-  it('starts deploy/docker-compose.prod.yml with the CloudWatch logging override, at every boot', () => {
-    expect(script).toMatch(/docker compose -f docker-compose\.prod\.yml -f docker-compose\.awslogs\.yml/);
-    expect(script).toMatch(/systemctl enable --now api-gateway\.service/);
-  });
-
-  it('requires IMDSv2 and keeps containers away from the metadata service', () => {
-    const instance = mod('infra/aws/modules/ec2').resources.get('aws_instance.this') as any;
-    expect(instance.metadata_options[0]).toMatchObject({ http_tokens: 'required', http_put_response_hop_limit: 1 });
-    expect(instance.root_block_device[0].encrypted).toBe(true);
-  });
-
-  it.skipIf(!hasBash())('is valid shell once rendered', () => {
+  it('is valid shell once rendered (boot-script.test.ts runs it)', () => {
     const rendered = script.replaceAll('$${', '${').replace(/\$\{([a-z_0-9]+)\}/g, 'x');
     execFileSync('bash', ['-n'], { input: rendered });
   });
 });
 
-describe.skipIf(!hasTerraform())('terraform fmt', () => {
-  it('leaves every file as it is', () => {
+describe('terraform', () => {
+  it('fmt leaves every file as it is', () => {
     const out = execFileSync('terraform', ['fmt', '-check', '-recursive', '-list=true', repoPath('infra')], {
       encoding: 'utf8',
       env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' },
     });
     expect(out.trim()).toBe('');
   });
+
+  it('init uses the committed lock file as it is; validate passes', () => {
+    const dir = repoPath(EXAMPLE);
+    const init = terraform(dir, ['init', '-backend=false', '-input=false', '-lockfile=readonly']);
+    expect(init.status, init.output).toBe(0);
+    const validate = terraform(dir, ['validate', '-json']);
+    expect(JSON.parse(validate.stdout)).toMatchObject({ valid: true, error_count: 0 });
+  }, 240_000);
+
+  it('terraform test passes: the example, the ec2 and iam modules (mock and offline providers)', () => {
+    const dir = repoPath(EXAMPLE);
+    terraform(dir, ['init', '-backend=false', '-input=false', '-lockfile=readonly']);
+    const test = terraform(dir, ['test', '-no-color']);
+    expect(test.status, test.output).toBe(0);
+    const summary = test.stdout.match(/Success! (\d+) passed, 0 failed\./);
+    expect(Number(summary?.[1]), test.output).toBeGreaterThanOrEqual(13);
+  }, 240_000);
+
+  it('terraform test fails when the management port opens to the public networks', () => {
+    // A copy of infra/ (and the deploy/ files it reads) with the management rule's networks swapped.
+    const copy = mkdtempSync(join(tmpdir(), 'tf-mutant-'));
+    try {
+      cpSync(repoPath('infra'), join(copy, 'infra'), { recursive: true, filter: (f) => !f.includes('/.terraform/') });
+      cpSync(repoPath('deploy'), join(copy, 'deploy'), { recursive: true });
+      const main = join(copy, 'infra/aws/modules/ec2/main.tf');
+      const text = readFileSync(main, 'utf8');
+      const mutated = text.replace(
+        'management_port = { port = 3002, protocol = "tcp", cidr_blocks = var.management_allowed_cidrs }',
+        'management_port = { port = 3002, protocol = "tcp", cidr_blocks = var.allowed_cidrs }',
+      );
+      expect(mutated).not.toBe(text);
+      writeFileSync(main, mutated);
+      const dir = join(copy, EXAMPLE);
+      terraform(dir, ['init', '-backend=false', '-input=false', '-lockfile=readonly']);
+      const test = terraform(dir, ['test', '-no-color', '-filter=tests/ec2.tftest.hcl']);
+      expect(test.status).not.toBe(0);
+      expect(test.stdout).toMatch(/run "management_port_for_its_allow_list_only"\.\.\. fail/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
 
-function hasBash(): boolean {
-  return hasCommand('bash', ['--version']);
+const EXAMPLE = 'infra/aws/examples/single-vm';
+
+/**
+ * Runs terraform offline: the AWS provider comes from the machine's plugin mirror (/opt/tf-plugins),
+ * the working data (.terraform/) goes to a temporary directory per example directory.
+ */
+function terraform(dir: string, args: string[]): { status: number | null; stdout: string; output: string } {
+  const result = spawnSync('terraform', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 240_000,
+    env: { ...process.env, TF_CLI_CONFIG_FILE: cliConfig(), TF_DATA_DIR: dataDir(dir), TF_IN_AUTOMATION: '1' },
+  });
+  return { status: result.status, stdout: result.stdout, output: `${result.stdout}\n${result.stderr}` };
 }
 
-function hasTerraform(): boolean {
-  return hasCommand('terraform', ['version']);
-}
-
-function hasCommand(command: string, args: string[]): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'ignore', cwd: dirname(REPO_ROOT) });
-    return true;
-  } catch {
-    return false;
+let cliConfigFile: string | undefined;
+function cliConfig(): string {
+  if (!cliConfigFile) {
+    cliConfigFile = join(mkdtempSync(join(tmpdir(), 'tf-cli-')), 'terraform.rc');
+    writeFileSync(
+      cliConfigFile,
+      `provider_installation {
+  filesystem_mirror {
+    path    = "${PLUGIN_MIRROR}"
+    include = ["registry.terraform.io/hashicorp/aws"]
   }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`,
+    );
+  }
+  return cliConfigFile;
+}
+
+const PLUGIN_MIRROR = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
+afterAll(() => {
+  for (const dir of dataDirs.values()) rmSync(dir, { recursive: true, force: true });
+  if (cliConfigFile) rmSync(join(cliConfigFile, '..'), { recursive: true, force: true });
+});
+const dataDirs = new Map<string, string>();
+function dataDir(dir: string): string {
+  let found = dataDirs.get(dir);
+  if (!found) {
+    found = mkdtempSync(join(tmpdir(), 'tf-data-'));
+    dataDirs.set(dir, found);
+  }
+  return found;
 }

@@ -25,7 +25,8 @@ type Workflow = { on: any; permissions?: Record<string, string>; jobs: Record<st
 const dir = repoPath('.github', 'workflows');
 const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
 const load = (file: string) => parse(readRepoFile(`.github/workflows/${file}`)) as Workflow;
-const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
+// A job that calls a reusable workflow has no steps of its own.
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
 const scripts = rootScripts();
 
 describe('.github/workflows', () => {
@@ -94,17 +95,44 @@ describe('ci.yml', () => {
   });
 });
 
-describe('release.yml', () => {
-  const release = load('release.yml');
-  const job = Object.values(release.jobs)[0] as Job;
-
-  it('runs on v* tags only, with contents: read and packages: write and nothing more', () => {
-    expect(release.on).toEqual({ push: { tags: ['v*'] } });
-    expect(release.permissions).toEqual({ contents: 'read', packages: 'write' });
-    for (const j of Object.values(release.jobs)) expect(j.permissions).toBeUndefined();
+describe('every workflow', () => {
+  it('pins every action by a full commit SHA, with the release named beside it', () => {
+    for (const file of files) {
+      const text = readRepoFile(`.github/workflows/${file}`);
+      for (const m of text.matchAll(/uses:\s*(\S+)(.*)/g)) {
+        const [ref, comment] = [m[1] as string, m[2] as string];
+        if (ref.startsWith('./')) continue; // a workflow of this repository
+        expect(ref, `${file}: ${ref}`).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+        expect(comment, `${file}: ${ref}`).toMatch(/# v\d+\.\d+\.\d+/);
+      }
+    }
   });
 
-  it('builds and pushes both images to GHCR from their Dockerfiles, with the repository root as context', () => {
+  it('CI builds both images for both architectures without pushing', () => {
+    const images = load('ci.yml').jobs.images as Job;
+    const build = images.steps.find((s) => s.uses?.startsWith('docker/build-push-action'));
+    expect(build?.with).toMatchObject({ push: false, platforms: 'linux/amd64,linux/arm64' });
+    expect(images.strategy.matrix.include.map((m: { dockerfile: string }) => m.dockerfile)).toEqual([
+      'gateway/Dockerfile',
+      'dashboard/Dockerfile',
+    ]);
+  });
+});
+
+describe('release.yml', () => {
+  const release = load('release.yml');
+  const job = release.jobs.image as Job & { needs?: string };
+
+  it('runs on v* tags only, runs the whole CI first, and grants each job only what it needs', () => {
+    expect(release.on).toEqual({ push: { tags: ['v*'] } });
+    expect(release.permissions).toEqual({});
+    expect((release.jobs.test as any).uses).toBe('./.github/workflows/ci.yml');
+    expect(load('ci.yml').on).toHaveProperty('workflow_call');
+    expect(job.needs).toBe('test');
+    expect(job.permissions).toEqual({ contents: 'read', packages: 'write', 'id-token': 'write' });
+  });
+
+  it('builds both images for amd64 and arm64 and pushes them to GHCR with an SBOM and provenance', () => {
     const matrix = job.strategy.matrix.include as { image: string; dockerfile: string }[];
     expect(matrix).toEqual([
       { image: 'api-gateway', dockerfile: 'gateway/Dockerfile' },
@@ -112,11 +140,33 @@ describe('release.yml', () => {
     ]);
     for (const m of matrix) expect(existsInRepo(m.dockerfile)).toBe(true);
     const build = job.steps.find((s) => s.uses?.startsWith('docker/build-push-action'));
-    expect(build?.with).toMatchObject({ context: '.', file: '${{ matrix.dockerfile }}', push: true });
+    expect(build?.with).toMatchObject({
+      context: '.',
+      file: '${{ matrix.dockerfile }}',
+      push: true,
+      platforms: 'linux/amd64,linux/arm64',
+      sbom: true,
+      provenance: 'mode=max',
+    });
+    expect(job.steps.some((s) => s.uses?.startsWith('docker/setup-qemu-action'))).toBe(true);
     const login = job.steps.find((s) => s.uses?.startsWith('docker/login-action'));
     expect(login?.with).toMatchObject({ registry: 'ghcr.io', password: '${{ secrets.GITHUB_TOKEN }}' });
     const meta = job.steps.find((s) => s.uses?.startsWith('docker/metadata-action'));
     expect(meta?.with?.images).toBe('ghcr.io/${{ github.repository_owner }}/${{ matrix.image }}');
+  });
+
+  it('signs the pushed digest keylessly with cosign, after the push', () => {
+    const index = (pred: (s: Step) => boolean) => job.steps.findIndex(pred);
+    const build = index((s) => Boolean(s.uses?.startsWith('docker/build-push-action')));
+    const installer = index((s) => Boolean(s.uses?.startsWith('sigstore/cosign-installer')));
+    const sign = index((s) => Boolean(s.run?.includes('cosign sign')));
+    expect(build).toBeGreaterThanOrEqual(0);
+    expect(installer).toBeGreaterThan(build);
+    expect(sign).toBeGreaterThan(installer);
+    const step = job.steps[sign] as Step & { env: Record<string, string> };
+    expect(step.run).toMatch(/cosign sign --yes "\$\{IMAGE,,\}@\$\{DIGEST\}"/);
+    expect(step.env.DIGEST).toBe('${{ steps.build.outputs.digest }}');
+    expect(step.run).not.toMatch(/--key/);
   });
 
   it('publishes the image names the deployment files pull', () => {

@@ -38,7 +38,7 @@ locals {
   deploy_dir      = "${path.module}/../../../../deploy"
 
   user_data = templatefile("${path.module}/user-data.sh.tftpl", {
-    region                  = data.aws_region.current.region
+    region                  = data.aws_region.current.name
     ssm_path                = var.ssm_path
     log_group_name          = var.log_group_name
     ghcr_owner              = lower(var.ghcr_owner)

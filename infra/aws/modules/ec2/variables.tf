@@ -96,9 +96,13 @@ variable "local_redis" {
 }
 
 variable "allowed_cidrs" {
-  description = "Client networks allowed to reach the public ports (proxy and dashboard, or 80/443 with TLS)."
+  description = "Client networks allowed to reach the public ports (proxy and dashboard, or 80/443 with TLS). No default: [\"0.0.0.0/0\"] only on purpose."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = length(var.allowed_cidrs) > 0 && alltrue([for c in var.allowed_cidrs : can(cidrhost(c, 0))])
+    error_message = "allowed_cidrs needs at least one network in CIDR notation (e.g. 203.0.113.0/24)."
+  }
 }
 
 variable "management_allowed_cidrs" {

@@ -5,8 +5,8 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  parameter_arn_prefix = "arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:parameter"
-  log_group_arn        = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:${var.log_group_name}"
+  parameter_arn_prefix = "arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter"
+  log_group_arn        = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${var.log_group_name}"
 }
 
 data "aws_iam_policy_document" "assume_role" {
@@ -41,7 +41,7 @@ data "aws_iam_policy_document" "instance" {
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["ssm.${data.aws_region.current.region}.amazonaws.com"]
+        values   = ["ssm.${data.aws_region.current.name}.amazonaws.com"]
       }
     }
   }

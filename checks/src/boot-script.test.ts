@@ -1,0 +1,238 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell expansions in literal strings.
+/**
+ * The EC2 boot script (infra/aws/modules/ec2/user-data.sh.tftpl), rendered by Terraform's own
+ * templatefile() and run for real: as root, in a private mount namespace whose /etc, /opt and
+ * /usr/local/sbin are overlays (nothing reaches the host), with stand-ins for the commands that need
+ * an instance — apt-get, snap, systemctl (which runs the unit's ExecStart, and again on failure when
+ * the unit says Restart=on-failure), aws (answers get-parameters-by-path) and docker (a registry that
+ * can be down for N pulls, or for good). sleep is a stand-in too, so the back-off is recorded, not
+ * waited for.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRepoFile, repoPath } from './lib/repo.js';
+
+const b64 = (file: string) => Buffer.from(readRepoFile(file)).toString('base64');
+const VARS: Record<string, string> = {
+  region: 'eu-central-1',
+  ssm_path: '/api-gateway/prod',
+  log_group_name: '/api-gateway-prod/containers',
+  ghcr_owner: 'example-org',
+  app_version: '1.2.3',
+  gateway_api_url: 'https://manage.example.com',
+  gateway_proxy_url: 'https://api.example.com',
+  bind_address: '127.0.0.1',
+  management_bind_address: '127.0.0.1',
+  gateway_domain: 'api.example.com',
+  management_domain: 'manage.example.com',
+  dashboard_domain: 'dashboard.example.com',
+  management_allowed_ips: '198.51.100.0/24',
+  compose_profiles: 'tls',
+  compose_prod_b64: b64('deploy/docker-compose.prod.yml'),
+  compose_logs_b64: b64('deploy/docker-compose.awslogs.yml'),
+  caddyfile_b64: b64('deploy/Caddyfile'),
+};
+
+/** The user data exactly as Terraform renders it (templatefile in `terraform console`, no provider). */
+function renderUserData(): string {
+  const consoleDir = mkdtempSync(join(tmpdir(), 'tf-console-'));
+  dirs.push(consoleDir);
+  const args = Object.entries(VARS)
+    .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+    .join(', ');
+  const out = execFileSync('terraform', ['console'], {
+    input: `base64encode(templatefile(${JSON.stringify(repoPath('infra/aws/modules/ec2/user-data.sh.tftpl'))}, { ${args} }))\n`,
+    encoding: 'utf8',
+    cwd: consoleDir,
+    env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' },
+  });
+  return Buffer.from(JSON.parse(out.trim()) as string, 'base64').toString('utf8');
+}
+
+// Parameters as SSM returns them (tab-separated); a $ must reach the env file literally.
+const PARAMETERS = [
+  ['/api-gateway/prod/DATABASE_URL', 'postgres://gateway:pa$$word@db.example.internal:5432/gateway'],
+  ['/api-gateway/prod/SESSION_SECRET', 'c2Vzc2lvbi1zZWNyZXQ'],
+  ['/api-gateway/prod/LOG_LEVEL', 'info'],
+];
+
+const STAND_INS: Record<string, string> = {
+  'apt-get': 'echo "apt-get $*" >> "$SIM/calls"',
+  snap: 'echo "snap $*" >> "$SIM/calls"',
+  sleep: 'echo "$1" >> "$SIM/sleeps"',
+  aws: `echo "aws $*" >> "$SIM/calls"
+[ "$*" = "ssm get-parameters-by-path --region eu-central-1 --path /api-gateway/prod/ --recursive --with-decryption --query Parameters[].[Name,Value] --output text" ] || { echo "unexpected aws call" >&2; exit 2; }
+cat "$SIM/parameters"`,
+  docker: `echo "docker $*" >> "$SIM/calls"
+case " $* " in
+  *" pull "*)
+    n=$(cat "$SIM/pull-failures")
+    if [ "$n" != 0 ]; then
+      [ "$n" = always ] || echo $((n - 1)) > "$SIM/pull-failures"
+      echo "Error response from daemon: registry unreachable: i/o timeout" >&2
+      exit 1
+    fi
+    touch "$SIM/images"
+    ;;
+  *" up "*)
+    case " $* " in *" --pull never "*) ;; *) echo "up would pull" >&2; exit 3 ;; esac
+    [ -e "$SIM/images" ] || { echo "Error: No such image" >&2; exit 1; }
+    echo up >> "$SIM/started"
+    ;;
+esac`,
+  // systemd as far as the script uses it: enable --now runs ExecStart; Restart=on-failure runs it again.
+  systemctl: `echo "systemctl $*" >> "$SIM/calls"
+[ "$1 $2" = "enable --now" ] || exit 0
+unit=/etc/systemd/system/$3
+[ -f "$unit" ] || exit 0
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+for try in 1 2 3; do
+  "$exec_start" && { echo "$3 active" >> "$SIM/units"; exit 0; }
+  echo "$3 failed" >> "$SIM/units"
+  grep -qx 'Restart=on-failure' "$unit" || exit 1
+  [ -e "$SIM/registry-back-after-failure" ] && echo 0 > "$SIM/pull-failures"
+done
+exit 1`,
+};
+
+type Run = {
+  status: number | null;
+  stderr: string;
+  sim: string;
+  file: (path: string) => string;
+  mode: (path: string) => number;
+  lines: (name: string) => string[];
+};
+
+let userData = '';
+const dirs: string[] = [];
+
+beforeAll(() => {
+  userData = renderUserData();
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Runs the boot script once; `pullFailures`: how many pulls fail ('always': the registry stays down). */
+function boot(options: { pullFailures: number | 'always'; cachedImages?: boolean; backAfterFailure?: boolean }): Run {
+  const sim = mkdtempSync(join(tmpdir(), 'boot-sim-'));
+  dirs.push(sim);
+  const bin = join(sim, 'bin');
+  mkdirSync(bin);
+  for (const [name, body] of Object.entries(STAND_INS)) {
+    writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
+  writeFileSync(join(sim, 'parameters'), `${PARAMETERS.map((p) => p.join('\t')).join('\n')}\n`);
+  writeFileSync(join(sim, 'pull-failures'), String(options.pullFailures));
+  if (options.cachedImages) writeFileSync(join(sim, 'images'), '');
+  if (options.backAfterFailure) writeFileSync(join(sim, 'registry-back-after-failure'), '');
+  writeFileSync(join(sim, 'user-data.sh'), userData);
+  const overlays = ['/etc', '/opt', '/usr/local/sbin']
+    .map((dir) => {
+      const name = dir.replaceAll('/', '_');
+      return `mkdir -p "$SIM/up/${name}" "$SIM/work/${name}" && mount -t overlay overlay -o "lowerdir=${dir},upperdir=$SIM/up/${name},workdir=$SIM/work/${name}" ${dir}`;
+    })
+    .join(' && ');
+  const result = spawnSync(
+    'unshare',
+    ['--mount', '--propagation', 'private', 'bash', '-c', `${overlays} && bash "$SIM/user-data.sh"`],
+    { encoding: 'utf8', env: { ...process.env, SIM: sim, PATH: `${bin}:${process.env.PATH}` }, timeout: 60_000 },
+  );
+  const upper = (path: string) => {
+    const [, top, ...rest] = path.split('/');
+    const base = top === 'usr' ? '_usr_local_sbin' : `_${top}`;
+    return join(sim, 'up', base, ...(top === 'usr' ? rest.slice(2) : rest));
+  };
+  return {
+    status: result.status,
+    stderr: result.stderr,
+    sim,
+    file: (path) => readFileSync(upper(path), 'utf8'),
+    mode: (path) => statSync(upper(path)).mode & 0o777,
+    lines: (name) => {
+      try {
+        return readFileSync(join(sim, name), 'utf8').trim().split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    },
+  };
+}
+
+describe('the EC2 boot script, run with stand-ins', () => {
+  it('with the registry up: writes the Compose files, the env file (root only), and starts the stack', () => {
+    const run = boot({ pullFailures: 0 });
+    expect(run.stderr).not.toMatch(/unexpected|would pull/);
+    expect(run.status).toBe(0);
+    expect(run.file('/opt/api-gateway/docker-compose.prod.yml')).toBe(readRepoFile('deploy/docker-compose.prod.yml'));
+    expect(run.file('/opt/api-gateway/docker-compose.awslogs.yml')).toBe(
+      readRepoFile('deploy/docker-compose.awslogs.yml'),
+    );
+    expect(run.file('/opt/api-gateway/Caddyfile')).toBe(readRepoFile('deploy/Caddyfile'));
+    const dotenv = run.file('/opt/api-gateway/.env');
+    expect(dotenv).toContain('APP_VERSION=1.2.3\n');
+    expect(dotenv).toContain('COMPOSE_PROFILES=tls\n');
+    expect(dotenv).toContain('GATEWAY_ENV_FILE=/etc/api-gateway/gateway.env\n');
+    // Every parameter, by its last path element, single-quoted so Compose keeps `$` literal.
+    expect(run.file('/etc/api-gateway/gateway.env')).toBe(
+      "DATABASE_URL='postgres://gateway:pa$$word@db.example.internal:5432/gateway'\nSESSION_SECRET='c2Vzc2lvbi1zZWNyZXQ'\nLOG_LEVEL='info'\n",
+    );
+    expect(run.mode('/etc/api-gateway/gateway.env')).toBe(0o600);
+    expect(run.mode('/etc/api-gateway')).toBe(0o700);
+    expect(run.mode('/usr/local/sbin/api-gateway-refresh')).toBe(0o700);
+    const calls = run.lines('calls');
+    expect(calls).toContain('apt-get install -y docker.io docker-compose-v2');
+    expect(calls).toContain('systemctl enable --now api-gateway.service');
+    expect(calls.filter((c) => c.startsWith('docker compose'))).toEqual([
+      'docker compose -f docker-compose.prod.yml -f docker-compose.awslogs.yml pull --quiet',
+      'docker compose -f docker-compose.prod.yml -f docker-compose.awslogs.yml up -d --remove-orphans --pull never',
+    ]);
+    expect(run.lines('sleeps')).toEqual([]);
+    expect(run.lines('units')).toEqual(['api-gateway.service active']);
+  });
+
+  it('rides out a short registry outage with back-off (5 s, doubling)', () => {
+    const run = boot({ pullFailures: 3 });
+    expect(run.status).toBe(0);
+    expect(run.lines('sleeps')).toEqual(['5', '10', '20']);
+    expect(run.lines('calls').filter((c) => c.endsWith('pull --quiet'))).toHaveLength(4);
+    expect(run.lines('started')).toEqual(['up']);
+    expect(run.stderr).toMatch(/image pull failed \(attempt 3 of 6\), retrying in 20s/);
+  });
+
+  it('starts from the cached images when the registry stays down (a reboot, a refresh)', () => {
+    const run = boot({ pullFailures: 'always', cachedImages: true });
+    expect(run.status).toBe(0);
+    expect(run.lines('sleeps')).toEqual(['5', '10', '20', '40', '80']);
+    expect(run.lines('calls').filter((c) => c.endsWith('pull --quiet'))).toHaveLength(6);
+    expect(run.stderr).toMatch(/registry unreachable, starting from the images on this instance/);
+    expect(run.lines('started')).toEqual(['up']);
+    expect(run.lines('units')).toEqual(['api-gateway.service active']);
+  });
+
+  it('on a first boot during an outage, fails the unit and systemd tries again until the registry is back', () => {
+    const run = boot({ pullFailures: 'always', backAfterFailure: true });
+    expect(run.lines('units')).toEqual(['api-gateway.service failed', 'api-gateway.service active']);
+    expect(run.lines('started')).toEqual(['up']);
+    expect(run.status).toBe(0);
+  });
+
+  it('refuses a parameter with a single quote (it would break out of the quoting) and writes no env file', () => {
+    const original = PARAMETERS[2]?.[1];
+    PARAMETERS[2] = ['/api-gateway/prod/LOG_LEVEL', "info' INJECTED='x"];
+    try {
+      const run = boot({ pullFailures: 0 });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/LOG_LEVEL contains a single quote/);
+      expect(() => run.file('/etc/api-gateway/gateway.env')).toThrow();
+      expect(run.lines('started')).toEqual([]);
+    } finally {
+      PARAMETERS[2] = ['/api-gateway/prod/LOG_LEVEL', original ?? 'info'];
+    }
+  });
+});
