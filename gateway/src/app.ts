@@ -37,6 +37,7 @@ import { tokensRouter } from './routes/tokens.js';
 import type { RouteDeps } from './routes/types.js';
 import { usageRouter } from './routes/usage.js';
 import { usersRouter } from './routes/users.js';
+import { verifyRouter } from './routes/verify.js';
 import { webhooksRouter } from './routes/webhooks.js';
 import type { UsageRecorder } from './usage/recorder.js';
 import type { WebhookWorker } from './webhooks/worker.js';
@@ -152,6 +153,8 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   management.use(authRouter(routeDeps));
   if (services.oidc) management.use(oidcRouter({ ...routeDeps, oidc: services.oidc }));
   management.use(usersRouter(routeDeps));
+  // Before the keys router, whose `/keys` middleware would authenticate the request a second time.
+  management.use(verifyRouter({ ...routeDeps, keys: services.keys, routes: services.routes, usage: services.usage }));
   management.use(keysRouter(routeDeps));
   management.use(plansRouter(routeDeps));
   management.use(usageRouter(routeDeps));

@@ -5,4 +5,5 @@ export * from './routes.js';
 export * from './schemas.js';
 export * from './usage-window.js';
 export * from './validation.js';
+export * from './verify.js';
 export * from './webhooks.js';

@@ -108,7 +108,7 @@ export const SessionResponseSchema = z.object({
   role: RoleSchema,
   credential: CredentialKindSchema,
   /** For API tokens: its scope. Sessions and the bootstrap token may write. */
-  scope: z.enum(['read', 'write']),
+  scope: z.enum(['read', 'write', 'verify']),
   expiresAt: z.string().nullable(),
 });
 export type SessionResponse = z.infer<typeof SessionResponseSchema>;
@@ -200,7 +200,8 @@ export type UpdateSettingsRequest = z.input<typeof UpdateSettingsRequestSchema>;
 
 // ---- Management API tokens (automation) ----
 
-export const TokenScopeSchema = z.enum(['read', 'write'], { error: 'must be "read" or "write"' });
+/** `read`: GETs; `write`: everything an admin may (but tokens and roles); `verify`: only `POST /keys/verify`. */
+export const TokenScopeSchema = z.enum(['read', 'write', 'verify'], { error: 'must be "read", "write" or "verify"' });
 export type TokenScope = z.infer<typeof TokenScopeSchema>;
 
 export const CreateTokenRequestSchema = z.strictObject({

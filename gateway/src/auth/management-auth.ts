@@ -1,3 +1,4 @@
+import type { TokenScope } from '@gateway/shared';
 import { parse as parseCookie } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
@@ -14,6 +15,12 @@ export { SESSION_COOKIE } from '../http/gateway-cookies.js';
 export const API_TOKEN_PREFIX = 'gwt_';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const VERIFY_PATH = '/keys/verify';
+
+/** A stored token scope as the contract knows it (anything unexpected reads as the least: `read`). */
+export function tokenScope(stored: string): TokenScope {
+  return stored === 'write' || stored === 'verify' ? stored : 'read';
+}
 
 /** The authenticated caller of a management route (set by `requireActor`). */
 export function actorOf(res: Response): Actor {
@@ -74,7 +81,7 @@ export function createRequireActor(deps: { config: Config; prisma: PrismaClient 
       } else if (token.startsWith(API_TOKEN_PREFIX)) {
         const row = await findActiveApiToken(prisma, token);
         if (!row) throw new ApiError('UNAUTHORIZED', 'The API token is invalid, expired or revoked.');
-        actor = { kind: 'token', tokenId: row.id, name: row.name, scope: row.scope === 'write' ? 'write' : 'read' };
+        actor = { kind: 'token', tokenId: row.id, name: row.name, scope: tokenScope(row.scope) };
       } else {
         actor = await fromSession(token, false);
       }
@@ -91,6 +98,12 @@ export function createRequireActor(deps: { config: Config; prisma: PrismaClient 
     }
     if (actor.kind === 'token' && actor.scope === 'read' && !SAFE_METHODS.has(req.method)) {
       throw new ApiError('INSUFFICIENT_SCOPE', 'This API token may only read (scope "read").');
+    }
+    if (actor.kind === 'token' && actor.scope === 'verify' && !(req.method === 'POST' && req.path === VERIFY_PATH)) {
+      throw new ApiError(
+        'INSUFFICIENT_SCOPE',
+        `This API token may only verify API keys (scope "verify": POST ${VERIFY_PATH}).`,
+      );
     }
     res.locals.actor = actor;
     next();

@@ -1,4 +1,5 @@
 import type { ApiKey, ApiToken, KeyScope, User } from '@gateway/shared';
+import { tokenScope } from '../auth/management-auth.js';
 import type { ApiKey as ApiKeyRow, ApiToken as ApiTokenRow, User as UserRow } from '../generated/prisma/client.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -47,7 +48,7 @@ export function toApiToken(row: ApiTokenRow): ApiToken {
   return {
     id: row.id,
     name: row.name,
-    scope: row.scope === 'write' ? 'write' : 'read',
+    scope: tokenScope(row.scope),
     start: row.start,
     createdAt: row.createdAt.toISOString(),
     createdBy: row.createdBy,

@@ -225,6 +225,8 @@ const TABLE: Row[] = [
     request: (w) => ({ params: { id: w.webhookOfA, deliveryId: w.deliveryOfA } }) },
   { method: 'POST', path: '/config/apply', expect:               [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
     request: () => ({ body: { file: 'routes: []\n', dryRun: true } }) },
+  { method: 'POST', path: '/keys/verify', expect:                [UNAUTH, FORBID,  FORBID,  200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
+    request: () => ({ body: { key: 'ak_not-a-key' } }) },
 ];
 
 const isMutation = (method: Method) => method !== 'GET';

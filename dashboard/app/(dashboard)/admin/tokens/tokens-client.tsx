@@ -41,7 +41,7 @@ export function TokensClient() {
         description={
           <>
             Tokens let scripts call the management API at <code className="font-mono text-xs">{gateway.baseUrl}</code>{' '}
-            as an admin, with read or write scope.
+            as an admin, with read or write scope, or only verify API keys (verify scope).
           </>
         }
         actions={createButton}

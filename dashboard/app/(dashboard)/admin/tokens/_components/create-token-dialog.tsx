@@ -24,6 +24,11 @@ import { SecretReveal } from '../../_components/secret-reveal';
 const SCOPES = [
   { value: 'read', label: 'Read', title: 'May read everything, change nothing' },
   { value: 'write', label: 'Write', title: 'May read and change everything an admin can' },
+  {
+    value: 'verify',
+    label: 'Verify',
+    title: 'May only verify API keys (POST /keys/verify), for services that handle traffic themselves',
+  },
 ] as const;
 
 const DAY = 86_400_000;

@@ -25,9 +25,15 @@ export function TokenStatusBadge({ token }: { token: ApiToken }) {
   );
 }
 
+const SCOPE_TITLE: Record<ApiToken['scope'], string> = {
+  read: 'May only read',
+  write: 'May read and change',
+  verify: 'May only verify API keys',
+};
+
 export function ScopeBadge({ scope }: { scope: ApiToken['scope'] }) {
   return (
-    <Badge variant="outline" className="font-mono" title={scope === 'write' ? 'May read and change' : 'May only read'}>
+    <Badge variant="outline" className="font-mono" title={SCOPE_TITLE[scope]}>
       {scope}
     </Badge>
   );
