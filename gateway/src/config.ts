@@ -230,6 +230,8 @@ export const ConfigSchema = z
     WEBHOOK_DISABLE_AFTER_DAYS: int(1, 365).default(5),
     /** A YAML file of routes (and plans) applied at start: read-only through the API (README "Declarative configuration"). */
     GATEWAY_CONFIG_FILE: z.string().min(1).optional(),
+    /** ratelimit.degraded/recovered are sent once the limiter's state has held this long (no flapping). */
+    WEBHOOK_LIMITER_EVENT_SETTLE_MS: int(0, 600_000).default(5_000),
     /** `key.expiring` is sent this many days before a key expires. */
     KEY_EXPIRING_NOTICE_DAYS: int(1, 365).default(7),
   })

@@ -27,6 +27,7 @@ import { databaseStartupError, describeEndpoint, errorCode } from './startup-err
 import { scheduleUsageMaintenance } from './usage/maintenance.js';
 import { UsageRecorder } from './usage/recorder.js';
 import { noticeExpiringKeys } from './webhooks/expiring.js';
+import { platformLimiterEvents } from './webhooks/platform-events.js';
 import { SecretBox } from './webhooks/secret-box.js';
 import { WebhookWorker } from './webhooks/worker.js';
 
@@ -104,6 +105,10 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     unknownLookupsPerSecond: config.UNKNOWN_KEY_LOOKUPS_PER_SECOND,
   });
 
+  // ratelimit.degraded / ratelimit.recovered for platform webhook endpoints, once the state holds.
+  const limiterState = platformLimiterEvents(db.prisma, config.RATE_LIMIT_FAILURE_MODE, logger, {
+    settleMs: config.WEBHOOK_LIMITER_EVENT_SETTLE_MS,
+  });
   let redis: Redis | undefined;
   let limiter: RateLimiter;
   let configEvents: Services['configEvents'];
@@ -131,6 +136,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
       logger,
       probeBackoffMs: config.RATE_LIMIT_PROBE_BACKOFF_MS,
       probeBackoffMaxMs: config.RATE_LIMIT_PROBE_BACKOFF_MAX_MS,
+      onStateChange: (engaged, reason) => limiterState.changed(engaged, reason),
     });
     configEvents = await createRedisConfigEvents({
       store: keys,
@@ -224,6 +230,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     stopBackgroundJobs: async () => {
       clearInterval(purgeTimer);
       clearInterval(expiringTimer);
+      limiterState.stop();
       plans.stop();
       await Promise.all([webhooks.stop(), maintenance.stop()]);
     },

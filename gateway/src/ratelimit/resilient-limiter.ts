@@ -30,6 +30,8 @@ export interface ResilientRateLimiterOptions {
   /** Back-off after a failed command before the next probe (doubles per failed probe). */
   probeBackoffMs?: number;
   probeBackoffMaxMs?: number;
+  /** Told when the failure mode engages (true, with why) and when Redis is back (false). Must not throw. */
+  onStateChange?: (engaged: boolean, reason: string | null) => void;
 }
 
 /**
@@ -64,6 +66,7 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
     engaged = true;
     metrics.rateLimitFailureMode.set(1);
     logger.warn({ err, redisStatus: redis.status, mode }, `Redis unreachable (${reason}); rate limiting fails ${mode}`);
+    options.onStateChange?.(true, reason);
   }
 
   /** Opens the breaker. Only the first failure and failed probes move it: requests already in
@@ -82,6 +85,7 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
     engaged = false;
     metrics.rateLimitFailureMode.set(0);
     logger.info({ mode }, 'Redis reachable again; rate limiting back on Redis');
+    options.onStateChange?.(false, null);
   }
 
   async function degraded(

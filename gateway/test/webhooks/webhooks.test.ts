@@ -7,6 +7,9 @@ import { eventually } from '../support/eventually.js';
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { login } from '../support/management.js';
 import { expectProblem } from '../support/problem.js';
+import { createKey } from '../support/proxy-client.js';
+import { TEST_REDIS_URL } from '../support/redis.js';
+import { hostPortOf, startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startUpstream } from '../support/upstream.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -406,5 +409,65 @@ describe('webhook URLs without WEBHOOK_ALLOW_PRIVATE_URLS', () => {
     // A public address is accepted (nothing is sent until an event happens).
     const ok = await gw.admin('/webhooks', json({ url: 'https://93.184.216.34/hooks' }));
     expect(ok.status).toBe(201);
+  });
+});
+
+describe('ratelimit.degraded and ratelimit.recovered (postgres + redis through a link the test cuts)', () => {
+  let upstream: Upstream;
+  let link: TcpProxy;
+  let gw: TestGateway;
+  let receiver: WebhookReceiver;
+  let userReceiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    upstream = await startUpstream((_req, res) => res.end('ok'));
+    link = await startTcpProxy(hostPortOf(TEST_REDIS_URL, 6379));
+    gw = await startTestGateway({
+      backend: 'postgres',
+      redis: true,
+      upstreamUrl: upstream.url,
+      env: {
+        REDIS_URL: link.url(TEST_REDIS_URL),
+        RATE_LIMIT_PROBE_BACKOFF_MS: '200',
+        RATE_LIMIT_PROBE_BACKOFF_MAX_MS: '400',
+        WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+        WEBHOOK_POLL_INTERVAL_MS: '50',
+        WEBHOOK_LIMITER_EVENT_SETTLE_MS: '300',
+      },
+    });
+    receiver = await startWebhookReceiver();
+    receiver.secret = (await createEndpoint(gw.admin, { url: receiver.url })).secret;
+    const user = await login(gw, `ops-watch-${randomUUID()}@example.com`);
+    userReceiver = await startWebhookReceiver();
+    userReceiver.secret = (await createEndpoint(as(gw, user.token), { url: userReceiver.url })).secret;
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await userReceiver?.close();
+    await gw?.stop();
+    await link?.close();
+    await upstream?.close();
+  });
+
+  it('platform endpoints hear when the limiter falls back and when Redis is back, once each', async () => {
+    const key = await createKey(gw, { limitPerMinute: 1_000_000, limitPerDay: 1_000_000_000 });
+    const hit = () => fetch(`${gw.url}/proxy/x`, { headers: { 'x-api-key': key.key } }).then((r) => r.text());
+    const platform = () => receiver.received.map((w) => w.type).filter((type) => type.startsWith('ratelimit.'));
+    await hit();
+    link.cut();
+    // Requests keep flowing (failure mode local) while Redis is away; the breaker probes every 200–400 ms.
+    await eventually(async () => {
+      await hit();
+      expect(platform()).toContain('ratelimit.degraded');
+    }, 10_000);
+    link.restore();
+    await eventually(async () => {
+      await hit();
+      expect(platform()).toEqual(['ratelimit.degraded', 'ratelimit.recovered']);
+    }, 10_000);
+    const degraded = receiver.received.find((w) => w.type === 'ratelimit.degraded');
+    expect(degraded?.payload.data).toMatchObject({ failureMode: 'local', replica: expect.any(String) });
+    // A user's endpoint never hears of the platform's state.
+    expect(userReceiver.received.filter((w) => w.type.startsWith('ratelimit.'))).toEqual([]);
   });
 });
