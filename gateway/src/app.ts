@@ -40,6 +40,7 @@ import { usersRouter } from './routes/users.js';
 import { verifyRouter } from './routes/verify.js';
 import { webhooksRouter } from './routes/webhooks.js';
 import type { UsageRecorder } from './usage/recorder.js';
+import type { QuotaThresholds } from './webhooks/quota-threshold.js';
 import type { WebhookWorker } from './webhooks/worker.js';
 
 /** Everything the gateway talks to, built once at start-up (src/services.ts) or by a test. */
@@ -66,6 +67,7 @@ export interface Services {
   /** Stops timers such as the purge of expired sessions. */
   stopBackgroundJobs(): Promise<void>;
   webhooks: WebhookWorker;
+  quotas: QuotaThresholds;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -154,7 +156,15 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
   if (services.oidc) management.use(oidcRouter({ ...routeDeps, oidc: services.oidc }));
   management.use(usersRouter(routeDeps));
   // Before the keys router, whose `/keys` middleware would authenticate the request a second time.
-  management.use(verifyRouter({ ...routeDeps, keys: services.keys, routes: services.routes, usage: services.usage }));
+  management.use(
+    verifyRouter({
+      ...routeDeps,
+      keys: services.keys,
+      routes: services.routes,
+      usage: services.usage,
+      quotas: services.quotas,
+    }),
+  );
   management.use(keysRouter(routeDeps));
   management.use(plansRouter(routeDeps));
   management.use(usageRouter(routeDeps));

@@ -232,6 +232,22 @@ export const ConfigSchema = z
     GATEWAY_CONFIG_FILE: z.string().min(1).optional(),
     /** ratelimit.degraded/recovered are sent once the limiter's state has held this long (no flapping). */
     WEBHOOK_LIMITER_EVENT_SETTLE_MS: int(0, 600_000).default(5_000),
+    /** Shares of a day or month quota (percent, comma-separated) at which `quota.threshold` is sent; empty: never. */
+    QUOTA_THRESHOLDS: z
+      .string()
+      .default('80,100')
+      .transform((value, ctx) => {
+        const parts = value
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '');
+        const numbers = parts.map(Number);
+        if (numbers.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) {
+          ctx.addIssue({ code: 'custom', message: 'must be whole percentages from 1 to 100, comma-separated' });
+          return z.NEVER;
+        }
+        return numbers;
+      }),
     /** `key.expiring` is sent this many days before a key expires. */
     KEY_EXPIRING_NOTICE_DAYS: int(1, 365).default(7),
   })

@@ -28,6 +28,7 @@ import { scheduleUsageMaintenance } from './usage/maintenance.js';
 import { UsageRecorder } from './usage/recorder.js';
 import { noticeExpiringKeys } from './webhooks/expiring.js';
 import { platformLimiterEvents } from './webhooks/platform-events.js';
+import { createQuotaThresholds } from './webhooks/quota-threshold.js';
 import { SecretBox } from './webhooks/secret-box.js';
 import { WebhookWorker } from './webhooks/worker.js';
 
@@ -235,6 +236,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
       await Promise.all([webhooks.stop(), maintenance.stop()]);
     },
     webhooks,
+    quotas: createQuotaThresholds(db.prisma, logger, config.QUOTA_THRESHOLDS),
     redis,
     limiter,
     keys,

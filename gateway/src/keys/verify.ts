@@ -5,6 +5,7 @@ import type { PlanStore } from '../plans/plan-store.js';
 import { PROXY_PREFIX, type ProxyRoute, type RouteTable } from '../proxy/route-table.js';
 import { describeWindow, type RateLimiter } from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
+import type { QuotaThresholds } from '../webhooks/quota-threshold.js';
 import { hashApiKey, isWellFormedApiKey } from './api-key.js';
 import { authorizeRequest } from './authorize.js';
 import { type KeyStore, LookupBudgetExhausted } from './key-store.js';
@@ -15,6 +16,7 @@ export interface VerifierDeps {
   plans: PlanStore;
   limiter: RateLimiter;
   usage: UsageRecorder;
+  quotas: QuotaThresholds;
 }
 
 type VerifyInput = z.output<typeof VerifyKeyRequestSchema>;
@@ -99,6 +101,7 @@ export async function verifyKey(deps: VerifierDeps, input: VerifyInput): Promise
   }));
   if (decision.allowed) {
     deps.keys.touch(key, now);
+    deps.quotas.observe(key, decision, input.cost ?? route.cost);
     return answer({ valid: true, code: 'VALID', detail: null, ...at, limits, retryAfterSeconds: null });
   }
   if (decision.backend === 'closed') {

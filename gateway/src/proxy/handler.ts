@@ -23,6 +23,7 @@ import {
 } from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { storedPath } from '../usage/stored-path.js';
+import type { QuotaThresholds } from '../webhooks/quota-threshold.js';
 import { pickTarget } from './balancer.js';
 import { classifyUpstreamError, type PublicSite, UpstreamExchange } from './forward.js';
 import { type IdentityHeaderNames, notForwardedUpstream, upstreamRequestHeaders } from './headers.js';
@@ -39,6 +40,8 @@ export interface ProxyDeps {
   keys: KeyStore;
   /** Resolves a key's windows (its plan, its overrides) from memory. */
   plans: PlanStore;
+  /** Sends quota.threshold when a request crosses a share of a day or month quota. */
+  quotas: QuotaThresholds;
   limiter: RateLimiter;
   usage: UsageRecorder;
   routes: RouteTable;
@@ -150,7 +153,7 @@ class ProxyCall {
  * management API's middleware runs on the hot path.
  */
 export function createProxyHandler(deps: ProxyDeps) {
-  const { config, metrics, keys, plans, limiter, usage, routes, authThrottle, logger, trustProxy } = deps;
+  const { config, metrics, keys, plans, quotas, limiter, usage, routes, authThrottle, logger, trustProxy } = deps;
   // PUBLIC_URL, when set, names the public origin: the client's Host is never used to build URLs.
   const site = config.PUBLIC_URL ? publicSite(config.PUBLIC_URL) : undefined;
   const identity: IdentityHeaderNames = {
@@ -408,8 +411,10 @@ export function createProxyHandler(deps: ProxyDeps) {
     if (call.closed) return;
     const limiting = limit(call, key, route);
     if (limiting instanceof Refusal) return refuse(res, requestId, limiting);
-    const own = decided(requestId, await limiting);
+    const decision = await limiting;
+    const own = decided(requestId, decision);
     if (own instanceof Refusal) return refuse(res, requestId, own);
+    quotas.observe(key, decision, route.cost);
     keys.touch(key, now);
 
     const exchange = forward(call, key, route, rest, own, addresses);

@@ -332,6 +332,37 @@ describe.each(['postgres', 'pglite'] as Backend[])('webhooks (%s)', (backend) =>
     expect(r.received[1]?.payload.data).toMatchObject({ key: { expiresAt: later } });
   });
 
+  it('quota.threshold: once at 80 % and once at 100 % of a day quota, concurrent requests or not', async () => {
+    const gail = await login(gw, `gail-${randomUUID()}@example.com`);
+    const r = await receiver();
+    r.secret = (await createEndpoint(as(gw, gail.token), { url: r.url, events: ['quota.threshold'] })).secret;
+    const created = await as(gw, gail.token)('/keys', json({ name: 'metered', limitPerMinute: 100, limitPerDay: 10 }));
+    const key = (await created.json()) as { id: string; key: string };
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fetch(`${gw.url}/proxy/x`, { headers: { 'x-api-key': key.key } }).then((res) => res.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(2);
+    await eventually(() => expect(r.received).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const events = r.received.map((w) => w.payload.data).sort((a, b) => Number(a.used) - Number(b.used));
+    expect(events).toEqual([
+      expect.objectContaining({
+        keyId: key.id,
+        window: 'day',
+        unit: 'day',
+        scope: 'key',
+        limit: 10,
+        used: 8,
+        thresholdPercent: 80,
+      }),
+      expect.objectContaining({ keyId: key.id, window: 'day', limit: 10, used: 10, thresholdPercent: 100 }),
+    ]);
+    expect(r.received).toHaveLength(2);
+  });
+
   it('a rotated secret overlaps: deliveries carry both signatures until the overlap ends', async () => {
     const r = await receiver();
     const endpoint = await createEndpoint(gw.admin, { url: r.url, events: ['webhook.test'] });
