@@ -11,6 +11,7 @@
 //            --baseline=stream|dispatch (stream: bench/baseline-proxy.mjs, Pool.stream — the default;
 //            dispatch: bench/baseline-dispatch.mjs, an undici dispatch handler as the gateway uses)
 //            --usage-rows=<rows for the measured key> (10000000) --usage-calls=<n> (15)
+//            --plain (the gateway's key without route, plan and scope: the seed's setup, for an A/B)
 //
 // Everything runs on 127.0.0.1: an upstream, the bare proxy, the built gateway with a fresh
 // PostgreSQL database and its own Redis key prefix. All of it is removed at the end, also on Ctrl-C.
@@ -51,12 +52,13 @@ const { values: opts } = parseArgs({
     'gateway-flags': { type: 'string' },
     'results-suffix': { type: 'string', default: '' },
     baseline: { type: 'string', default: 'stream' },
+    plain: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
   console.log(
-    'npm run bench [-- --skip-usage | --usage-only] [--profile] [--duration=5] [--rounds=3] [--warmup=2] [--no-pin] [--usage-rows=10000000] [--usage-calls=15] [--scenarios=small,4k,10mb,light,c8] [--gateway-flags="<node flags>"] [--no-results] [--results-suffix=<name>] [--baseline=stream|dispatch]',
+    'npm run bench [-- --skip-usage | --usage-only] [--profile] [--duration=5] [--rounds=3] [--warmup=2] [--no-pin] [--usage-rows=10000000] [--usage-calls=15] [--scenarios=small,4k,10mb,light,c8] [--gateway-flags="<node flags>"] [--no-results] [--results-suffix=<name>] [--baseline=stream|dispatch] [--plain]',
   );
   process.exit(0);
 }
@@ -122,7 +124,12 @@ async function main() {
     );
     const baselineUrl = `http://127.0.0.1:${baselinePort}`;
     await waitForHttp(`${baselineUrl}/small`, { proc: baseline });
-    const key = await gateway.createKey('bench-throughput');
+    const key = await gateway.createBenchKey({ plain: opts.plain });
+    console.log(
+      opts.plain
+        ? 'gateway key: the seed setup (no route, no plan, no scope)'
+        : 'gateway key: route on / + plan (key minute, owner day) + scope check; --plain for the seed setup',
+    );
     await waitForHttp(`${gateway.url}/proxy/small`, { headers: { 'x-api-key': key.key }, proc: gateway.proc });
 
     await checkpointDatabase();

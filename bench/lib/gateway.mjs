@@ -43,6 +43,9 @@ export async function startGateway(o) {
       SESSION_SECRET: randomId(24),
       DATA_DIR: join(o.workDir, 'data'),
       LOG_LEVEL: 'info',
+      // One key drives up to 64 connections: the per-key in-flight cap (default 32) would answer the
+      // rest 429 TOO_MANY_IN_FLIGHT and the benchmark would measure refusals, not proxying.
+      KEY_MAX_IN_FLIGHT: '1024',
       ...o.env,
     },
   });
@@ -72,5 +75,30 @@ export async function startGateway(o) {
     });
   };
 
-  return { proc, url, managementUrl, port, adminToken, admin, createKey, root: ROOT };
+  /**
+   * The key the throughput runs use, with what a real deployment turns on (issue 13): an explicit
+   * route on `/` (balanced target pool, cost 1), a plan with a key window and an owner window (both
+   * counted in the one Lua call, limits far above what the benchmark sends) and a scope check.
+   * `plain` gives the seed's key instead: no route, no plan, no scope.
+   */
+  const createBenchKey = async ({ plain = false } = {}) => {
+    if (plain) return createKey('bench-throughput');
+    await admin('POST', '/routes', { name: 'bench', prefix: '/', targets: [o.upstreamUrl] });
+    const plan = await admin('POST', '/plans', {
+      name: 'bench',
+      windows: [
+        { unit: 'minute', limit: 1_000_000_000 },
+        { unit: 'day', limit: 1_000_000_000, scope: 'owner' },
+      ],
+    });
+    const { user } = await admin('POST', '/users', { email: `bench-${randomId()}@bench.invalid` });
+    return admin('POST', '/keys', {
+      userId: user.id,
+      name: 'bench-throughput',
+      planId: plan.id,
+      scopes: [{ route: 'bench' }],
+    });
+  };
+
+  return { proc, url, managementUrl, port, adminToken, admin, createKey, createBenchKey, root: ROOT };
 }
