@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseTrustProxy } from './http/trust-proxy.js';
 
@@ -228,6 +229,8 @@ export const ConfigSchema = z
     WEBHOOK_POLL_INTERVAL_MS: int(50, 60_000).default(1_000),
     /** An endpoint whose every delivery has failed for this many days is disabled (and audited). */
     WEBHOOK_DISABLE_AFTER_DAYS: int(1, 365).default(5),
+    /** Apply pending migrations at start (false: refuse to start until a migration step has run them). */
+    MIGRATE_ON_START: bool.default(true),
     /** A YAML file of routes (and plans) applied at start: read-only through the API (README "Declarative configuration"). */
     GATEWAY_CONFIG_FILE: z.string().min(1).optional(),
     /** ratelimit.degraded/recovered are sent once the limiter's state has held this long (no flapping). */
@@ -393,10 +396,53 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
 }
 
 /** Parses the environment once; throws a ConfigError listing every invalid variable, one line each. */
+/** Variables that may also come from a file (`<NAME>_FILE`: Docker/Compose secrets, mounted Secrets). */
+export const FILE_VARIABLES = [
+  'ADMIN_API_TOKEN',
+  'SESSION_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SMTP_URL',
+  'OIDC_CLIENT_SECRET',
+] as const;
+
+/**
+ * `NAME_FILE=/run/secrets/name` stands for `NAME=<the file's content>` (one trailing newline dropped),
+ * so secrets need not sit in the environment, where `docker inspect` and /proc show them. Both set,
+ * or an unreadable file, is an error naming the variable.
+ */
+function withFileVariables(defined: Record<string, string>): { env: Record<string, string>; errors: string[] } {
+  const env = { ...defined };
+  const errors: string[] = [];
+  for (const name of FILE_VARIABLES) {
+    const file = defined[`${name}_FILE`];
+    if (file === undefined) continue;
+    delete env[`${name}_FILE`];
+    if (defined[name] !== undefined) {
+      errors.push(`${name} and ${name}_FILE are both set: keep one`);
+      continue;
+    }
+    try {
+      env[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      errors.push(
+        `${name}_FILE cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${file}`,
+      );
+    }
+  }
+  return { env, errors };
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): RawConfig {
   // Empty strings count as unset, as in most deployment tools' templates.
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const { env: defined, errors } = withFileVariables(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>,
+  );
   const result = ConfigSchema.safeParse(defined);
+  if (errors.length > 0) {
+    const more = result.success ? [] : result.error.issues.map((i) => describeIssue(i, defined));
+    throw new ConfigError([...new Set([...errors, ...more])]);
+  }
   if (!result.success) {
     // A list variable with several bad entries yields one issue per entry: one line is enough.
     throw new ConfigError([...new Set(result.error.issues.map((i) => describeIssue(i, defined)))]);
@@ -410,7 +456,10 @@ export function parseDatabaseConfig(env: NodeJS.ProcessEnv = process.env): {
   DATABASE_CA_FILE?: string;
   DATA_DIR: string;
 } {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const { env: defined, errors } = withFileVariables(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>,
+  );
+  if (errors.length > 0) throw new ConfigError(errors);
   const result = ConfigSchema.shape.DATABASE_URL.safeParse(defined.DATABASE_URL);
   if (!result.success)
     throw new ConfigError(result.error.issues.map((i) => describeIssue({ ...i, path: ['DATABASE_URL'] }, defined)));

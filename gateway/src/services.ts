@@ -3,7 +3,7 @@ import type { Services } from './app.js';
 import { createOidcClient } from './auth/oidc.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
-import { migrate } from './db/migrate.js';
+import { migrate, pendingMigrations } from './db/migrate.js';
 import { applyConfigFileAtStart } from './declarative/at-start.js';
 import { AuthFailureThrottle } from './keys/auth-throttle.js';
 import { createLocalConfigEvents, createRedisConfigEvents } from './keys/config-events.js';
@@ -23,7 +23,7 @@ import {
 } from './ratelimit/index.js';
 import { listRoutes } from './repositories/routes.js';
 import { purgeExpired } from './repositories/sessions.js';
-import { databaseStartupError, describeEndpoint, errorCode } from './startup-error.js';
+import { databaseStartupError, describeEndpoint, errorCode, StartupError } from './startup-error.js';
 import { scheduleUsageMaintenance } from './usage/maintenance.js';
 import { UsageRecorder } from './usage/recorder.js';
 import { noticeExpiringKeys } from './webhooks/expiring.js';
@@ -86,14 +86,26 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
       inMemory: options.inMemoryDatabase,
     });
     const opened = db;
-    const result = await opened
-      .withConnection((conn) => migrate(conn, { lock: opened.kind === 'postgres' }))
-      .catch(async (error: unknown) => {
+    const failed = async (error: unknown): Promise<never> => {
+      await opened.close().catch(() => {});
+      throw config.DATABASE_URL ? databaseStartupError(error, config.DATABASE_URL) : error;
+    };
+    if (config.MIGRATE_ON_START) {
+      const result = await opened
+        .withConnection((conn) => migrate(conn, { lock: opened.kind === 'postgres' }))
+        .catch(failed);
+      if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
+      for (const name of result.modified) logger.warn({ migration: name }, 'applied migration was modified since');
+    } else {
+      // A migration step (init container, Job, one-shot service) owns the schema: never start on an old one.
+      const pending = await opened.withConnection((conn) => pendingMigrations(conn)).catch(failed);
+      if (pending.length > 0) {
         await opened.close().catch(() => {});
-        throw config.DATABASE_URL ? databaseStartupError(error, config.DATABASE_URL) : error;
-      });
-    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
-    for (const name of result.modified) logger.warn({ migration: name }, 'applied migration was modified since');
+        throw new StartupError(
+          `MIGRATE_ON_START=false and the database lacks ${pending.length} migration${pending.length === 1 ? '' : 's'} (${pending.join(', ')}): run the migration step (npm run db:migrate) first`,
+        );
+      }
+    }
   }
 
   const keys = new KeyStore({

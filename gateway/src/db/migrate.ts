@@ -110,3 +110,20 @@ async function applyOne(sql: SqlExecutor, m: Migration): Promise<void> {
     throw new Error(`Migration ${m.name} failed: ${(error as Error).message}`, { cause: error });
   }
 }
+
+/**
+ * The migrations not applied yet, without applying any (MIGRATE_ON_START=false: a migration step owns
+ * the schema, and a gateway must not start on an older one). No migrations table counts as none applied.
+ */
+export async function pendingMigrations(sql: SqlExecutor, options: { dir?: string } = {}): Promise<string[]> {
+  const migrations = await readMigrations(options.dir);
+  const { rows: table } = await sql.query<{ exists: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`,
+  );
+  if (!table[0]?.exists) return migrations.map((m) => m.name);
+  const { rows } = await sql.query<{ migration_name: string }>(
+    'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL',
+  );
+  const done = new Set(rows.map((r) => r.migration_name));
+  return migrations.filter((m) => !done.has(m.name)).map((m) => m.name);
+}
