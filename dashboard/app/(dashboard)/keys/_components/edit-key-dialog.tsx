@@ -113,7 +113,10 @@ export function EditKeyDialog({ apiKey, onClose, onSaved, caps }: EditKeyDialogP
     setPending(true);
     setError(null);
     try {
-      onSaved(await gateway.updateKey(apiKey.id, body));
+      const saved = await gateway.updateKey(apiKey.id, body);
+      // Plans list how many keys use them: the cached list is out of date now.
+      if (body.planId !== undefined) void plans.reload();
+      onSaved(saved);
       onClose();
     } catch (caught) {
       setError(toApiError(caught));
