@@ -185,3 +185,49 @@ test('rows from the configuration file are read-only, with a badge', async ({ pa
     await screenshot(page, `admin-plans-${viewport.name}`);
   }
 });
+
+test("an owner sees the admin's restrictions on their key, narrows them, and is told when widening is refused", async ({
+  page,
+  admin,
+  login,
+}) => {
+  const email = await login('scoped');
+  const user = await admin.createUser(email);
+  const key = await admin.createKey(user.id, { name: 'Scoped key' });
+  await admin.updateKey(key.id, {
+    scopes: [{ route: 'default', methods: ['GET', 'POST'] }],
+    allowedIps: ['10.0.0.0/8'],
+  });
+
+  await page.goto(`/keys/${key.id}`);
+  await expect(page.getByTestId('key-plan')).toHaveText("No plan: the key's own limits apply.");
+  await expect(page.getByTestId('key-scopes')).toHaveText('default GET, POST');
+  await expect(page.getByTestId('key-allowed-ips')).toHaveText('10.0.0.0/8');
+  await expect(page.getByTestId('restricted-by-admin')).toBeVisible();
+
+  // Narrowing is the owner's right.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByLabel('Plan')).toHaveCount(0); // only admins choose plans
+  await expect(dialog.getByLabel('Routes it may call')).toHaveValue('default GET POST');
+  await dialog.getByLabel('Routes it may call').fill('default GET');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('key-scopes')).toHaveText('default GET');
+
+  // A bad entry is named by its line.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await dialog.getByLabel('Client addresses').fill('10.1.0.0/16\nnot-an-address');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(dialog.getByText(/^Client addresses: line 2: must be an IPv4 or IPv6 address/)).toBeVisible();
+
+  // Clearing the allow-list widens it: the gateway refuses, and its message is shown in the dialog.
+  await dialog.getByLabel('Client addresses').fill('');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(dialog.getByRole('alert')).toContainText(
+    'An admin restricted this key: you may only narrow its IP allow-list.',
+  );
+  await screenshot(page, 'key-edit-restricted-refused');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('key-allowed-ips')).toHaveText('10.0.0.0/8');
+});
