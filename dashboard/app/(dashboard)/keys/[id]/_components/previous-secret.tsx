@@ -7,16 +7,7 @@ import { ConfirmDialog } from '@/components/confirm-dialog';
 import { useGateway } from '@/components/gateway-provider';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
-import { formatDateTime, formatRelative } from '@/lib/format';
-
-/** "2 d 03:04:05", "03:04:05", "00:00:09": time left until the old secret stops working. */
-export function formatCountdown(ms: number): string {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const days = Math.floor(total / 86_400);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const clock = `${pad(Math.floor((total % 86_400) / 3600))}:${pad(Math.floor((total % 3600) / 60))}:${pad(total % 60)}`;
-  return days > 0 ? `${days} d ${clock}` : clock;
-}
+import { formatCountdown, formatDateTime, formatRelative } from '@/lib/format';
 
 /** Ticks once a second while `until` is in the future; the current time otherwise. */
 function useNow(until: number | null): number {
