@@ -70,16 +70,16 @@ export function AppHeader() {
           <span className="flex size-7 items-center justify-center rounded-md bg-primary text-primary-foreground">
             <Waypoints className="size-4" aria-hidden />
           </span>
-          {/* Between lg and xl an admin's inline navigation needs the room the name would take. */}
-          <span className={cn('whitespace-nowrap', !compact && 'lg:max-xl:sr-only')}>API Gateway</span>
+          {/* Beside an admin's inline navigation (nine items) the name's room is needed: the logo stays. */}
+          <span className={cn('whitespace-nowrap', !compact && 'xl:sr-only')}>API Gateway</span>
         </Link>
-        <nav aria-label="Main" className={cn('hidden items-center gap-1', compact ? 'sm:flex' : 'lg:flex')}>
+        <nav aria-label="Main" className={cn('hidden items-center gap-1', compact ? 'sm:flex' : 'xl:flex')}>
           {items.map((item) => (
             <NavLink key={item.href} item={item} pathname={pathname} withIcon={compact} />
           ))}
         </nav>
 
-        <div className={cn('ml-auto hidden min-w-0 items-center', compact ? 'sm:flex' : 'lg:flex')}>
+        <div className={cn('ml-auto hidden min-w-0 items-center', compact ? 'sm:flex' : 'xl:flex')}>
           <DropdownMenu>
             <DropdownMenuTrigger asChild>
               <Button variant="ghost" size="sm" className="min-w-0 max-w-64" disabled={leaving}>
@@ -113,7 +113,7 @@ export function AppHeader() {
           ref={menuButton}
           variant="ghost"
           size="icon"
-          className={cn('ml-auto', compact ? 'sm:hidden' : 'lg:hidden')}
+          className={cn('ml-auto', compact ? 'sm:hidden' : 'xl:hidden')}
           aria-expanded={menuOpen}
           aria-controls="mobile-menu"
           onClick={() => setMenuOpen((open) => !open)}
@@ -126,7 +126,7 @@ export function AppHeader() {
       <div
         id="mobile-menu"
         hidden={!menuOpen}
-        className={cn('border-t bg-background', compact ? 'sm:hidden' : 'lg:hidden')}
+        className={cn('border-t bg-background', compact ? 'sm:hidden' : 'xl:hidden')}
       >
         <nav aria-label="Main" className="mx-auto grid max-w-6xl gap-1 px-4 py-3">
           {items.map((item) => (

@@ -21,6 +21,25 @@ test('admin pages at desktop and phone widths', async ({ page, admin, servers })
   for (let i = 0; i < 8; i++) await proxy(servers.proxyUrl, batch.key);
   await admin.updateKey(batch.id, { active: false });
   await admin.call('POST', '/tokens', { name: 'Terraform', scope: 'write' }, 201);
+  const slug = `shots-${Date.now().toString(36)}`;
+  await admin.call(
+    'POST',
+    '/routes',
+    { name: slug, prefix: `/${slug}`, targets: ['http://orders.internal:8080/v2'] },
+    201,
+  );
+  await admin.call(
+    'POST',
+    '/plans',
+    {
+      name: slug,
+      windows: [
+        { unit: 'minute', limit: 600 },
+        { unit: 'month', limit: 100_000, scope: 'owner' },
+      ],
+    },
+    201,
+  );
 
   await signInWithMailedLink(page, servers, servers.adminEmail, { via: 'api' });
   await page.goto('/admin?range=1h');
@@ -43,6 +62,8 @@ test('admin pages at desktop and phone widths', async ({ page, admin, servers })
     { name: 'audit', path: '/admin/audit', ready: page.getByTestId('shown-count') },
     { name: 'tokens', path: '/admin/tokens', ready: page.getByText('Terraform').filter({ visible: true }).first() },
     { name: 'settings', path: '/admin/settings', ready: page.getByLabel('Keys per user') },
+    { name: 'routes', path: '/admin/routes', ready: page.locator(`[data-route-name="${slug}"]`) },
+    { name: 'plans', path: '/admin/plans', ready: page.locator(`[data-plan-name="${slug}"]`) },
   ];
 
   for (const { name: size, width, height } of WIDTHS) {

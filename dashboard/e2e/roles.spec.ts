@@ -66,19 +66,25 @@ test('an admin sees the admin navigation; a consumer’s menu fits a phone', asy
     'Overview',
     'Users',
     'All keys',
+    'Routes & plans',
     'Webhooks',
     'Audit log',
     'API tokens',
     'Consumer caps',
     'API keys',
   ]);
-  // Eight items still fit beside the account menu at the narrowest width that shows them inline.
-  await page.setViewportSize({ width: 1024, height: 768 });
+  // Nine items fit beside the account menu at the narrowest width that shows them inline (xl)…
+  await page.setViewportSize({ width: 1280, height: 800 });
   await expect(nav).toBeVisible();
   const account = await page.getByRole('button', { name: 'Account menu' }).boundingBox();
-  expect((account?.x ?? Number.POSITIVE_INFINITY) + (account?.width ?? 0)).toBeLessThanOrEqual(1024);
+  expect((account?.x ?? Number.POSITIVE_INFINITY) + (account?.width ?? 0)).toBeLessThanOrEqual(1280);
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
-  await screenshot(page, 'admin-header-1024', { fullPage: false });
+  await screenshot(page, 'admin-header-1280', { fullPage: false });
+  // …and below it they are in the menu.
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expect(nav).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Open menu' })).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 
   await page.setViewportSize({ width: 390, height: 844 });
   await login('phone');

@@ -85,6 +85,27 @@ export function errorTitle(error: ApiError, fallback: string): string {
   return error.isNetwork ? "Can't reach the gateway" : (error.problem?.title ?? fallback);
 }
 
+/**
+ * The API's messages for a list input and its entries, one line of text: `targets.1` → "line 2: must
+ * be …" (forms edit lists as one entry a line). Undefined when there are none.
+ */
+export function listFieldError(error: ApiError | null, field: string): string | undefined {
+  if (!error) return undefined;
+  const messages = error.fieldErrors
+    .filter((e) => e.path === field || e.path.startsWith(`${field}.`))
+    .map((e) => {
+      const [, index, ...rest] = e.path.split('.');
+      if (index === undefined) return e.message;
+      return `line ${Number(index) + 1}${rest.length > 0 ? ` (${rest.join('.')})` : ''}: ${e.message}`;
+    });
+  return messages.length > 0 ? messages.join('; ') : undefined;
+}
+
+/** Whether an API error path is `field` or one of its entries (`field.2`, `field.0.route`). */
+export function isPathUnder(path: string, fields: readonly string[]): boolean {
+  return fields.some((field) => path === field || path.startsWith(`${field}.`));
+}
+
 /** Normalises anything thrown into an `ApiError`, so UI code handles one type. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;

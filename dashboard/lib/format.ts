@@ -85,6 +85,15 @@ export function formatRelative(iso: string, now: number = Date.now()): string {
   return 'just now';
 }
 
+/** "2 d 03:04:05", "03:04:05", "00:00:09": time left until the old secret stops working. */
+export function formatCountdown(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const days = Math.floor(total / 86_400);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const clock = `${pad(Math.floor((total % 86_400) / 3600))}:${pad(Math.floor((total % 3600) / 60))}:${pad(total % 60)}`;
+  return days > 0 ? `${days} d ${clock}` : clock;
+}
+
 export function formatLatency(ms: number | null): string {
   if (ms === null) return '–';
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${formatNumber(Math.round(ms))} ms`;

@@ -9,6 +9,8 @@ import {
   type CreatedApiToken,
   CreatedApiTokenSchema,
   type CreateKeyRequest,
+  type CreatePlanRequest,
+  type CreateRouteRequest,
   type CreateTokenRequest,
   type CreateUserRequest,
   type CreateUserResponse,
@@ -21,6 +23,10 @@ import {
   ListAuditResponseSchema,
   type ListKeysResponse,
   ListKeysResponseSchema,
+  type ListPlansResponse,
+  ListPlansResponseSchema,
+  type ListRoutesResponse,
+  ListRoutesResponseSchema,
   type ListTokensResponse,
   ListTokensResponseSchema,
   type ListUsersResponse,
@@ -32,9 +38,14 @@ import {
   ListWebhooksResponseSchema,
   type OverviewResponse,
   OverviewResponseSchema,
+  type Plan,
+  PlanSchema,
   ProblemSchema,
   type Role,
+  type RollKeyRequest,
   type RotateWebhookSecretRequest,
+  type Route,
+  RouteSchema,
   type SessionResponse,
   SessionResponseSchema,
   type SessionStatusResponse,
@@ -44,6 +55,8 @@ import {
   type SignInResponse,
   SignInResponseSchema,
   type UpdateKeyRequest,
+  type UpdatePlanRequest,
+  type UpdateRouteRequest,
   type UpdateSettingsRequest,
   type UpdateWebhookRequest,
   type UsageResponse,
@@ -148,8 +161,23 @@ export interface GatewayClient {
   createKey(body: CreateKeyRequest): Promise<CreatedApiKey>;
   updateKey(id: string, body: UpdateKeyRequest): Promise<ApiKey>;
   deleteKey(id: string): Promise<void>;
+  /** A new secret for the key, in this answer only; the old one keeps working for `graceSeconds`. */
+  rollKey(id: string, body: RollKeyRequest): Promise<CreatedApiKey>;
+  /** Ends a roll's grace period now: the old secret stops working. */
+  endGracePeriod(id: string): Promise<ApiKey>;
   getUsage(keyId: string, query?: UsageParams): Promise<UsageResponse>;
   getOverview(query?: OverviewParams): Promise<OverviewResponse>;
+
+  // Upstream routes and plans (admins)
+  listRoutes(): Promise<ListRoutesResponse>;
+  createRoute(body: CreateRouteRequest): Promise<Route>;
+  updateRoute(id: string, body: UpdateRouteRequest): Promise<Route>;
+  deleteRoute(id: string): Promise<void>;
+  listPlans(): Promise<ListPlansResponse>;
+  getPlan(id: string): Promise<Plan>;
+  createPlan(body: CreatePlanRequest): Promise<Plan>;
+  updatePlan(id: string, body: UpdatePlanRequest): Promise<Plan>;
+  deletePlan(id: string): Promise<void>;
 
   // Management API tokens (admins)
   listTokens(): Promise<ListTokensResponse>;
@@ -270,9 +298,21 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
     createKey: (body) => request('POST', '/keys', { body, schema: CreatedApiKeySchema }),
     updateKey: (keyId, body) => request('PATCH', `/keys/${id(keyId)}`, { body, schema: ApiKeySchema }),
     deleteKey: (keyId) => request('DELETE', `/keys/${id(keyId)}`),
+    rollKey: (keyId, body) => request('POST', `/keys/${id(keyId)}/roll`, { body, schema: CreatedApiKeySchema }),
+    endGracePeriod: (keyId) => request('DELETE', `/keys/${id(keyId)}/previous-secret`, { schema: ApiKeySchema }),
     getUsage: (keyId, params) =>
       request('GET', `/usage/${id(keyId)}`, { query: query(params), schema: UsageResponseSchema }),
     getOverview: (params) => request('GET', '/usage', { query: query(params), schema: OverviewResponseSchema }),
+
+    listRoutes: () => request('GET', '/routes', { schema: ListRoutesResponseSchema }),
+    createRoute: (body) => request('POST', '/routes', { body, schema: RouteSchema }),
+    updateRoute: (routeId, body) => request('PATCH', `/routes/${id(routeId)}`, { body, schema: RouteSchema }),
+    deleteRoute: (routeId) => request('DELETE', `/routes/${id(routeId)}`),
+    listPlans: () => request('GET', '/plans', { schema: ListPlansResponseSchema }),
+    getPlan: (planId) => request('GET', `/plans/${id(planId)}`, { schema: PlanSchema }),
+    createPlan: (body) => request('POST', '/plans', { body, schema: PlanSchema }),
+    updatePlan: (planId, body) => request('PATCH', `/plans/${id(planId)}`, { body, schema: PlanSchema }),
+    deletePlan: (planId) => request('DELETE', `/plans/${id(planId)}`),
 
     listTokens: () => request('GET', '/tokens', { schema: ListTokensResponseSchema }),
     createToken: (body) => request('POST', '/tokens', { body, schema: CreatedApiTokenSchema }),

@@ -4,6 +4,7 @@ import {
   KeyRound,
   KeySquare,
   type LucideIcon,
+  Route,
   ScrollText,
   SlidersHorizontal,
   Ticket,
@@ -19,6 +20,8 @@ export interface NavItem {
   roles: readonly Role[];
   /** Highlighted only on this exact path, not below it (an overview above its own sub-pages). */
   exact?: boolean;
+  /** Other paths (and the paths below them) on which the item is highlighted too. */
+  also?: readonly string[];
 }
 
 /** The header's navigation, as data: one list, filtered by the signed-in role. */
@@ -26,6 +29,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/admin', label: 'Overview', icon: Gauge, roles: ['admin'], exact: true },
   { href: '/admin/users', label: 'Users', icon: Users, roles: ['admin'] },
   { href: '/admin/keys', label: 'All keys', icon: KeySquare, roles: ['admin'] },
+  // One entry for the two pages of traffic configuration (they link to each other): the header must fit at 1024 px.
+  { href: '/admin/routes', label: 'Routes & plans', icon: Route, roles: ['admin'], also: ['/admin/plans'] },
   { href: '/admin/webhooks', label: 'Webhooks', icon: Webhook, roles: ['admin'] },
   { href: '/admin/audit', label: 'Audit log', icon: ScrollText, roles: ['admin'] },
   { href: '/admin/tokens', label: 'API tokens', icon: Ticket, roles: ['admin'] },
@@ -40,7 +45,8 @@ export function navItemsFor(role: Role): NavItem[] {
 }
 
 export function isNavItemActive(item: NavItem, pathname: string): boolean {
-  return pathname === item.href || (!item.exact && pathname.startsWith(`${item.href}/`));
+  const under = (href: string) => pathname === href || pathname.startsWith(`${href}/`);
+  return pathname === item.href || (!item.exact && under(item.href)) || (item.also ?? []).some(under);
 }
 
 /** Where a role lands after sign-in when no page was asked for. */

@@ -17,6 +17,7 @@ import { DeleteKeyDialog } from './_components/delete-key-dialog';
 import { EditKeyDialog } from './_components/edit-key-dialog';
 import { KeyCards } from './_components/key-cards';
 import { KeysTable, KeysTableSkeleton } from './_components/keys-table';
+import { RollKeyDialog } from './_components/roll-key-dialog';
 
 type KeyPage = ListKeysResponse;
 
@@ -32,6 +33,7 @@ export function KeysClient() {
   const keyDefaults = settings.data && effectiveDefaults(settings.data, caps);
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<ApiKey | null>(null);
+  const [rolling, setRolling] = useState<ApiKey | null>(null);
   const [deleting, setDeleting] = useState<ApiKey | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
@@ -133,10 +135,22 @@ export function KeysClient() {
           ) : (
             <>
               <div className="hidden md:block">
-                <KeysTable keys={keys.data} onToggle={toggle} onEdit={setEditing} onDelete={setDeleting} />
+                <KeysTable
+                  keys={keys.data}
+                  onToggle={toggle}
+                  onEdit={setEditing}
+                  onDelete={setDeleting}
+                  onRoll={setRolling}
+                />
               </div>
               <div className="md:hidden">
-                <KeyCards keys={keys.data} onToggle={toggle} onEdit={setEditing} onDelete={setDeleting} />
+                <KeyCards
+                  keys={keys.data}
+                  onToggle={toggle}
+                  onEdit={setEditing}
+                  onDelete={setDeleting}
+                  onRoll={setRolling}
+                />
               </div>
               {pages.data?.nextCursor && (
                 <div className="flex justify-center border-t px-6 pt-4 pb-2">
@@ -159,6 +173,7 @@ export function KeysClient() {
         keyCount={keyCount}
         defaults={keyDefaults}
       />
+      <RollKeyDialog apiKey={rolling} onClose={() => setRolling(null)} onRolled={replaceKey} />
       <EditKeyDialog apiKey={editing} onClose={() => setEditing(null)} onSaved={replaceKey} caps={caps} />
       <DeleteKeyDialog
         apiKey={deleting}

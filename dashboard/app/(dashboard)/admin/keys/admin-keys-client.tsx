@@ -12,6 +12,7 @@ import { SegmentedControl } from '@/components/ui/segmented-control';
 import { cn } from '@/lib/utils';
 import { DeleteKeyDialog } from '../../keys/_components/delete-key-dialog';
 import { EditKeyDialog } from '../../keys/_components/edit-key-dialog';
+import { RollKeyDialog } from '../../keys/_components/roll-key-dialog';
 import { CreateUserKeyDialog } from '../_components/create-user-key-dialog';
 import { ListSkeleton } from '../_components/list-skeleton';
 import { LoadMore } from '../_components/load-more';
@@ -45,6 +46,7 @@ export function AdminKeysClient() {
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<ApiKey | null>(null);
   const [deleting, setDeleting] = useState<ApiKey | null>(null);
+  const [rolling, setRolling] = useState<ApiKey | null>(null);
   const filtered = query !== '' || state !== 'all';
 
   return (
@@ -101,6 +103,7 @@ export function AdminKeysClient() {
                 onToggle={toggle}
                 onEdit={setEditing}
                 onDelete={setDeleting}
+                onRoll={setRolling}
               />
             </div>
           )}
@@ -123,6 +126,7 @@ export function AdminKeysClient() {
         onCreated={(key) => keys.update((list) => [key, ...list])}
       />
       <EditKeyDialog apiKey={editing} onClose={() => setEditing(null)} onSaved={replace} caps={null} />
+      <RollKeyDialog apiKey={rolling} onClose={() => setRolling(null)} onRolled={replace} />
       <DeleteKeyDialog apiKey={deleting} onClose={() => setDeleting(null)} onDeleted={remove} />
     </div>
   );

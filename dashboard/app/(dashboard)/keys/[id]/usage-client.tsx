@@ -1,16 +1,22 @@
 'use client';
 
-import { DEFAULT_USAGE_PAGE } from '@gateway/shared';
-import { ArrowLeft, RefreshCw } from 'lucide-react';
+import { type ApiKey, DEFAULT_USAGE_PAGE } from '@gateway/shared';
+import { ArrowLeft, Pencil, RefreshCw, RotateCw } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
 import { useGateway } from '@/components/gateway-provider';
+import { useSession } from '@/components/session-provider';
 import { ApiErrorState, ErrorState } from '@/components/states';
 import { Button } from '@/components/ui/button';
 import { formatLimit } from '@/lib/format';
 import { useResource } from '@/lib/use-resource';
 import { cn } from '@/lib/utils';
+import type { ConsumerCaps } from '../_components/caps';
+import { EditKeyDialog } from '../_components/edit-key-dialog';
 import { KeyExpiry, KeyStatusBadge } from '../_components/key-status-badge';
+import { RollKeyDialog } from '../_components/roll-key-dialog';
+import { KeyAccess } from './_components/key-access';
+import { PreviousSecret } from './_components/previous-secret';
 import { UsageRangePicker } from './_components/range-picker';
 import { RecentLogs } from './_components/recent-logs';
 import { RequestsChart } from './_components/requests-chart';
@@ -39,6 +45,12 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
   const cursor = paging?.cursors.at(-1);
 
   const key = useResource(`key:${keyId}`, () => gateway.getKey(keyId));
+  const { role } = useSession();
+  const settings = useResource(role === 'user' ? 'settings' : null, () => gateway.getSettings());
+  const caps: ConsumerCaps = role === 'user' ? (settings.data ?? null) : null;
+  const [rolling, setRolling] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const replaceKey = (updated: ApiKey) => key.setData(() => updated);
   const usage = useResource(
     paging ? `usage:${keyId}:${range}:${paging.window.to}:${cursor}` : `usage:${keyId}:${range}`,
     () => gateway.getUsage(keyId, { ...(paging?.window ?? windowFor(range)), cursor, limit: DEFAULT_USAGE_PAGE }),
@@ -114,7 +126,19 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
               )}
             </div>
           </div>
-          <div className="flex items-center gap-2">
+          <div className="flex flex-wrap items-center gap-2">
+            {key.data && (
+              <>
+                <Button variant="outline" size="sm" onClick={() => setRolling(true)}>
+                  <RotateCw aria-hidden />
+                  Roll key
+                </Button>
+                <Button variant="outline" size="sm" onClick={() => setEditing(true)}>
+                  <Pencil aria-hidden />
+                  Edit
+                </Button>
+              </>
+            )}
             <UsageRangePicker value={range} onChange={refresh} />
             <Button variant="outline" size="sm" onClick={() => refresh()} disabled={switching}>
               <RefreshCw className={cn(busy && 'animate-spin')} aria-hidden />
@@ -123,6 +147,24 @@ export function UsageClient({ keyId, initialRange }: { keyId: string; initialRan
           </div>
         </div>
       </div>
+
+      {key.data && (
+        <>
+          <PreviousSecret apiKey={key.data} onChanged={replaceKey} />
+          <KeyAccess apiKey={key.data} />
+        </>
+      )}
+      <RollKeyDialog
+        apiKey={rolling ? (key.data ?? null) : null}
+        onClose={() => setRolling(false)}
+        onRolled={replaceKey}
+      />
+      <EditKeyDialog
+        apiKey={editing ? (key.data ?? null) : null}
+        onClose={() => setEditing(false)}
+        onSaved={replaceKey}
+        caps={caps}
+      />
 
       {usage.error && !usage.data ? (
         <ApiErrorState error={usage.error} what="usage" onRetry={() => void usage.reload()} />

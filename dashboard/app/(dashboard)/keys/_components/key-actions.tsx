@@ -1,7 +1,7 @@
 'use client';
 
 import type { ApiKey } from '@gateway/shared';
-import { BarChart3, Pencil, Trash2 } from 'lucide-react';
+import { BarChart3, Pencil, RotateCw, Trash2 } from 'lucide-react';
 import Link from 'next/link';
 import { useHasRole } from '@/components/require-role';
 import { Button } from '@/components/ui/button';
@@ -35,10 +35,12 @@ interface KeyActionsProps {
   apiKey: ApiKey;
   onEdit(key: ApiKey): void;
   onDelete(key: ApiKey): void;
+  /** "Roll key": a new secret, the old one working through a grace period. */
+  onRoll?(key: ApiKey): void;
 }
 
-/** Usage, edit and delete for one key; icon buttons carry the key's name for screen readers. */
-export function KeyActions({ apiKey, onEdit, onDelete }: KeyActionsProps) {
+/** Usage, roll, edit and delete for one key; icon buttons carry the key's name for screen readers. */
+export function KeyActions({ apiKey, onEdit, onDelete, onRoll }: KeyActionsProps) {
   return (
     <div className="flex justify-end gap-1">
       <Button asChild variant="ghost" size="icon-sm">
@@ -46,6 +48,17 @@ export function KeyActions({ apiKey, onEdit, onDelete }: KeyActionsProps) {
           <BarChart3 aria-hidden />
         </Link>
       </Button>
+      {onRoll && (
+        <Button
+          variant="ghost"
+          size="icon-sm"
+          onClick={() => onRoll(apiKey)}
+          aria-label={`Roll ${apiKey.name}`}
+          title="Roll key"
+        >
+          <RotateCw aria-hidden />
+        </Button>
+      )}
       <Button
         variant="ghost"
         size="icon-sm"

@@ -7,7 +7,7 @@ import { KeyExpiryItem, KeyStatusBadge } from './key-status-badge';
 import type { KeysViewProps } from './keys-table';
 
 /** The keys as a stacked list: the table's layout for narrow screens. */
-export function KeyCards({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
+export function KeyCards({ keys, onToggle, onEdit, onDelete, onRoll }: KeysViewProps) {
   return (
     <ul className="divide-y border-t">
       {keys.map((key) => (
@@ -40,7 +40,7 @@ export function KeyCards({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
           </dl>
           <div className="flex items-center justify-between">
             <KeyToggle apiKey={key} onToggle={onToggle} />
-            <KeyActions apiKey={key} onEdit={onEdit} onDelete={onDelete} />
+            <KeyActions apiKey={key} onEdit={onEdit} onDelete={onDelete} onRoll={onRoll} />
           </div>
         </li>
       ))}

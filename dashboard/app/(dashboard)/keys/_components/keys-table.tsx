@@ -13,9 +13,10 @@ export interface KeysViewProps {
   onToggle(key: ApiKey, active: boolean): void;
   onEdit(key: ApiKey): void;
   onDelete(key: ApiKey): void;
+  onRoll?(key: ApiKey): void;
 }
 
-export function KeysTable({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
+export function KeysTable({ keys, onToggle, onEdit, onDelete, onRoll }: KeysViewProps) {
   return (
     <Table>
       <TableHeader>
@@ -73,7 +74,7 @@ export function KeysTable({ keys, onToggle, onEdit, onDelete }: KeysViewProps) {
               )}
             </TableCell>
             <TableCell>
-              <KeyActions apiKey={key} onEdit={onEdit} onDelete={onDelete} />
+              <KeyActions apiKey={key} onEdit={onEdit} onDelete={onDelete} onRoll={onRoll} />
             </TableCell>
           </TableRow>
         ))}

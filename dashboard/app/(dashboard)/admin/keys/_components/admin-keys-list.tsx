@@ -14,6 +14,7 @@ interface AdminKeysListProps {
   onToggle(key: ApiKey, active: boolean): void;
   onEdit(key: ApiKey): void;
   onDelete(key: ApiKey): void;
+  onRoll?(key: ApiKey): void;
 }
 
 function Owner({ userId, owners }: { userId: string; owners: ReadonlyMap<string, string | null> }) {
@@ -45,7 +46,7 @@ function LastUsed({ at }: { at: string | null }) {
 }
 
 /** Every key of the gateway with its owner: a table on wide screens, a stacked list on phones. */
-export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: AdminKeysListProps) {
+export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete, onRoll }: AdminKeysListProps) {
   return (
     <>
       <div className="hidden md:block">
@@ -103,7 +104,7 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
                   <LastUsed at={key.lastUsedAt} />
                 </TableCell>
                 <TableCell>
-                  <KeyActions apiKey={key} onEdit={onEdit} onDelete={onDelete} />
+                  <KeyActions apiKey={key} onEdit={onEdit} onDelete={onDelete} onRoll={onRoll} />
                 </TableCell>
               </TableRow>
             ))}
@@ -150,7 +151,7 @@ export function AdminKeysList({ keys, owners, onToggle, onEdit, onDelete }: Admi
             </dl>
             <div className="flex items-center justify-between">
               <KeyToggle apiKey={key} onToggle={onToggle} />
-              <KeyActions apiKey={key} onEdit={onEdit} onDelete={onDelete} />
+              <KeyActions apiKey={key} onEdit={onEdit} onDelete={onDelete} onRoll={onRoll} />
             </div>
           </li>
         ))}
