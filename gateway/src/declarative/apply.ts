@@ -117,11 +117,13 @@ export async function applyConfigFile(
     if (options.dryRun || changes.length === 0) return { changes, changedTopics: [] };
     const ctx = { ip: null, userAgent: null, requestId: options.requestId ?? 'configuration-file' };
     const planIds = new Map(planRows.map((row) => [row.name, row.id]));
-    for (const change of [...planChanges].sort(byAction))
-      await applyPlanChange(tx, change, planIds.get(change.name), ctx);
+    for (const change of [...planChanges].sort(byAction)) {
+      await applyChange(tx, PLAN_OPS, change, planIds.get(change.name), ctx);
+    }
     const routeIds = new Map(rows.map((row) => [row.name, row.id]));
-    for (const change of [...routeChanges].sort(byAction))
-      await applyRouteChange(tx, change, routeIds.get(change.name), ctx);
+    for (const change of [...routeChanges].sort(byAction)) {
+      await applyChange(tx, ROUTE_OPS, change, routeIds.get(change.name), ctx);
+    }
     const changedTopics: ApplyResult['changedTopics'] = [];
     if (planChanges.length > 0) changedTopics.push('plans');
     if (routeChanges.length > 0) changedTopics.push('routes');
@@ -132,59 +134,56 @@ export async function applyConfigFile(
 const order = { delete: 0, update: 1, create: 2 } as const;
 const byAction = (a: Change<unknown>, b: Change<unknown>) => order[a.action] - order[b.action];
 
-async function applyPlanChange(
-  tx: PrismaTx,
-  change: Change<PlanFields>,
-  id: string | undefined,
-  ctx: { ip: null; userAgent: null; requestId: string },
-): Promise<void> {
-  let targetId = id ?? null;
-  let changes: Changes = {};
-  if (change.action === 'delete' && id) {
-    await deletePlan(tx, id);
-  } else if (change.action === 'update' && id) {
-    await updatePlan(tx, id, change.spec);
-    await tx.plan.update({ where: { id }, data: { managedByFile: true } });
-    changes = Object.fromEntries(Object.entries(change.fields).map(([k, v]) => [k, { from: v.from, to: v.to }]));
-  } else if (change.action === 'create') {
-    const created = await createPlan(tx, { name: change.name, ...change.spec });
-    await tx.plan.update({ where: { id: created.id }, data: { managedByFile: true } });
-    targetId = created.id;
-    changes = creationOf({ name: change.name, ...change.spec });
-  }
-  await appendAudit(tx, ctx, {
-    action: `plan.${change.action}`,
-    actor: FILE_ACTOR,
-    target: { type: 'plan', id: targetId, label: change.name },
-    subjectUserId: null,
-    changes,
-  });
+/** How the file's changes are made for one kind: the same repository functions the API uses. */
+interface KindOps<T> {
+  kind: 'plan' | 'route';
+  create(tx: PrismaTx, name: string, spec: T): Promise<{ id: string }>;
+  update(tx: PrismaTx, id: string, spec: T): Promise<unknown>;
+  remove(tx: PrismaTx, id: string): Promise<unknown>;
+  markManaged(tx: PrismaTx, id: string): Promise<unknown>;
 }
 
-async function applyRouteChange(
+const PLAN_OPS: KindOps<PlanFields> = {
+  kind: 'plan',
+  create: (tx, name, spec) => createPlan(tx, { name, ...spec }),
+  update: (tx, id, spec) => updatePlan(tx, id, spec),
+  remove: (tx, id) => deletePlan(tx, id),
+  markManaged: (tx, id) => tx.plan.update({ where: { id }, data: { managedByFile: true } }),
+};
+
+const ROUTE_OPS: KindOps<Omit<RouteSpec, 'name'>> = {
+  kind: 'route',
+  create: (tx, name, spec) => createRoute(tx, { name, ...spec }),
+  update: (tx, id, spec) => updateRoute(tx, id, spec),
+  remove: (tx, id) => deleteRoute(tx, id),
+  markManaged: (tx, id) => tx.route.update({ where: { id }, data: { managedByFile: true } }),
+};
+
+/** One change, made and audited (actor: the configuration file); the row is marked as the file's. */
+async function applyChange<T extends object>(
   tx: PrismaTx,
-  change: Change<Omit<RouteSpec, 'name'>>,
+  ops: KindOps<T>,
+  change: Change<T>,
   id: string | undefined,
   ctx: { ip: null; userAgent: null; requestId: string },
 ): Promise<void> {
   let targetId = id ?? null;
   let changes: Changes = {};
   if (change.action === 'delete' && id) {
-    await deleteRoute(tx, id);
+    await ops.remove(tx, id);
   } else if (change.action === 'update' && id) {
-    await updateRoute(tx, id, change.spec);
-    await tx.route.update({ where: { id }, data: { managedByFile: true } });
+    await ops.update(tx, id, change.spec);
+    await ops.markManaged(tx, id);
     changes = Object.fromEntries(Object.entries(change.fields).map(([k, v]) => [k, { from: v.from, to: v.to }]));
   } else if (change.action === 'create') {
-    const created = await createRoute(tx, { name: change.name, ...change.spec });
-    await tx.route.update({ where: { id: created.id }, data: { managedByFile: true } });
-    targetId = created.id;
+    targetId = (await ops.create(tx, change.name, change.spec)).id;
+    await ops.markManaged(tx, targetId);
     changes = creationOf({ name: change.name, ...change.spec });
   }
   await appendAudit(tx, ctx, {
-    action: `route.${change.action}`,
+    action: `${ops.kind}.${change.action}`,
     actor: FILE_ACTOR,
-    target: { type: 'route', id: targetId, label: change.name },
+    target: { type: ops.kind, id: targetId, label: change.name },
     subjectUserId: null,
     changes,
   });
