@@ -1,4 +1,5 @@
 import type { Cookie, Page } from '@playwright/test';
+import { proxy } from './support/api';
 import { DESKTOP_AND_PHONE, expect, screenshot, signInWithMailedLink, test, uniqueEmail } from './support/fixtures';
 import { STACK_ENV, type Stack } from './support/servers';
 
@@ -116,6 +117,25 @@ test('an admin creates a route and a plan, assigns the plan to a key, and the ke
     await expect(rowOf('key:day')).not.toContainText('Shadow');
     await expect(rowOf('owner:month')).toContainText('100,000');
     await expect(rowOf('owner:month')).toContainText("All of the owner's keys");
+    // What each window has left right now: read without counting, refreshed while the page is open.
+    const stack = JSON.parse(process.env[STACK_ENV] ?? '{}') as Stack;
+    await expect(rowOf('key:minute').getByTestId('limit-remaining')).toHaveText('600');
+    for (let i = 0; i < 2; i++) expect(await proxy(stack.proxyUrl, key.key)).toBe(200);
+    await expect(rowOf('key:minute').getByTestId('limit-remaining')).toHaveText('598', { timeout: 15_000 });
+    await expect(rowOf('owner:month').getByTestId('limit-remaining')).toHaveText('99,998');
+
+    // The key's owner, who cannot read plans, sees the same windows and what they have left.
+    const ownerContext = await page.context().browser()!.newContext();
+    const ownerPage = await ownerContext.newPage();
+    await signInWithMailedLink(ownerPage, stack, owner.email, { via: 'api' });
+    await ownerPage.goto(`/keys/${key.id}`);
+    await expect(ownerPage.getByTestId('key-plan')).toContainText(planName);
+    const ownerLimits = ownerPage.getByTestId('effective-limits');
+    await expect(ownerLimits.getByTestId('limit-row')).toHaveCount(3);
+    await expect(
+      ownerLimits.locator('[data-testid="limit-row"][data-window="key:minute"]').getByTestId('limit-remaining'),
+    ).toHaveText('598');
+    await ownerContext.close();
     for (const viewport of DESKTOP_AND_PHONE) {
       await page.setViewportSize(viewport);
       await screenshot(page, `key-access-${viewport.name}`);

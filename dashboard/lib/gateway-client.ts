@@ -19,6 +19,8 @@ import {
   type EmailSignInResponse,
   EmailSignInResponseSchema,
   type KEY_STATES,
+  type KeyLimitsResponse,
+  KeyLimitsResponseSchema,
   type ListAuditResponse,
   ListAuditResponseSchema,
   type ListKeysResponse,
@@ -158,6 +160,8 @@ export interface GatewayClient {
   // Keys and usage
   listKeys(query?: ListKeysParams): Promise<ListKeysResponse>;
   getKey(id: string): Promise<ApiKey>;
+  /** Every window of the key right now (remaining, reset); counts nothing. */
+  getKeyLimits(id: string): Promise<KeyLimitsResponse>;
   createKey(body: CreateKeyRequest): Promise<CreatedApiKey>;
   updateKey(id: string, body: UpdateKeyRequest): Promise<ApiKey>;
   deleteKey(id: string): Promise<void>;
@@ -295,6 +299,7 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
 
     listKeys: (params) => request('GET', '/keys', { query: query(params), schema: ListKeysResponseSchema }),
     getKey: (keyId) => request('GET', `/keys/${id(keyId)}`, { schema: ApiKeySchema }),
+    getKeyLimits: (keyId) => request('GET', `/keys/${id(keyId)}/limits`, { schema: KeyLimitsResponseSchema }),
     createKey: (body) => request('POST', '/keys', { body, schema: CreatedApiKeySchema }),
     updateKey: (keyId, body) => request('PATCH', `/keys/${id(keyId)}`, { body, schema: ApiKeySchema }),
     deleteKey: (keyId) => request('DELETE', `/keys/${id(keyId)}`),

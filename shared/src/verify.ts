@@ -66,3 +66,14 @@ export const VerifyKeyResponseSchema = z.object({
   retryAfterSeconds: z.number().int().nullable(),
 });
 export type VerifyKeyResponse = z.infer<typeof VerifyKeyResponseSchema>;
+
+/** `GET /keys/:id/limits`: every window of the key (its plan's, its overrides, its owner's) right now. */
+export const KeyLimitsResponseSchema = z.object({
+  keyId: z.string(),
+  plan: z.object({ id: z.string(), name: z.string(), timeZone: z.string() }).nullable(),
+  /** In the plan's order; `remaining` and `reset` as a request now would see them, nothing counted. */
+  windows: z.array(VerifyLimitSchema),
+  /** `redis`, or `memory`/`local-fallback` when counters come from this replica only. */
+  backend: z.string(),
+});
+export type KeyLimitsResponse = z.infer<typeof KeyLimitsResponseSchema>;

@@ -73,6 +73,7 @@ export function withDecisionMetrics(limiter: RateLimiter, metrics: RateLimitMetr
       recordDecision(metrics, decision);
       return decision;
     },
+    peek: (keyId, policy, ownerId) => limiter.peek(keyId, policy, ownerId),
     close: () => limiter.close(),
   };
 }

@@ -50,7 +50,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   function decide(keyId: string, policy: LimitPolicy, ownerId: string | undefined, cost: number): RateLimitDecision {
     assertKeyId(keyId);
     assertOwner(policy, ownerId);
-    assertCost(cost);
+    if (cost !== 0) assertCost(cost); // 0: a peek (see `peek`)
     const now = Math.floor(clock());
     sweep(now);
     const frame = frameOf(policy, now);
@@ -63,6 +63,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
       counts[2 * i] = previous !== undefined && previous.expiresAt > now ? previous.count : 0;
       counts[2 * i + 1] = counter !== undefined && counter.expiresAt > now ? counter.count : 0;
     }
+    if (cost === 0) return settle(policy, frame, counts, true, 0, 'memory'); // a peek: count nothing
     const allowed = admits(policy, frame, counts, cost);
     if (allowed) {
       for (let i = 0; i < policy.windows.length; i++) {
@@ -82,6 +83,13 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
     check(keyId, policy, ownerId, cost = 1) {
       try {
         return Promise.resolve(decide(keyId, policy, ownerId, cost));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    peek(keyId, policy, ownerId) {
+      try {
+        return Promise.resolve(decide(keyId, policy, ownerId, 0));
       } catch (err) {
         return Promise.reject(err);
       }

@@ -141,6 +141,23 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     });
   }
 
+  /** The counters of every window (MGET, read-only), settled as a request of cost 0 would be. */
+  async function peek(keyId: string, policy: LimitPolicy, ownerId: string | undefined): Promise<RateLimitDecision> {
+    assertKeyId(keyId);
+    assertOwner(policy, ownerId);
+    const frame: Frame = frameOf(policy, Math.floor(clock()));
+    if (policy.windows.length === 0) return settle(policy, frame, [], true, 0, 'redis');
+    const { names } = keyNames.of(keyId, ownerId, policy, frame);
+    const values = await redis.mget(...names);
+    const counts = new Array<number>(2 * policy.windows.length).fill(0);
+    let k = 0;
+    policy.windows.forEach((w, i) => {
+      if (w.periodMs > 0) counts[2 * i] = Number(values[k++] ?? 0);
+      counts[2 * i + 1] = Number(values[k++] ?? 0);
+    });
+    return settle(policy, frame, counts, true, 0, 'redis');
+  }
+
   return {
     check(keyId, policy, ownerId, cost = 1) {
       try {
@@ -149,6 +166,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         return Promise.reject(err);
       }
     },
+    peek,
     async close() {},
   };
 }

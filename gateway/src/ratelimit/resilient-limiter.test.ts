@@ -48,6 +48,7 @@ function setup(redis: Redis, mode: RateLimitFailureMode, breaker: Breaker = {}) 
       sent.count++;
       return redisLimiter.check(keyId, policy, ownerId, cost);
     },
+    peek: (keyId, policy, ownerId) => redisLimiter.peek(keyId, policy, ownerId),
     close: () => redisLimiter.close(),
   };
   const limiter = createResilientRateLimiter({ primary, redis, mode, metrics, logger, clock, ...breaker });

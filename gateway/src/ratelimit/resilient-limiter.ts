@@ -176,6 +176,17 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
         return Promise.reject(err);
       }
     },
+    /** Redis's counters; while the failure mode is engaged (or Redis fails), the local ones if any. */
+    async peek(keyId, policy, ownerId) {
+      if (!engaged || local === undefined) {
+        try {
+          return await primary.peek(keyId, policy, ownerId);
+        } catch (err) {
+          if (local === undefined) throw err;
+        }
+      }
+      return local.peek(keyId, policy, ownerId);
+    },
     async close() {
       await Promise.all([primary.close(), local?.close()]);
     },

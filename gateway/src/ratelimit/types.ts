@@ -80,6 +80,8 @@ export interface RateLimiter {
    * `ownerId` together (required when the policy has owner windows).
    */
   check(keyId: string, policy: LimitPolicy, ownerId?: string, cost?: number): Promise<RateLimitDecision>;
+  /** Every window's state right now, counting nothing (a key's page, `GET /keys/:id/limits`). */
+  peek(keyId: string, policy: LimitPolicy, ownerId?: string): Promise<RateLimitDecision>;
   close(): Promise<void>;
 }
 

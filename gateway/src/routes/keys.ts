@@ -1,5 +1,6 @@
 import {
   type CreatedApiKey,
+  type KeyLimitsResponse,
   CreateKeyRequestSchema,
   ListKeysQuerySchema,
   type ListKeysResponse,
@@ -100,6 +101,28 @@ export function keysRouter(deps: RouteDeps): Router {
   router.get('/keys/:id', async (req, res) => {
     const id = parseIdOrThrow(req.params.id, 'API key');
     res.json(toApiKey(await getKeyOrThrow(prisma, actorOf(res), id)));
+  });
+
+  // GET /keys/:id/limits – every window of the key right now (its plan's, overrides, its owner's); counts nothing
+  router.get('/keys/:id/limits', async (req, res) => {
+    const id = parseIdOrThrow(req.params.id, 'API key');
+    const row = await getKeyOrThrow(prisma, actorOf(res), id);
+    const plan = row.planId === null ? undefined : deps.plans.planOf(row.planId);
+    const decision = await deps.limiter.peek(row.id, deps.plans.policyFor(row), row.userId);
+    res.json({
+      keyId: row.id,
+      plan: plan ? { id: plan.id, name: plan.name, timeZone: plan.timeZone } : null,
+      windows: decision.windows.map((w) => ({
+        window: w.name,
+        unit: w.unit,
+        scope: w.scope,
+        shadow: w.shadow,
+        limit: w.limit,
+        remaining: w.remaining,
+        reset: w.resetSeconds,
+      })),
+      backend: decision.backend,
+    } satisfies KeyLimitsResponse);
   });
 
   // PATCH /keys/:id – enable/disable, rename, change limits or expiry

@@ -1,4 +1,9 @@
-import { type PlanSchema, type VerifyKeyResponse, VerifyKeyResponseSchema } from '@gateway/shared';
+import {
+  KeyLimitsResponseSchema,
+  type PlanSchema,
+  type VerifyKeyResponse,
+  VerifyKeyResponseSchema,
+} from '@gateway/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createApiToken } from '../support/credentials.js';
@@ -89,6 +94,35 @@ describe('POST /keys/verify (postgres + redis)', () => {
     expect((await proxy('/proxy/orders/1', key.key)).status).toBe(429); // cost 2, one unit left
     expect((await proxy('/proxy/x', key.key)).status).toBe(200); // cost 1 takes it
     expect((await verify({ key: key.key })).code).toBe('RATE_LIMITED');
+  });
+
+  it('GET /keys/:id/limits shows every window right now, and counts nothing', async () => {
+    const key = await createKey(gw, { planId: plan.id });
+    for (let i = 0; i < 2; i++) expect((await proxy('/proxy/x', key.key)).status).toBe(200);
+    const read = async () => {
+      const res = await gw.admin(`/keys/${key.id}/limits`);
+      expect(res.status).toBe(200);
+      return KeyLimitsResponseSchema.parse(await res.json());
+    };
+    const first = await read();
+    expect(first).toMatchObject({
+      keyId: key.id,
+      plan: { id: plan.id, name: 'verified', timeZone: 'UTC' },
+      backend: 'redis',
+    });
+    expect(first.windows.map((w) => [w.window, w.limit, w.remaining])).toEqual([
+      ['minute', 5, 3],
+      ['owner-day', 1000, expect.any(Number)],
+    ]);
+    // Reading twice changes nothing; the proxy's next request sees the same counters.
+    expect((await read()).windows[0]?.remaining).toBe(3);
+    expect((await proxy('/proxy/x', key.key)).headers['x-ratelimit-remaining-minute']).toBe('2');
+    // The key's owner may read it; another user may not.
+    const other = await login(gw, 'limits-other@example.com');
+    const foreign = await fetch(`${gw.managementUrl}/keys/${key.id}/limits`, {
+      headers: { authorization: `Bearer ${other.token}` },
+    });
+    await expectProblem(foreign, 404, 'NOT_FOUND');
   });
 
   it('refuses what the proxy refuses, with the proxy’s codes', async () => {

@@ -166,6 +166,8 @@ const TABLE: Row[] = [
   { method: 'GET', path: '/keys', expect:                        [UNAUTH, 200,     200,     200,   200,   200,   UNAUTH, UNAUTH, 200] },
   { method: 'GET', path: '/keys/:id', expect:                    [UNAUTH, 200,     MISSING, 200,   200,   200,   UNAUTH, UNAUTH, 200],
     request: (w) => ({ params: { id: w.keyOfA } }) },
+  { method: 'GET', path: '/keys/:id/limits', expect:             [UNAUTH, 200,     MISSING, 200,   200,   200,   UNAUTH, UNAUTH, 200],
+    request: (w) => ({ params: { id: w.keyOfA } }) },
   { method: 'PATCH', path: '/keys/:id', expect:                  [UNAUTH, 200,     MISSING, 200,   SCOPE, 200,   UNAUTH, UNAUTH, 200],
     request: (w) => ({ params: { id: w.keyOfA }, body: { name: `renamed ${w.unique()}` } }) },
   { method: 'DELETE', path: '/keys/:id', expect:                 [UNAUTH, 204,     MISSING, 204,   SCOPE, 204,   UNAUTH, UNAUTH, 204],

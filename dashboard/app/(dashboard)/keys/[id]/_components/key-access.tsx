@@ -24,7 +24,23 @@ export function KeyAccess({ apiKey }: { apiKey: ApiKey }) {
     gateway.getPlan(apiKey.planId ?? ''),
   );
   const settings = useResource(apiKey.planId ? null : 'settings', () => gateway.getSettings());
-  const windows = effectiveWindows(apiKey, plan.data ?? null, settings.data?.keyDefaults ?? null);
+  // What every window has left right now (read-only on the gateway: nothing is counted), refreshed
+  // while the page is open. Consumers, who cannot read plans, get their plan's windows from it too.
+  const limits = useResource(`key-limits:${apiKey.id}`, () => gateway.getKeyLimits(apiKey.id), {
+    refreshInterval: 5_000,
+  });
+  const windows =
+    effectiveWindows(apiKey, plan.data ?? null, settings.data?.keyDefaults ?? null) ??
+    (limits.data?.windows.map((w) => {
+      const own =
+        w.scope === 'key' &&
+        (w.unit === 'minute' ? apiKey.limitPerMinute : w.unit === 'day' ? apiKey.limitPerDay : null);
+      return { ...w, source: own !== null && own !== undefined ? ('override' as const) : ('plan' as const) };
+    }) ||
+      null);
+  const remainingOf = (unit: string, scope: string) =>
+    limits.data?.windows.find((w) => w.unit === unit && w.scope === scope);
+  const planName = plan.data?.name ?? limits.data?.plan?.name;
 
   return (
     <Card data-testid="key-access">
@@ -43,12 +59,12 @@ export function KeyAccess({ apiKey }: { apiKey: ApiKey }) {
                 >
                   {plan.data.name}
                 </Link>
-              ) : isAdmin ? (
-                '…'
+              ) : planName ? (
+                <span className="font-medium text-foreground">{planName}</span>
               ) : (
-                'assigned by an administrator'
+                '…'
               )}
-              {plan.data && ` (time zone ${plan.data.timeZone})`}
+              {(plan.data ?? limits.data?.plan) && ` (time zone ${(plan.data ?? limits.data?.plan)?.timeZone})`}
             </span>
           ) : (
             <span data-testid="key-plan">No plan: the key's own limits apply.</span>
@@ -66,6 +82,7 @@ export function KeyAccess({ apiKey }: { apiKey: ApiKey }) {
                 <TableRow>
                   <TableHead>Window</TableHead>
                   <TableHead className="text-right">Limit</TableHead>
+                  <TableHead className="text-right">Left now</TableHead>
                   <TableHead>Counts</TableHead>
                   <TableHead className="hidden sm:table-cell">From</TableHead>
                 </TableRow>
@@ -82,6 +99,16 @@ export function KeyAccess({ apiKey }: { apiKey: ApiKey }) {
                       )}
                     </TableCell>
                     <TableCell className="text-right tabular-nums">{formatNumber(w.limit)}</TableCell>
+                    <TableCell className="text-right tabular-nums" data-testid="limit-remaining">
+                      {(() => {
+                        const now = remainingOf(w.unit, w.scope);
+                        return now ? (
+                          <span title={`resets in ${now.reset} s`}>{formatNumber(now.remaining)}</span>
+                        ) : (
+                          '…'
+                        );
+                      })()}
+                    </TableCell>
                     <TableCell>{w.scope === 'owner' ? "All of the owner's keys" : 'This key'}</TableCell>
                     <TableCell className="hidden text-muted-foreground sm:table-cell">
                       {SOURCE_LABELS[w.source]}
