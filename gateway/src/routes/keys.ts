@@ -1,7 +1,7 @@
 import {
   type CreatedApiKey,
-  type KeyLimitsResponse,
   CreateKeyRequestSchema,
+  type KeyLimitsResponse,
   ListKeysQuerySchema,
   type ListKeysResponse,
   RollKeyRequestSchema,
