@@ -47,10 +47,16 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
     }
   }
 
-  function decide(keyId: string, policy: LimitPolicy, ownerId: string | undefined, cost: number): RateLimitDecision {
+  function decide(
+    keyId: string,
+    policy: LimitPolicy,
+    ownerId: string | undefined,
+    cost: number,
+    peek = false,
+  ): RateLimitDecision {
     assertKeyId(keyId);
     assertOwner(policy, ownerId);
-    if (cost !== 0) assertCost(cost); // 0: a peek (see `peek`)
+    if (!peek) assertCost(cost);
     const now = Math.floor(clock());
     sweep(now);
     const frame = frameOf(policy, now);
@@ -63,7 +69,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
       counts[2 * i] = previous !== undefined && previous.expiresAt > now ? previous.count : 0;
       counts[2 * i + 1] = counter !== undefined && counter.expiresAt > now ? counter.count : 0;
     }
-    if (cost === 0) return settle(policy, frame, counts, true, 0, 'memory'); // a peek: count nothing
+    if (peek) return settle(policy, frame, counts, true, 0, 'memory'); // count nothing
     const allowed = admits(policy, frame, counts, cost);
     if (allowed) {
       for (let i = 0; i < policy.windows.length; i++) {
@@ -89,7 +95,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
     },
     peek(keyId, policy, ownerId) {
       try {
-        return Promise.resolve(decide(keyId, policy, ownerId, 0));
+        return Promise.resolve(decide(keyId, policy, ownerId, 0, true));
       } catch (err) {
         return Promise.reject(err);
       }
