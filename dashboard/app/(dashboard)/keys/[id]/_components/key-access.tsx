@@ -83,7 +83,7 @@ export function KeyAccess({ apiKey }: { apiKey: ApiKey }) {
                   <TableHead>Window</TableHead>
                   <TableHead className="text-right">Limit</TableHead>
                   <TableHead className="text-right">Left now</TableHead>
-                  <TableHead>Counts</TableHead>
+                  <TableHead className="hidden sm:table-cell">Counts</TableHead>
                   <TableHead className="hidden sm:table-cell">From</TableHead>
                 </TableRow>
               </TableHeader>
@@ -92,6 +92,7 @@ export function KeyAccess({ apiKey }: { apiKey: ApiKey }) {
                   <TableRow key={`${w.scope}:${w.unit}`} data-testid="limit-row" data-window={`${w.scope}:${w.unit}`}>
                     <TableCell className="whitespace-nowrap">
                       {perUnit(w.unit)}
+                      {w.scope === 'owner' && <span className="text-muted-foreground sm:hidden"> · all keys</span>}
                       {w.shadow && (
                         <Badge variant="secondary" className="ml-2" title="Counted and reported, never enforced">
                           Shadow
@@ -109,7 +110,9 @@ export function KeyAccess({ apiKey }: { apiKey: ApiKey }) {
                         );
                       })()}
                     </TableCell>
-                    <TableCell>{w.scope === 'owner' ? "All of the owner's keys" : 'This key'}</TableCell>
+                    <TableCell className="hidden sm:table-cell">
+                      {w.scope === 'owner' ? "All of the owner's keys" : 'This key'}
+                    </TableCell>
                     <TableCell className="hidden text-muted-foreground sm:table-cell">
                       {SOURCE_LABELS[w.source]}
                     </TableCell>
