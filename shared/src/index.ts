@@ -1,3 +1,4 @@
+export * from './analytics.js';
 export * from './errors.js';
 export * from './key-access.js';
 export * from './plans.js';
