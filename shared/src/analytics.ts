@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { freeText, IdSchema, MAX_USAGE_PAGE } from './schemas.js';
+import { freeText, IdSchema, MAX_USAGE_PAGE, TopKeySchema } from './schemas.js';
 import { UsageBucketSecondsSchema, usageWindowOrIssue } from './usage-window.js';
 
 // The analytics API (issue 14 item 3): `GET /usage` (grouped stats and a series), `GET /usage/logs`
@@ -122,6 +122,11 @@ export const UsageAnalyticsResponseSchema = z.object({
       responseBytes: count,
     })
     .nullable(),
+  /** Keys that sent at least one request in the window (within the filters). */
+  activeKeys: count,
+  /** The admin overview's lists (kept from the earlier `GET /usage`): ten keys each. */
+  topKeysByRequests: z.array(TopKeySchema),
+  topKeysByErrors: z.array(TopKeySchema),
 });
 export type UsageAnalyticsResponse = z.infer<typeof UsageAnalyticsResponseSchema>;
 
