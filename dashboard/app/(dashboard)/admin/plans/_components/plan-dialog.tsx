@@ -2,7 +2,6 @@
 
 import { type CreatePlanRequest, MAX_PLAN_WINDOWS, type Plan, type WINDOW_SCOPES, WINDOW_UNITS } from '@gateway/shared';
 import { Loader2, Plus, X } from 'lucide-react';
-import { type FormEvent, useEffect, useState } from 'react';
 import { FormField } from '@/components/form-field';
 import { useGateway } from '@/components/gateway-provider';
 import { Button } from '@/components/ui/button';
@@ -18,9 +17,10 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
 import { Switch } from '@/components/ui/switch';
-import { type ApiError, isPathUnder, toApiError } from '@/lib/api-error';
+import { type ApiError, isPathUnder } from '@/lib/api-error';
 import { FormErrors } from '../../../keys/_components/form-errors';
-import { changedFields, numberOf } from '../../_components/number-field';
+import { numberOf } from '../../_components/number-field';
+import { useEditorDialog } from '../../_components/use-editor-dialog';
 
 type Unit = (typeof WINDOW_UNITS)[number];
 type Scope = (typeof WINDOW_SCOPES)[number];
@@ -94,36 +94,16 @@ interface PlanDialogProps {
 
 export function PlanDialog({ plan, onClose, onSaved }: PlanDialogProps) {
   const gateway = useGateway();
-  const [values, setValues] = useState<PlanFormValues>(EMPTY);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const editing = plan !== null && plan !== 'new' ? plan : null;
-
-  useEffect(() => {
-    setValues(plan && plan !== 'new' ? valuesOf(plan) : EMPTY);
-    setError(null);
-  }, [plan]);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setPending(true);
-    setError(null);
-    try {
-      const body = requestOf(values);
-      if (editing) {
-        const changes = changedFields(requestOf(valuesOf(editing)), body);
-        if (Object.keys(changes).length === 0) return onClose();
-        onSaved(await gateway.updatePlan(editing.id, changes));
-      } else {
-        onSaved(await gateway.createPlan(body));
-      }
-      onClose();
-    } catch (caught) {
-      setError(toApiError(caught));
-    } finally {
-      setPending(false);
-    }
-  }
+  const { values, setValues, pending, error, editing, onSubmit } = useEditorDialog({
+    item: plan,
+    empty: EMPTY,
+    valuesOf,
+    requestOf,
+    create: (body) => gateway.createPlan(body),
+    update: (existing, changes) => gateway.updatePlan(existing.id, changes),
+    onSaved,
+    onClose,
+  });
 
   const setWindow = (index: number, change: Partial<WindowValues>) =>
     setValues({ ...values, windows: values.windows.map((w, i) => (i === index ? { ...w, ...change } : w)) });

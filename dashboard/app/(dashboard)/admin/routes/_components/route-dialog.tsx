@@ -7,7 +7,6 @@ import {
   type Route,
 } from '@gateway/shared';
 import { Loader2 } from 'lucide-react';
-import { type FormEvent, useEffect, useState } from 'react';
 import { FormField } from '@/components/form-field';
 import { useGateway } from '@/components/gateway-provider';
 import { Button } from '@/components/ui/button';
@@ -22,9 +21,10 @@ import {
 import { Label } from '@/components/ui/label';
 import { Switch } from '@/components/ui/switch';
 import { Textarea } from '@/components/ui/textarea';
-import { type ApiError, isPathUnder, listFieldError, toApiError } from '@/lib/api-error';
+import { isPathUnder, listFieldError } from '@/lib/api-error';
 import { FormErrors } from '../../../keys/_components/form-errors';
-import { changedFields, numberOf } from '../../_components/number-field';
+import { numberOf } from '../../_components/number-field';
+import { useEditorDialog } from '../../_components/use-editor-dialog';
 
 interface RouteFormValues {
   name: string;
@@ -110,36 +110,16 @@ interface RouteDialogProps {
 
 export function RouteDialog({ route, onClose, onSaved }: RouteDialogProps) {
   const gateway = useGateway();
-  const [values, setValues] = useState<RouteFormValues>(EMPTY);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const editing = route !== null && route !== 'new' ? route : null;
-
-  useEffect(() => {
-    setValues(route && route !== 'new' ? valuesOf(route) : EMPTY);
-    setError(null);
-  }, [route]);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setPending(true);
-    setError(null);
-    try {
-      const body = requestOf(values);
-      if (editing) {
-        const changes = changedFields(requestOf(valuesOf(editing)), body);
-        if (Object.keys(changes).length === 0) return onClose();
-        onSaved(await gateway.updateRoute(editing.id, changes));
-      } else {
-        onSaved(await gateway.createRoute(body));
-      }
-      onClose();
-    } catch (caught) {
-      setError(toApiError(caught));
-    } finally {
-      setPending(false);
-    }
-  }
+  const { values, setValues, pending, error, editing, onSubmit } = useEditorDialog({
+    item: route,
+    empty: EMPTY,
+    valuesOf,
+    requestOf,
+    create: (body) => gateway.createRoute(body),
+    update: (existing, changes) => gateway.updateRoute(existing.id, changes),
+    onSaved,
+    onClose,
+  });
 
   const set = (name: keyof RouteFormValues) => (event: { target: { value: string } }) =>
     setValues({ ...values, [name]: event.target.value });
