@@ -51,7 +51,7 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (path === `/keys/${KEY.id}` && req.method === 'PATCH') return void json(200, { ...KEY, ...JSON.parse(body) });
   if (path === `/keys/${KEY.id}` && req.method === 'DELETE') return void res.writeHead(204).end();
   if (path === '/keys' && req.method === 'POST') {
-    return json(
+    return void json(
       400,
       problem(400, 'VALIDATION_FAILED', 'Invalid request body', {
         errors: [{ path: 'name', message: 'must not be empty' }],
@@ -60,7 +60,9 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
     );
   }
   if (path === '/keys/limited')
-    return json(429, problem(429, 'RATE_LIMITED', 'Slow down'), 'application/problem+json', { 'retry-after': '7' });
+    return void json(429, problem(429, 'RATE_LIMITED', 'Slow down'), 'application/problem+json', {
+      'retry-after': '7',
+    });
   if (path === '/keys/html') {
     res.writeHead(502, { 'content-type': 'text/html' });
     return void res.end('<html><body>Bad Gateway</body></html>');
