@@ -46,9 +46,9 @@ export async function run(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     if (error instanceof CommanderError) {
-      // --help and --version end "with an error" in commander's terms; they are a success here (help shown
-      // because no command was given is a usage error).
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
+      // --help and --version end "with an error" in commander's terms, with exit code 0: a success here.
+      // Help shown because no command was given (exit code 1 there) is a usage error.
+      if (error.exitCode === 0) return EXIT.OK;
       return EXIT.USAGE;
     }
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
