@@ -13,9 +13,10 @@ import { eventually } from '../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { rawRequest } from '../support/proxy-client.js';
 
-// The built `gateway` CLI (sdk/dist/cli/main.js) run as a child process against a real gateway
-// (PostgreSQL, Redis), as a script in CI would run it: its output and its exit codes are the contract.
-const CLI = fileURLToPath(new URL('../../../sdk/dist/cli/main.js', import.meta.url));
+// The `gateway` bin of @gateway/sdk, built, run as a child process against a real gateway (PostgreSQL,
+// Redis), as a script in CI would run it: its output and its exit codes are the contract.
+const CLI = fileURLToPath(new URL('../../../sdk/bin/gateway.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../../sdk/dist/cli/main.js', import.meta.url));
 
 interface Run {
   code: number | null;
@@ -60,7 +61,7 @@ describe('the gateway CLI', () => {
   const gateway = (...args: string[]) => cli(args, { home });
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build -w sdk" first`);
+    if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run "npm run build -w sdk" first`);
     upstream = await startEchoUpstream();
     gw = await startTestGateway({ backend: 'postgres', redis: true, upstreamUrl: upstream.url });
     writeToken = (await createApiToken(gw, 'write', { name: 'ci' })).token;
