@@ -172,6 +172,15 @@ export function createGatewayClient(options: ClientOptions) {
       /** Exchanges the link's token for a session (in a browser the gateway also sets its cookie). */
       verifySignInLink: (body: VerifyEmailRequest): Promise<Result<SignInResponse>> =>
         http.call('POST', '/auth/email/verify', { body, schema: SignInResponseSchema }),
+      /**
+       * Where a "Sign in with …" button goes: the provider's `startUrl` (from `providers()`, absolute or
+       * relative to the gateway) with the dashboard path to come back to.
+       */
+      oidcStartUrl: (startUrl: string, returnTo: string): string => {
+        const url = /^https?:\/\//.test(startUrl) ? new URL(startUrl) : new URL(http.baseUrl + startUrl);
+        url.searchParams.set('returnTo', returnTo);
+        return url.toString();
+      },
       /** Who is calling: user, role, kind of credential, token scope. */
       session: (): Promise<Result<SessionResponse>> =>
         http.call('GET', '/auth/session', { schema: SessionResponseSchema }),

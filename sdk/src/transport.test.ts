@@ -191,3 +191,15 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(null, now)).toBeNull();
   });
 });
+
+describe('auth.oidcStartUrl', () => {
+  it('resolves a relative start URL against the gateway and adds the return path', () => {
+    const client = createGatewayClient({ baseUrl: 'http://gw:3002/' });
+    expect(client.auth.oidcStartUrl('/auth/oidc/start', '/keys?x=1')).toBe(
+      'http://gw:3002/auth/oidc/start?returnTo=%2Fkeys%3Fx%3D1',
+    );
+    expect(client.auth.oidcStartUrl('https://sso.example/start?a=b', '/')).toBe(
+      'https://sso.example/start?a=b&returnTo=%2F',
+    );
+  });
+});
