@@ -49,6 +49,8 @@ describe('@gateway/sdk', () => {
     });
     expect(usage.totals.byStatusClass['2xx']).toBe(3);
     expect(usage.latencyMs.p95).not.toBeNull();
+    const overview = unwrap(await gateway.usage.overview({ from }));
+    expect(overview.totals.requests).toBeGreaterThanOrEqual(3);
   });
 
   it('answers a refused request as { ok: false } with the problem and its code', async () => {

@@ -65,7 +65,8 @@ export async function connectionOf(
   return { url, token };
 }
 
-function parseEnvUrl(value: string): string {
+/** `GATEWAY_URL`, checked like `--url`; a bad one is a usage error. */
+export function parseEnvUrl(value: string): string {
   try {
     return parseUrl(value);
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { SessionResponse } from '@gateway/shared';
 import type { Command } from 'commander';
 import { configPath, removeLogin, writeLogin } from '../config-store.js';
-import { clientFor, contextOf, type GlobalOptions, outputOf } from '../context.js';
+import { clientFor, contextOf, type GlobalOptions, outputOf, parseEnvUrl } from '../context.js';
 import { CliExit, EXIT } from '../exit-codes.js';
 import { fields, must, print } from '../output.js';
 
@@ -27,7 +27,7 @@ export function loginCommands(program: Command): void {
     .action(async (_options, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
       const output = outputOf(command);
-      const url = options.url ?? process.env.GATEWAY_URL;
+      const url = options.url ?? (process.env.GATEWAY_URL ? parseEnvUrl(process.env.GATEWAY_URL) : undefined);
       let token = options.token ?? process.env.GATEWAY_TOKEN;
       // `--token -` reads it from stdin, so it appears in neither the shell history nor `ps`.
       if (token === '-') token = await readStdin();
