@@ -4,7 +4,6 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as shared from '@gateway/shared';
 import { ApiKeySchema, CreatedApiKeySchema, ListKeysResponseSchema, PlanSchema, RouteSchema } from '@gateway/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, createUser } from '../support/credentials.js';
@@ -193,11 +192,19 @@ describe('the gateway CLI', () => {
       expect(human.stdout).toMatch(/GET\s+200\s+[\d.]+ ms\s+\/hello/);
     });
 
-    it.skipIf(!('UsageExportQuerySchema' in shared))('usage export writes the request log to a file', async () => {
+    it('usage export writes the request log to a file', async (ctx) => {
+      // TODO(issue 14 item 3): GET /usage/export is being built in parallel. Until the gateway serves
+      // it, `/usage/export` is taken by `GET /usage/:keyId` as a key id ("No API key with this id"):
+      // only then is this test skipped.
+      const probe = await gw.admin('/usage/export?format=csv');
+      if (probe.status === 404 && (await probe.text()).includes('No API key with this id')) {
+        ctx.skip('GET /usage/export is not served by this gateway yet');
+      }
       const file = join(home, 'usage.csv');
       const run = await gateway('usage', 'export', '--format', 'csv', '--key', keyId, '--from', '1h', '--output', file);
       expect(run.code).toBe(0);
-      expect((await readFile(file, 'utf8')).split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(4);
+      // A header line and one line per request of the key (at least the four above).
+      expect((await readFile(file, 'utf8')).split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(5);
       expect((await stat(file)).mode & 0o777).toBe(0o600);
     });
 
