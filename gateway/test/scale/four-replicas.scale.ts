@@ -32,8 +32,12 @@ function startReplica(env: Record<string, string>): Promise<Replica> {
   });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`replica did not start in 30 s:\n${output}`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`replica exited (${code}):\n${output}`)));
+    const fail = (why: string) => {
+      child.kill('SIGKILL'); // never left running by a failed start
+      reject(new Error(`${why}:\n${output}`));
+    };
+    const timer = setTimeout(() => fail('replica did not start in 30 s'), 30_000);
+    child.once('exit', (code) => fail(`replica exited (${code})`));
     child.stderr!.on('data', (d: Buffer) => (output += d));
     child.stdout!.on('data', (d: Buffer) => {
       output += d;
