@@ -90,6 +90,10 @@ export async function startRedisCluster(opts: { nodeTimeoutMs?: number } = {}): 
           join(dir, `nodes-${port}.conf`),
           '--cluster-node-timeout',
           String(opts.nodeTimeoutMs ?? 2_000),
+          // A replica always stands for election, however long ago it last heard its primary (a
+          // CPU-starved CI machine must not leave slots unserved).
+          '--cluster-replica-validity-factor',
+          '0',
           '--save',
           '',
           '--appendonly',
