@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { Redis } from 'ioredis';
 import { createRequireActor } from './auth/management-auth.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
@@ -24,6 +23,7 @@ import { createProxyHandler, isProxyUrl } from './proxy/handler.js';
 import type { RouteTable } from './proxy/route-table.js';
 import type { Upstream } from './proxy/upstream.js';
 import type { RateLimiter } from './ratelimit/index.js';
+import type { RedisClient } from './redis-client.js';
 import { auditRouter } from './routes/audit.js';
 import { authRouter } from './routes/auth.js';
 import { configRouter } from './routes/config.js';
@@ -49,7 +49,7 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   db: Database;
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   limiter: RateLimiter;
   keys: KeyStore;
   /** Every plan, in memory (reloaded on `plans` config events). */

@@ -243,4 +243,17 @@ describe('parseConfig', () => {
     expect(issuesOf({ IDENTITY_HEADER_PLAN: 'Host' }).join('\n')).toMatch(/^IDENTITY_HEADER_PLAN /);
     expect(issuesOf({ IDENTITY_HEADER_PLAN: 'x-gateway-key-id' }).join('\n')).toMatch(/must name different fields/);
   });
+
+  it('takes REDIS_MODE=cluster only with a REDIS_URL that selects no database', () => {
+    expect(parseConfig({}).REDIS_MODE).toBe('standalone');
+    expect(parseConfig({ REDIS_MODE: 'cluster', REDIS_URL: 'redis://node-1:7000' }).REDIS_MODE).toBe('cluster');
+    expect(parseConfig({ REDIS_MODE: 'cluster', REDIS_URL: 'rediss://u:p@node-1:7000/0' }).REDIS_MODE).toBe('cluster');
+    expect(issuesOf({ REDIS_MODE: 'cluster' })).toEqual([
+      'REDIS_URL is required when REDIS_MODE=cluster (the URL of any node of the cluster); e.g. REDIS_URL=redis://localhost:6379',
+    ]);
+    expect(issuesOf({ REDIS_MODE: 'cluster', REDIS_URL: 'redis://node-1:7000/2' })[0]).toMatch(
+      /^REDIS_URL must not select a database with REDIS_MODE=cluster/,
+    );
+    expect(issuesOf({ REDIS_MODE: 'sharded' })[0]).toMatch(/^REDIS_MODE must be one of standalone, cluster/);
+  });
 });

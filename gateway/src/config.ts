@@ -99,6 +99,8 @@ export const ConfigSchema = z
     ALLOW_EMBEDDED_IN_PRODUCTION: bool.default(false),
     DATA_DIR: z.string().min(1).default('./.data'),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    /** `cluster`: REDIS_URL names one node of a Redis Cluster and the client learns the rest. */
+    REDIS_MODE: z.enum(['standalone', 'cluster']).default('standalone'),
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9:_-]{0,64}$/, { error: 'may hold letters, digits, ":", "_" and "-" only' })
@@ -279,6 +281,21 @@ export const ConfigSchema = z
         path: ['IDENTITY_HEADER_PLAN'],
         message: 'IDENTITY_HEADER_KEY_ID, IDENTITY_HEADER_USER_ID and IDENTITY_HEADER_PLAN must name different fields',
       });
+    }
+    if (env.REDIS_MODE === 'cluster') {
+      if (!env.REDIS_URL) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_URL'],
+          message: 'is required when REDIS_MODE=cluster (the URL of any node of the cluster)',
+        });
+      } else if (URL.canParse(env.REDIS_URL) && !/^\/?0?$/.test(new URL(env.REDIS_URL).pathname)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_URL'],
+          message: 'must not select a database with REDIS_MODE=cluster: a Redis Cluster has only database 0',
+        });
+      }
     }
     if (env.DATABASE_CA_FILE && !env.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_CA_FILE'], message: 'needs DATABASE_URL (PostgreSQL)' });

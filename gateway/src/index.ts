@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       managementPort: gateway.managementPort,
       database: services.db.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL',
       rateLimiter: config.REDIS_URL
-        ? `redis at ${describeEndpoint(config.REDIS_URL)}${services.redis?.status === 'ready' ? '' : ' (unreachable: see above)'}`
+        ? `${config.REDIS_MODE === 'cluster' ? 'redis cluster via' : 'redis at'} ${describeEndpoint(config.REDIS_URL)}${services.redis?.status === 'ready' ? '' : ' (unreachable: see above)'}`
         : 'in-memory',
       upstream: config.INTERNAL_API_BASE_URL ? new URL(upstreamUrl).origin : 'demo',
       signIn: services.mailer.kind === 'smtp' ? 'mailed links (SMTP)' : `dev mailbox in ${services.mailer.mailboxDir}`,

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Services } from './app.js';
 import { createOidcClient } from './auth/oidc.js';
 import type { Config } from './config.js';
@@ -21,6 +20,7 @@ import {
   type RateLimiter,
   withDecisionMetrics,
 } from './ratelimit/index.js';
+import { createRedisClient, logRedisState, type RedisClient } from './redis-client.js';
 import { listRoutes } from './repositories/routes.js';
 import { purgeExpired } from './repositories/sessions.js';
 import { databaseStartupError, describeEndpoint, errorCode, StartupError } from './startup-error.js';
@@ -46,30 +46,6 @@ export interface BuildOptions {
   echoMail?: boolean;
   /** Keep an embedded database in memory (tests). */
   inMemoryDatabase?: boolean;
-}
-
-function createRedis(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, {
-    // A dead Redis must cost a request milliseconds, not seconds: fail fast and let
-    // RATE_LIMIT_FAILURE_MODE decide, while ioredis keeps reconnecting in the background.
-    commandTimeout: 500,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-    lazyConnect: true,
-  });
-  // A Redis that is down at start is reported once, by buildServices, naming REDIS_URL.
-  let state: 'starting' | 'up' | 'down' = 'starting';
-  redis.on('error', (err) => {
-    if (state === 'up') logger.warn({ err: err.message }, 'redis unreachable; reconnecting');
-    state = 'down';
-  });
-  redis.on('ready', () => {
-    if (state === 'down') logger.info('redis connection restored');
-    state = 'up';
-  });
-  return redis;
 }
 
 /** Opens the database (migrating it), Redis and the upstream pool, and wires the services. */
@@ -122,12 +98,13 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
   const limiterState = platformLimiterEvents(db.prisma, config.RATE_LIMIT_FAILURE_MODE, logger, {
     settleMs: config.WEBHOOK_LIMITER_EVENT_SETTLE_MS,
   });
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let limiter: RateLimiter;
   let configEvents: Services['configEvents'];
   const redisUrl = config.REDIS_URL;
   if (redisUrl) {
-    redis = createRedis(redisUrl, logger);
+    redis = createRedisClient(redisUrl, config.REDIS_MODE);
+    logRedisState(redis, logger);
     // connect() rejects with "Connection is closed."; the socket's own error says why.
     let cause: Error | undefined;
     const remember = (err: Error) => {

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { duplicateForSubscribing, type RedisClient } from '../redis-client.js';
 import type { KeyStore } from './key-store.js';
 
 /**
@@ -72,7 +72,7 @@ const isTopic = (value: string): value is ConfigTopic => value === 'routes' || v
 
 export async function createRedisConfigEvents(opts: {
   store: KeyStore;
-  redis: Redis;
+  redis: RedisClient;
   channel: string;
   logger: Logger;
 }): Promise<ConfigEvents> {
@@ -82,7 +82,7 @@ export async function createRedisConfigEvents(opts: {
   // SUBSCRIBE sent before the connection is ready fails outright (it used to, silently: replicas
   // never heard of disabled keys). Subscribe on every `ready` instead — the first connect and each
   // reconnect — rather than relying on ioredis' auto-resubscribe, which forgets a failed SUBSCRIBE.
-  const subscriber = redis.duplicate({ autoResubscribe: false });
+  const subscriber = duplicateForSubscribing(redis);
   subscriber.on('error', () => {}); // reconnects on its own; the main client logs Redis trouble
   subscriber.on('message', (_channel: string, message: string) => {
     if (message.startsWith(KEY_MESSAGE)) store.invalidate(message.slice(KEY_MESSAGE.length));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Command, type Redis } from 'ioredis';
+import { Command } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { assertKeyId, assertOwner, WindowKeyNames, type WindowKeys } from './redis-keys.js';
 import { RATE_LIMIT_SCRIPT } from './redis-script.js';
 import type { Clock, LimitPolicy, RateLimitDecision, RateLimiter } from './types.js';
@@ -9,7 +10,7 @@ const SCRIPT_SHA = createHash('sha1').update(RATE_LIMIT_SCRIPT).digest('hex');
 
 export interface RedisRateLimiterOptions {
   /** The caller owns the client (and its commandTimeout / retryStrategy); `close` leaves it open. */
-  redis: Redis;
+  redis: RedisClient;
   /** Namespace for every key, e.g. `gw:`. Must not contain `{` or `}` (it would steal the hash tag). */
   prefix: string;
   clock?: Clock;
@@ -24,12 +25,13 @@ const isNoScript = (err: unknown) => err instanceof Error && err.message.startsW
  * Commands go through `sendCommand`, so commandTimeout, the offline-queue setting and reconnects
  * apply exactly as for any other command.
  */
-function createBatchedSender(redis: Redis): (command: Command) => Promise<unknown> {
+function createBatchedSender(redis: RedisClient): (command: Command) => Promise<unknown> {
   let queue: Command[] = [];
   const flush = () => {
     const batch = queue;
     queue = [];
-    const stream = redis.stream;
+    // A cluster client has no one socket: it routes each command to its slot's node.
+    const stream = 'stream' in redis ? redis.stream : undefined;
     stream?.cork();
     try {
       for (const command of batch) redis.sendCommand(command);

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { commandTimeoutOf, type RedisClient } from '../redis-client.js';
 import { type RateLimitMetrics, recordDecision } from './decision-metrics.js';
 import { createMemoryRateLimiter } from './memory-limiter.js';
 import { assertKeyId, assertOwner } from './redis-keys.js';
@@ -22,7 +22,7 @@ export interface ResilientRateLimiterOptions {
    * Its client. `status` is read per request, so a dropped connection is noticed without waiting;
    * give it a short `commandTimeout` so a hung Redis is noticed too.
    */
-  redis: Pick<Redis, 'status' | 'options'>;
+  redis: Pick<RedisClient, 'status' | 'options'>;
   mode: RateLimitFailureMode;
   metrics: RateLimitMetrics;
   logger: Logger;
@@ -57,7 +57,7 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
   let probeAt = 0;
   let nextBackoffMs = backoffMs;
   metrics.rateLimitFailureMode.set(0);
-  if (!redis.options.commandTimeout) {
+  if (!commandTimeoutOf(redis)) {
     logger.warn('Redis client has no commandTimeout: a hung Redis would stall rate-limited requests');
   }
 

@@ -1,10 +1,10 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Database } from '../db/client.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { RateLimitFailureMode } from '../ratelimit/index.js';
+import type { RedisClient } from '../redis-client.js';
 
 // Below the Kubernetes readiness probe's 3 s timeout, so a hung dependency reads "timeout", not a failed probe.
 const READY_TIMEOUT_MS = 2_000;
@@ -28,7 +28,7 @@ const isTimeout = (err: unknown) =>
 
 export function systemRouter(deps: {
   db: Database;
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   metrics: Metrics;
   logger: Logger;
   rateLimitFailureMode: RateLimitFailureMode;
