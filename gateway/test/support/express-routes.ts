@@ -1,34 +1,25 @@
-import type { Express } from 'express';
-
-interface Layer {
-  route?: { path: unknown; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-  slash?: boolean;
-  name?: string;
-}
-
 /**
- * Every route an Express 5 app answers (`GET /keys/:id`), found by walking its router stack. Routers
- * are mounted at `/` here (`app.use(router)`); one mounted elsewhere, or a route path that is not a
- * string, throws rather than be listed wrong.
+ * Method and path of every route an Express 5 app (or router) serves, read from its router stack:
+ * `GET /keys/:id`. Pass `app.router` for an app.
  */
-export function expressRoutes(app: Express): string[] {
-  const routes: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        if (typeof layer.route.path !== 'string')
-          throw new Error(`route path ${String(layer.route.path)} is not a string`);
-        for (const [method, on] of Object.entries(layer.route.methods)) {
-          if (on) routes.push(`${method.toUpperCase()} ${layer.route.path}`);
-        }
-      } else if (layer.handle.stack) {
-        if (!layer.slash)
-          throw new Error(`router "${layer.name}" is mounted under a path: teach expressRoutes its prefix`);
-        walk(layer.handle.stack);
+export function routesOf(router: { stack: unknown[] }, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const layer of router.stack as {
+    route?: { path: unknown; methods: Record<string, boolean> };
+    handle?: { stack?: unknown[] };
+    rawPath?: unknown;
+  }[]) {
+    if (layer.route) {
+      for (const [method, on] of Object.entries(layer.route.methods)) {
+        if (on) out.push(`${method === '_all' ? 'ALL' : method.toUpperCase()} ${prefix}${String(layer.route.path)}`);
       }
+    } else if (layer.handle?.stack) {
+      // A router mounted on a pattern could serve anything: refuse rather than under-count.
+      if (typeof layer.rawPath !== 'string') throw new Error(`a router is mounted on ${String(layer.rawPath)}`);
+      out.push(
+        ...routesOf(layer.handle as { stack: unknown[] }, prefix + (layer.rawPath === '/' ? '' : layer.rawPath)),
+      );
     }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return routes;
+  }
+  return out;
 }
