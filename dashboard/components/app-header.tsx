@@ -1,9 +1,10 @@
 'use client';
 
-import { ChevronDown, LogOut, Menu, MonitorX, Waypoints, X } from 'lucide-react';
+import { BookOpen, ChevronDown, LogOut, Menu, MonitorX, Waypoints, X } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
+import { useGateway } from '@/components/gateway-provider';
 import { type SessionContextValue, useSession } from '@/components/session-provider';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -32,6 +33,8 @@ function whoIs(session: SessionContextValue): string {
 export function AppHeader() {
   const session = useSession();
   const pathname = usePathname();
+  // The gateway's management listener serves the rendered OpenAPI document (public, works offline).
+  const apiReference = `${useGateway().baseUrl}/docs`;
   const items = navItemsFor(session.role);
   // Few items fit beside the logo from `sm` on; an admin's eight need `lg`.
   const compact = items.length <= 3;
@@ -97,6 +100,12 @@ export function AppHeader() {
                 <RoleBadge role={session.role} />
               </DropdownMenuLabel>
               <DropdownMenuSeparator />
+              <DropdownMenuItem asChild>
+                <a href={apiReference} target="_blank" rel="noreferrer">
+                  <BookOpen aria-hidden /> API reference
+                </a>
+              </DropdownMenuItem>
+              <DropdownMenuSeparator />
               <DropdownMenuItem onSelect={() => leave('here')}>
                 <LogOut aria-hidden /> Sign out
               </DropdownMenuItem>
@@ -140,6 +149,11 @@ export function AppHeader() {
             <RoleBadge role={session.role} />
           </div>
           <div className="flex flex-wrap gap-2">
+            <Button variant="ghost" size="sm" asChild>
+              <a href={apiReference} target="_blank" rel="noreferrer">
+                <BookOpen aria-hidden /> API reference
+              </a>
+            </Button>
             <Button variant="outline" size="sm" disabled={leaving} onClick={() => leave('here')}>
               <LogOut aria-hidden /> Sign out
             </Button>

@@ -24,6 +24,7 @@ import type { RouteTable } from './proxy/route-table.js';
 import type { Upstream } from './proxy/upstream.js';
 import type { RateLimiter } from './ratelimit/index.js';
 import type { RedisClient } from './redis-client.js';
+import { apiReferenceRouter } from './routes/api-reference.js';
 import { auditRouter } from './routes/audit.js';
 import { authRouter } from './routes/auth.js';
 import { configRouter } from './routes/config.js';
@@ -152,6 +153,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  management.use(apiReferenceRouter());
   management.use(authRouter(routeDeps));
   if (services.oidc) management.use(oidcRouter({ ...routeDeps, oidc: services.oidc }));
   management.use(usersRouter(routeDeps));

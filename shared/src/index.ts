@@ -4,6 +4,7 @@ export * from './key-access.js';
 export * from './plans.js';
 export * from './routes.js';
 export * from './schemas.js';
+export * from './system.js';
 export * from './usage-window.js';
 export * from './validation.js';
 export * from './verify.js';

@@ -1,3 +1,4 @@
+import type { HealthResponse, ReadyResponse } from '@gateway/shared';
 import { Router } from 'express';
 import type { Database } from '../db/client.js';
 import { ApiError } from '../errors.js';
@@ -61,7 +62,7 @@ export function systemRouter(deps: {
 
   // GET /health – liveness: the process answers
   router.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok' } satisfies HealthResponse);
   });
 
   // GET /ready – readiness: can this replica serve traffic? 200 in the degraded modes (named in the body);
@@ -86,7 +87,12 @@ export function systemRouter(deps: {
       const failing = Object.entries(checks).filter(([, v]) => v === 'unreachable' || v === 'timeout');
       throw new ApiError('SERVICE_UNAVAILABLE', `Degraded: ${failing.map(([k, v]) => `${k} ${v}`).join(', ')}.`);
     }
-    res.json({ status: degraded.length > 0 ? 'degraded' : 'ready', database: deps.db.kind, checks, degraded });
+    res.json({
+      status: degraded.length > 0 ? 'degraded' : 'ready',
+      database: deps.db.kind,
+      checks,
+      degraded,
+    } satisfies ReadyResponse);
   });
 
   // GET /metrics – Prometheus exposition (management listener only: not for the public)

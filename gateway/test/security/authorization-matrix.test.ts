@@ -11,6 +11,7 @@ import {
   openSession,
   revokeApiToken,
 } from '../support/credentials.js';
+import { routesOf } from '../support/express-routes.js';
 import { type Backend, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { linkParams } from '../support/mailbox.js';
 import { login } from '../support/management.js';
@@ -138,6 +139,11 @@ const TABLE: Row[] = [
   { method: 'GET', path: '/health', public: true, onProxy: true, expect: all(200) },
   { method: 'GET', path: '/ready', public: true, onProxy: true, expect: all(200) },
   { method: 'GET', path: '/metrics', public: true, expect: all(200) },
+  // The OpenAPI document and its rendered reference page: public (shapes and codes, no data).
+  { method: 'GET', path: '/openapi.json', public: true, expect: all(200) },
+  { method: 'GET', path: '/docs', public: true, expect: all(200) },
+  { method: 'GET', path: '/docs/assets/:file', public: true, expect: all(200),
+    request: () => ({ params: { file: 'swagger-ui.css' } }) },
   { method: 'GET', path: '/auth/providers', public: true, expect: all(200) },
   // 200 for everyone: `{ signedIn: false }` without a valid credential (the sign-in page's probe).
   { method: 'GET', path: '/auth/session/status', public: true, expect: all(200) },
@@ -233,29 +239,6 @@ const TABLE: Row[] = [
 
 const isMutation = (method: Method) => method !== 'GET';
 const describeExpected = (e: Expected) => (typeof e === 'number' ? String(e) : `${e[0]} ${e[1]}`);
-
-/** Method and path of every route an Express app serves, read from its router stack. */
-function routesOf(router: { stack: unknown[] }, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const layer of router.stack as {
-    route?: { path: unknown; methods: Record<string, boolean> };
-    handle?: { stack?: unknown[] };
-    rawPath?: unknown;
-  }[]) {
-    if (layer.route) {
-      for (const [method, on] of Object.entries(layer.route.methods)) {
-        if (on) out.push(`${method === '_all' ? 'ALL' : method.toUpperCase()} ${prefix}${String(layer.route.path)}`);
-      }
-    } else if (layer.handle?.stack) {
-      // A router mounted on a pattern could serve anything: refuse rather than under-count.
-      if (typeof layer.rawPath !== 'string') throw new Error(`a router is mounted on ${String(layer.rawPath)}`);
-      out.push(
-        ...routesOf(layer.handle as { stack: unknown[] }, prefix + (layer.rawPath === '/' ? '' : layer.rawPath)),
-      );
-    }
-  }
-  return out;
-}
 
 describe.each(['postgres', 'pglite'] as Backend[])('authorization matrix (%s)', (backend) => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;

@@ -1,0 +1,3 @@
+export * from './document.js';
+export * from './operation.js';
+export * from './operations.js';
