@@ -31,7 +31,13 @@ interface ExportMenuProps {
 export function ExportMenu({ window, filters, groupBy }: ExportMenuProps) {
   const gateway = useGateway();
   const href = (format: (typeof USAGE_EXPORT_FORMATS)[number], grouped: boolean) =>
-    gateway.usageExportUrl({ ...window, ...filters, format, ...(grouped ? { groupBy } : {}) });
+    gateway.usageExportUrl({
+      from: window.from,
+      to: window.to,
+      ...filters,
+      format,
+      ...(grouped ? { groupBy } : {}),
+    });
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
