@@ -57,9 +57,10 @@ export function AnalyticsClient() {
     gateway.getUser(filters.userId ?? ''),
   ).data?.email;
 
-  /** A new entry in the browser's history: the back button undoes each click. */
+  /** A new entry in the browser's history: the back button undoes each click (a click changing nothing adds none). */
   function show(next: AnalyticsState) {
-    history.pushState(null, '', `/analytics${searchOf(next)}`);
+    const search = searchOf(next);
+    if (search !== searchOf(state)) history.pushState(null, '', `/analytics${search}`);
   }
   const pick = (group: UsageGroup) => show(withFilter(state, FILTER_OF[groupBy], group.value));
   const remove = (name: FilterName) => show(withFilter(state, name, undefined));
