@@ -17,7 +17,36 @@ ALTER TABLE "usage_logs" ADD COLUMN "route" TEXT NOT NULL DEFAULT 'default',
 -- A key never changes owner: its rows get the owner it has.
 UPDATE "usage_logs" l SET "user_id" = k."user_id" FROM "api_keys" k WHERE k."id" = l."api_key_id";
 ALTER TABLE "usage_logs" ALTER COLUMN "user_id" SET NOT NULL;
--- 2. The dimensional rollup.
+-- 2. The histogram helpers every tier's upsert calls, rewritten in PL/pgSQL (same arguments, same
+-- results): the SQL versions joined generate_series with unnest and sorted for every group — measured
+-- here 138 µs per usage_histogram call against 2 µs, and 116 µs against 45 µs per usage_histogram_add,
+-- most of the trigger's time. That is what pays for the fourth tier (bench/RESULTS.md, "Usage
+-- analytics over a month").
+CREATE OR REPLACE FUNCTION usage_histogram(buckets integer[], counts integer[]) RETURNS integer[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  out integer[] := array_fill(0, ARRAY[cardinality(usage_latency_bounds()) + 1]);
+BEGIN
+  FOR i IN 1 .. coalesce(cardinality(buckets), 0) LOOP
+    out[buckets[i] + 1] := out[buckets[i] + 1] + counts[i];
+  END LOOP;
+  RETURN out;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION usage_histogram_add(a integer[], b integer[]) RETURNS integer[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF a IS NULL THEN RETURN b; END IF;
+  IF b IS NULL THEN RETURN a; END IF;
+  FOR i IN 1 .. greatest(cardinality(a), cardinality(b)) LOOP
+    a[i] := coalesce(a[i], 0) + coalesce(b[i], 0);
+  END LOOP;
+  RETURN a;
+END
+$$;
+
+-- 3. The dimensional rollup.
 CREATE TABLE "usage_rollups_dims" (
     "hour" TIMESTAMPTZ(3) NOT NULL,
     "api_key_id" UUID NOT NULL,
@@ -50,7 +79,7 @@ SELECT h, api_key_id, user_id, route, method, status_code, sum(n), sum(lsum), mi
           FROM "usage_logs" GROUP BY 1, 2, 3, 4, 5, 6, 7) AS per_bucket
  GROUP BY 1, 2, 3, 4, 5, 6;
 
--- 3. The trigger gains the fourth tier. Same rules as before: one set-based upsert per INSERT, groups
+-- 4. The trigger gains the fourth tier. Same rules as before: one set-based upsert per INSERT, groups
 -- in key order (no deadlocks between replicas), skipped rows are not in new_rows.
 CREATE OR REPLACE FUNCTION usage_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
