@@ -8,8 +8,8 @@ const OTHER_KEYS = 50;
 // One INSERT … SELECT generate_series per key set. Statuses: 90 % 200, 3 % 201, 3 % 404, 2 % 429,
 // 1 % 301, 1 % 503; latencies log-normal around 20 ms (Box–Muller), like a real API's.
 const GENERATE = `
-INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
-SELECT gen_random_uuid(), k.id,
+INSERT INTO usage_logs (id, api_key_id, user_id, method, path, status_code, latency_ms, "timestamp")
+SELECT gen_random_uuid(), k.id, (SELECT user_id FROM api_keys WHERE id = k.id),
        CASE WHEN i % 5 = 0 THEN 'POST' ELSE 'GET' END,
        '/v1/items/' || (i % 1000),
        CASE WHEN i % 100 < 90 THEN 200 WHEN i % 100 < 93 THEN 201 WHEN i % 100 < 96 THEN 404

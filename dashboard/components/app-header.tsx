@@ -36,7 +36,7 @@ export function AppHeader() {
   // The gateway's management listener serves the rendered OpenAPI document (public, works offline).
   const apiReference = `${useGateway().baseUrl}/docs`;
   const items = navItemsFor(session.role);
-  // Few items fit beside the logo from `sm` on; an admin's eight need `lg`.
+  // Few items fit beside the logo from `sm` on; an admin's ten need `xl` (roles.spec.ts checks 1280 px).
   const compact = items.length <= 3;
   const [menuOpen, setMenuOpen] = useState(false);
   const [leaving, setLeaving] = useState(false);
@@ -73,7 +73,7 @@ export function AppHeader() {
           <span className="flex size-7 items-center justify-center rounded-md bg-primary text-primary-foreground">
             <Waypoints className="size-4" aria-hidden />
           </span>
-          {/* Beside an admin's inline navigation (nine items) the name's room is needed: the logo stays. */}
+          {/* Beside an admin's inline navigation (ten items) the name's room is needed: the logo stays. */}
           <span className={cn('whitespace-nowrap', !compact && 'xl:sr-only')}>API Gateway</span>
         </Link>
         <nav aria-label="Main" className={cn('hidden items-center gap-1', compact ? 'sm:flex' : 'xl:flex')}>
@@ -177,7 +177,7 @@ function NavLink({ item, pathname, withIcon }: { item: NavItem; pathname: string
       href={item.href}
       aria-current={active ? 'page' : undefined}
       className={cn(
-        'flex items-center gap-2 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium text-muted-foreground transition-colors hover:text-foreground',
+        'flex items-center gap-2 whitespace-nowrap rounded-md px-2.5 py-1.5 text-sm font-medium text-muted-foreground transition-colors hover:text-foreground',
         linkFocus,
         active && 'bg-accent text-foreground',
       )}

@@ -31,6 +31,8 @@ test('the gateway being down shows a clear message, not a blank page', async ({ 
   await expect(page.getByText(deadGatewayUrl)).toBeVisible();
   await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
   await screenshot(page, 'gateway-down');
+  await page.goto(`${dashboard.url}/analytics`);
+  await expect(page.getByRole('heading', { name: "Can't reach the gateway" })).toBeVisible();
 
   await page.goto(`${dashboard.url}/login`);
   await page.getByLabel('Email').fill('someone@example.com');

@@ -3,7 +3,7 @@ import { expect, proxy, screenshot, test } from './support/fixtures';
 /**
  * Pictures for the README: sign-in and its check-your-inbox step at desktop and phone widths, then a
  * realistic account's keys and usage at 1280×800. Saved as test-results/screenshots/readme-<name>.png;
- * docs/screenshots/<name>.png are copies of keys, usage, login, check-inbox and check-inbox-mobile.
+ * docs/screenshots/<name>.png are copies of keys, usage, analytics, login, check-inbox and check-inbox-mobile.
  */
 test('sign-in and check-your-inbox at desktop and phone widths', async ({ page }) => {
   for (const [suffix, viewport] of [
@@ -57,4 +57,11 @@ test('keys and usage pages with a realistic account', async ({ page, servers, ad
   await page.mouse.move(0, 0);
   await screenshot(page, 'readme-usage', { fullPage: false });
   await screenshot(page, 'usage-full');
+
+  // The same account's analytics, broken down by path.
+  await page.goto('/analytics?range=1h&by=path');
+  await expect(page.getByTestId('stat-requests').getByTestId('stat-value')).toHaveText('41');
+  await expect(page.getByTestId('group-row').first()).toBeVisible();
+  await page.mouse.move(0, 0);
+  await screenshot(page, 'readme-analytics', { fullPage: false });
 });

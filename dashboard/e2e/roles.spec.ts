@@ -10,9 +10,13 @@ const ADMIN_PAGES = [
   '/admin/settings',
 ];
 
-test('a consumer’s navigation holds only their keys and webhooks', async ({ page, login }) => {
+test('a consumer’s navigation holds only their keys, analytics and webhooks', async ({ page, login }) => {
   await login('consumer');
-  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['API keys', 'Webhooks']);
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText([
+    'API keys',
+    'Analytics',
+    'Webhooks',
+  ]);
 });
 
 test('a consumer who opens an admin page gets a forbidden state', async ({ page, servers, login }) => {
@@ -39,7 +43,6 @@ test('the API refuses a consumer’s session on admin routes', async ({ page, se
     'GET /users': await page.request.get(`${api}/users`),
     'POST /users': await page.request.post(`${api}/users`, { headers, data: { email: 'x@example.com' } }),
     'GET /users/by-email': await page.request.get(`${api}/users/by-email?email=x%40example.com`),
-    'GET /usage': await page.request.get(`${api}/usage`),
     'GET /tokens': await page.request.get(`${api}/tokens`),
     'POST /tokens': await page.request.post(`${api}/tokens`, { headers, data: { name: 'ci', scope: 'write' } }),
     'PATCH /settings': await page.request.patch(`${api}/settings`, { headers, data: { maxKeysPerUser: 1000 } }),
@@ -51,6 +54,7 @@ test('the API refuses a consumer’s session on admin routes', async ({ page, se
   expect((await page.request.get(`${api}/auth/session`)).status()).toBe(200);
   expect((await page.request.get(`${api}/settings`)).status()).toBe(200);
   expect((await page.request.get(`${api}/keys`)).status()).toBe(200);
+  expect((await page.request.get(`${api}/usage`)).status()).toBe(200); // their own keys' analytics
 });
 
 test('an admin sees the admin navigation; a consumer’s menu fits a phone', async ({
@@ -64,6 +68,7 @@ test('an admin sees the admin navigation; a consumer’s menu fits a phone', asy
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(nav.getByRole('link')).toHaveText([
     'Overview',
+    'Analytics',
     'Users',
     'All keys',
     'Routes & plans',
@@ -73,7 +78,7 @@ test('an admin sees the admin navigation; a consumer’s menu fits a phone', asy
     'Consumer caps',
     'API keys',
   ]);
-  // Nine items fit beside the account menu at the narrowest width that shows them inline (xl)…
+  // Ten items fit beside the account menu at the narrowest width that shows them inline (xl)…
   await page.setViewportSize({ width: 1280, height: 800 });
   await expect(nav).toBeVisible();
   const account = await page.getByRole('button', { name: 'Account menu' }).boundingBox();

@@ -76,6 +76,22 @@ export function formatNumber(value: number): string {
   return number.format(value);
 }
 
+const BYTE_UNITS = ['kB', 'MB', 'GB', 'TB'] as const;
+const oneDecimal = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+
+/** Decimal units, as transfer volumes are usually given: "512 B", "1.5 kB", "12.3 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${formatNumber(bytes)} B`;
+  let value = bytes;
+  let unit = 'B';
+  for (const next of BYTE_UNITS) {
+    if (value < 999.95) break; // what would round to "1,000" moves up a unit
+    value /= 1000;
+    unit = next;
+  }
+  return `${oneDecimal.format(value)} ${unit}`;
+}
+
 /** "just now", "5 minutes ago", "yesterday"… for last-used style columns. */
 export function formatRelative(iso: string, now: number = Date.now()): string {
   const seconds = Math.round((Date.parse(iso) - now) / 1000);

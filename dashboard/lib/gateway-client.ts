@@ -61,6 +61,13 @@ import {
   type UpdateRouteRequest,
   type UpdateSettingsRequest,
   type UpdateWebhookRequest,
+  type UsageAnalyticsQuery,
+  type UsageAnalyticsResponse,
+  UsageAnalyticsResponseSchema,
+  type UsageExportQuery,
+  type UsageLogsQuery,
+  type UsageLogsResponse,
+  UsageLogsResponseSchema,
   type UsageResponse,
   UsageResponseSchema,
   type User,
@@ -122,6 +129,16 @@ export interface OverviewParams {
   bucketSeconds?: number;
 }
 
+/**
+ * `GET /usage` (analytics): admins see every key, users their own; the filters only narrow. Omitting
+ * `bucketSeconds` lets the gateway pick one giving at most ~200 points.
+ */
+export type AnalyticsParams = UsageAnalyticsQuery;
+/** `GET /usage/logs`: the request log, newest first, cursor-paged. */
+export type UsageLogsParams = UsageLogsQuery;
+/** `GET /usage/export`: the request log (no `groupBy`) or a whole grouped table, as CSV or NDJSON. */
+export type UsageExportParams = UsageExportQuery;
+
 /** The answer to `POST /webhooks/:id/test` (202): the queued event's id, the `webhook-id` the receiver sees. */
 const WebhookTestResponseSchema = z.object({ eventId: z.string() });
 
@@ -171,6 +188,14 @@ export interface GatewayClient {
   endGracePeriod(id: string): Promise<ApiKey>;
   getUsage(keyId: string, query?: UsageParams): Promise<UsageResponse>;
   getOverview(query?: OverviewParams): Promise<OverviewResponse>;
+  /** Totals, latency, a series and (with `groupBy`) the top groups, within the filters. */
+  getAnalytics(query?: AnalyticsParams): Promise<UsageAnalyticsResponse>;
+  listUsageLogs(query?: UsageLogsParams): Promise<UsageLogsResponse>;
+  /**
+   * The address of an export, for a plain link: the browser streams it to disk (no copy in memory) and
+   * sends the gateway's session cookie along, as it does on any top-level GET (the cookie is SameSite=Lax).
+   */
+  usageExportUrl(query: UsageExportParams): string;
 
   // Upstream routes and plans (admins)
   listRoutes(): Promise<ListRoutesResponse>;
@@ -308,6 +333,9 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
     getUsage: (keyId, params) =>
       request('GET', `/usage/${id(keyId)}`, { query: query(params), schema: UsageResponseSchema }),
     getOverview: (params) => request('GET', '/usage', { query: query(params), schema: OverviewResponseSchema }),
+    getAnalytics: (params) => request('GET', '/usage', { query: query(params), schema: UsageAnalyticsResponseSchema }),
+    listUsageLogs: (params) => request('GET', '/usage/logs', { query: query(params), schema: UsageLogsResponseSchema }),
+    usageExportUrl: (params) => urlOf('/usage/export', query(params)).toString(),
 
     listRoutes: () => request('GET', '/routes', { schema: ListRoutesResponseSchema }),
     createRoute: (body) => request('POST', '/routes', { body, schema: RouteSchema }),

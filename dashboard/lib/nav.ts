@@ -1,5 +1,6 @@
 import type { Role } from '@gateway/shared';
 import {
+  ChartColumn,
   Gauge,
   KeyRound,
   KeySquare,
@@ -27,6 +28,9 @@ export interface NavItem {
 /** The header's navigation, as data: one list, filtered by the signed-in role. */
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/admin', label: 'Overview', icon: Gauge, roles: ['admin'], exact: true },
+  // One page for both roles, the gateway scopes its numbers (admins: every key; users: their own). It
+  // sits beside the overview for admins and beside their keys for users.
+  { href: '/analytics', label: 'Analytics', icon: ChartColumn, roles: ['admin'] },
   { href: '/admin/users', label: 'Users', icon: Users, roles: ['admin'] },
   { href: '/admin/keys', label: 'All keys', icon: KeySquare, roles: ['admin'] },
   // One entry for the two pages of traffic configuration (they link to each other): the header must fit at 1024 px.
@@ -36,6 +40,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/admin/tokens', label: 'API tokens', icon: Ticket, roles: ['admin'] },
   { href: '/admin/settings', label: 'Consumer caps', icon: SlidersHorizontal, roles: ['admin'] },
   { href: '/keys', label: 'API keys', icon: KeyRound, roles: ['user', 'admin'] },
+  { href: '/analytics', label: 'Analytics', icon: ChartColumn, roles: ['user'] },
   // Admins manage every endpoint under /admin/webhooks; /webhooks/:id (the delivery log) serves both.
   { href: '/webhooks', label: 'Webhooks', icon: Webhook, roles: ['user'] },
 ];

@@ -165,6 +165,7 @@ export function createApp(services: Services, state: { shuttingDown: boolean } =
       routes: services.routes,
       usage: services.usage,
       quotas: services.quotas,
+      logClientIp: routeDeps.config.USAGE_LOG_CLIENT_IP,
     }),
   );
   management.use(keysRouter(routeDeps));

@@ -206,6 +206,8 @@ export const ConfigSchema = z
     USAGE_BUFFER_MAX_BYTES: int(1_048_576, 4_294_967_296).default(67_108_864),
     USAGE_BATCH_SIZE: int(1, 50_000).default(1_000),
     USAGE_FLUSH_INTERVAL_MS: int(10, 60_000).default(1_000),
+    /** Record each request's client address in the usage log: personal data, off unless asked for. */
+    USAGE_LOG_CLIENT_IP: bool.default(false),
     /** Whole UTC days of raw usage logs and per-minute rollups kept (daily partitions dropped after). */
     USAGE_RETENTION_DAYS: int(1, 3_650).default(30),
     /** Days of hourly and daily rollups kept (long-range charts). */

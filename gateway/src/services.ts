@@ -191,8 +191,10 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
   });
 
   // Every replica delivers webhooks; each due delivery goes to exactly one of them (see the worker).
+  const mailer = createMailer(config, logger, options.echoMail);
   const webhooks = new WebhookWorker({
     db,
+    mailer,
     box: new SecretBox(config.SESSION_SECRET),
     logger,
     allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
@@ -215,7 +217,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     logger,
     metrics,
     db,
-    mailer: createMailer(config, logger, options.echoMail),
+    mailer,
     oidc: config.OIDC_ISSUER ? await createOidcClient(config, logger) : undefined,
     stopBackgroundJobs: async () => {
       clearInterval(purgeTimer);

@@ -1,5 +1,6 @@
+import { isIP } from 'node:net';
 import type { ErrorCode, VerifyKeyRequestSchema, VerifyKeyResponse } from '@gateway/shared';
-import { ERROR_STATUS } from '@gateway/shared';
+import { DEFAULT_ROUTE_NAME, ERROR_STATUS } from '@gateway/shared';
 import type { z } from 'zod';
 import type { PlanStore } from '../plans/plan-store.js';
 import { PROXY_PREFIX, type ProxyRoute, type RouteTable } from '../proxy/route-table.js';
@@ -17,6 +18,8 @@ export interface VerifierDeps {
   limiter: RateLimiter;
   usage: UsageRecorder;
   quotas: QuotaThresholds;
+  /** USAGE_LOG_CLIENT_IP: record the `ip` the caller passes as the client's address. */
+  logClientIp?: boolean;
 }
 
 type VerifyInput = z.output<typeof VerifyKeyRequestSchema>;
@@ -66,8 +69,23 @@ export async function verifyKey(deps: VerifierDeps, input: VerifyInput): Promise
   const plan = key.planId === null ? null : (deps.plans.planOf(key.planId)?.name ?? null);
   const who = { keyId: key.id, userId: key.userId, plan };
   const path = input.path ?? '/verify';
+  // Nothing is proxied: no body bytes. The route: the one picked below, else the path's (default).
+  let routeName = deps.routes.match(PROXY_PREFIX + (input.path ?? '/'))?.name ?? DEFAULT_ROUTE_NAME;
+  const clientIp = deps.logClientIp && input.ip !== undefined && isIP(input.ip) !== 0 ? input.ip : undefined;
   const record = (status: number) =>
-    deps.usage.record(key.id, input.method, path.slice(0, 1024), status, performance.now() - started, Date.now());
+    deps.usage.record(
+      key.id,
+      key.userId,
+      routeName,
+      input.method,
+      path.slice(0, 1024),
+      status,
+      performance.now() - started,
+      Date.now(),
+      0,
+      0,
+      clientIp,
+    );
   const answer = (result: VerifyKeyResponse) => {
     record(result.valid ? 200 : ERROR_STATUS[result.code as ErrorCode]);
     return result;
@@ -81,6 +99,7 @@ export async function verifyKey(deps: VerifierDeps, input: VerifyInput): Promise
   if (route === null) {
     return answer(refused('ROUTE_NOT_FOUND', `No route named "${input.route}".`, who));
   }
+  routeName = route.name;
   const at = { ...who, route: route.name };
   if (!route.enabled) return answer(refused('ROUTE_DISABLED', `The route "${route.name}" is disabled.`, at));
   if (key.allowList !== null && input.ip === undefined) {

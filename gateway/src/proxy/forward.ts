@@ -139,6 +139,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   readonly done: Promise<void>;
   /** True once `abort` was called: the client went away. */
   aborted = false;
+  /** Body bytes read from the client and handed to the upstream connection. */
+  requestBytes = 0;
+  /** Body bytes of the upstream's answer written to the client. */
+  responseBytes = 0;
   private resolve!: () => void;
   private reject!: (err: Error) => void;
   private controller: Dispatcher.DispatchController | null = null;
@@ -152,6 +156,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   /** Attempts left on other targets should connecting fail (0 unless idempotent, bodiless and the route allows). */
   private retriesLeft = 0;
   private req: IncomingMessage | undefined;
+  /** The client's request while its body is to be streamed (counted as it goes, see onRequestStart). */
+  private body: IncomingMessage | null = null;
+  /** Counts the request body's chunks; made only for requests that have a body. */
+  private countBody: ((chunk: Buffer) => void) | null = null;
 
   constructor(
     private readonly res: ServerResponse,
@@ -173,6 +181,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.retriesLeft = this.o.route.retries;
       this.req = req;
     }
+    if (hasBody(req.headers)) this.body = req;
     this.send(req, this.o.path);
   }
 
@@ -224,7 +233,21 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.waitTimer = undefined;
     }
     // Called before a byte is written: aborting here means the upstream never sees the request.
-    if (this.aborted || this.expired) controller.abort(new errors.RequestAbortedError());
+    if (this.aborted || this.expired) {
+      controller.abort(new errors.RequestAbortedError());
+      return;
+    }
+    // The body's bytes, counted as undici reads them. The listener goes on only now: undici attaches
+    // its own 'data' listener synchronously after this call, and a listener added any earlier (the
+    // request may wait in the pool's queue) would set the body flowing with nobody to take it.
+    // (The controller API has no onBodySent; a body is never sent twice: retries are bodiless.)
+    const body = this.body;
+    if (body !== null && this.countBody === null) {
+      this.countBody = (chunk: Buffer) => {
+        this.requestBytes += chunk.length;
+      };
+      body.on('data', this.countBody);
+    }
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -248,6 +271,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.responseBytes += chunk.length;
     // Backpressure: a slow client pauses the upstream read until its socket drains.
     if (!this.res.write(chunk) && !this.awaitingDrain) {
       this.awaitingDrain = true;

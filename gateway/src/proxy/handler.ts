@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { DEFAULT_ROUTE_NAME } from '@gateway/shared';
 import type { Config } from '../config.js';
 import type { ErrorCode } from '../errors.js';
 import { continueBody } from '../http/client-guards.js';
@@ -103,6 +105,30 @@ function publicSite(publicUrl: string): PublicSite {
   };
 }
 
+/**
+ * The body bytes the client was sent: what the upstream's answer streamed through, or the gateway's
+ * own answer (a problem document, whose Content-Length the gateway set), none for HEAD.
+ */
+function responseBodyBytes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  exchange: UpstreamExchange | undefined,
+  finished: boolean,
+): number {
+  if (exchange !== undefined && exchange.responseBytes > 0) return exchange.responseBytes;
+  if (!finished || req.method === 'HEAD') return 0;
+  const length = res.getHeader('content-length');
+  return typeof length === 'number' ? length : 0;
+}
+
+/**
+ * A client address the usage log's inet column accepts: a trusted proxy's X-Forwarded-For could
+ * carry anything, and one unparsable value would fail its whole batch. Otherwise not recorded.
+ */
+function recordableAddress(address: string): string | undefined {
+  return isIP(address) !== 0 && !address.includes('%') ? address : undefined;
+}
+
 /** True for `/proxy`, `/proxy/…` and `/proxy?…` — the requests the proxy handler owns. */
 export function isProxyUrl(url: string): boolean {
   if (!url.startsWith(PROXY_PREFIX)) return false;
@@ -117,6 +143,10 @@ export function isProxyUrl(url: string): boolean {
 class ProxyCall {
   readonly started = performance.now();
   key: CachedKey | null = null;
+  /** The route that served (or refused) the request, once matched. */
+  route: ProxyRoute | null = null;
+  /** The client's address, kept for the usage record only with USAGE_LOG_CLIENT_IP. */
+  clientIp: string | undefined = undefined;
   /** The key's in-flight counter while this request holds a slot; the record step gives it back. */
   slot: InFlightCounter | null = null;
   exchange: UpstreamExchange | undefined = undefined;
@@ -162,6 +192,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     plan: config.IDENTITY_HEADER_PLAN,
   };
   const notForwarded = notForwardedUpstream(identity);
+  const logClientIp = config.USAGE_LOG_CLIENT_IP;
   const duration = metrics.requestDuration.labels('proxy');
   const upstreamDuration = metrics.upstreamDuration;
   const inFlight = new InFlightLimiter(config.KEY_MAX_IN_FLIGHT);
@@ -376,14 +407,24 @@ export function createProxyHandler(deps: ProxyDeps) {
     countStatus(statusCode);
     duration.observe(latencyMs / 1000);
     // A known key's refusals (403, 429) are recorded too: its owner sees them.
-    if (call.key !== null) {
+    const key = call.key;
+    if (key !== null) {
+      // A key refused before its route was matched (disabled, expired) is recorded under the route
+      // its request would have taken.
+      const route = call.route ?? routes.match(call.url);
+      const exchange = call.exchange;
       usage.record(
-        call.key.id,
+        key.id,
+        key.userId,
+        route === null ? DEFAULT_ROUTE_NAME : route.name,
         req.method ?? 'GET',
         storedPath(call.url, PROXY_PREFIX.length),
         statusCode,
         latencyMs,
         Date.now(),
+        exchange === undefined ? 0 : exchange.requestBytes,
+        responseBodyBytes(req, res, exchange, finished),
+        call.clientIp,
       );
     }
   }
@@ -401,10 +442,12 @@ export function createProxyHandler(deps: ProxyDeps) {
     if (key instanceof Promise) key = await key;
     if (key instanceof Refusal) return refuse(res, requestId, key);
     call.key = key;
+    if (logClientIp) call.clientIp = recordableAddress(addresses[addresses.length - 1]!);
 
     const now = Date.now();
     const route = authorize(key, url, req.method ?? 'GET', addresses[addresses.length - 1]!, now);
     if (route instanceof Refusal) return refuse(res, requestId, route);
+    call.route = route;
     const rest = targetRest(url.slice(PROXY_PREFIX.length + route.stripLength));
     if (rest === null) return refuse(res, requestId, PATH_REFUSED);
 

@@ -22,7 +22,7 @@ export interface MaintenanceResult {
   ran: boolean;
   created: string[];
   dropped: string[];
-  /** Hourly and daily rollup rows deleted past ROLLUP_RETENTION_DAYS. */
+  /** Hourly, daily and dimensional rollup rows deleted past ROLLUP_RETENTION_DAYS. */
   rollupRowsDeleted: number;
   /** Rows in the DEFAULT partitions: days that had no partition (clock skew, a long outage). */
   strayRows: number;
@@ -36,8 +36,8 @@ const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /**
  * Keeps usage storage bounded: creates the daily partitions of usage_logs and usage_rollups for
  * yesterday to DAYS_AHEAD days ahead, drops those older than `retentionDays` (whole days: instant, no
- * vacuum), moves the per-minute tier's start (older queries read the hourly tier), and deletes hourly
- * and daily rollups past `rollupRetentionDays`. Idempotent, and run by one replica at a time (a
+ * vacuum), moves the per-minute tier's start (older queries read the hourly tier), and deletes hourly,
+ * daily and dimensional rollups past `rollupRetentionDays`. Idempotent, and run by one replica at a time (a
  * session advisory lock; the others skip this round).
  */
 export async function maintainUsageStorage(db: Database, options: MaintenanceOptions): Promise<MaintenanceResult> {
@@ -103,11 +103,16 @@ async function maintain(conn: SqlExecutor, now: number, options: MaintenanceOpti
     'WITH d AS (DELETE FROM usage_rollups_daily WHERE "day" < $1 RETURNING 1) SELECT count(*) AS n FROM d',
     [rollupCutoff],
   );
+  // The dimensional rollup (grouped analytics) lives as long as the hourly tier.
+  const dims = await conn.query<{ n: string }>(
+    'WITH d AS (DELETE FROM usage_rollups_dims WHERE "hour" < $1 RETURNING 1) SELECT count(*) AS n FROM d',
+    [rollupCutoff],
+  );
   const stray = await conn.query<{ n: string }>('SELECT count(*) AS n FROM usage_logs_default');
   return {
     created,
     dropped,
-    rollupRowsDeleted: Number(hourly.rows[0]?.n ?? 0) + Number(daily.rows[0]?.n ?? 0),
+    rollupRowsDeleted: Number(hourly.rows[0]?.n ?? 0) + Number(daily.rows[0]?.n ?? 0) + Number(dims.rows[0]?.n ?? 0),
     strayRows: Number(stray.rows[0]?.n ?? 0),
     minuteFrom,
   };

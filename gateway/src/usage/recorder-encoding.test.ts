@@ -11,11 +11,11 @@ const AWKWARD = ['', '/', '/a,b', '/{x}', '/"q"', '/back\\slash', '/sp ace', '/N
 
 let db: Database;
 const keyId = randomUUID();
+const userId = randomUUID();
 
 beforeAll(async () => {
   db = await createDatabase({ dataDir: '', inMemory: true });
   await migrate(db.sql, { lock: false });
-  const userId = randomUUID();
   await db.sql.query(`INSERT INTO users (id, email) VALUES ($1, 'rec@example.com')`, [userId]);
   await db.sql.query(
     `INSERT INTO api_keys (id, user_id, key_hash, start, name, limit_per_minute, limit_per_day)
@@ -71,8 +71,23 @@ describe('UsageRecorder', () => {
       flushIntervalMs: 60_000,
     });
     const t0 = Date.UTC(2031, 4, 6, 7, 8, 9, 123);
+    const ips = ['203.0.113.7', '2001:db8::1', undefined];
+    const routes = ['default', 'orders "v2"', 'a,b'];
     AWKWARD.forEach((path, i) => {
-      recorder.record(keyId, i % 2 ? 'POST' : 'GET', path, 200 + i, i + 0.25, t0 + i);
+      const big = 2 ** 33 + i; // beyond 32 bits: bodies may exceed 4 GiB
+      recorder.record(
+        keyId,
+        userId,
+        routes[i % 3]!,
+        i % 2 ? 'POST' : 'GET',
+        path,
+        200 + i,
+        i + 0.25,
+        t0 + i,
+        i,
+        big,
+        ips[i % 3],
+      );
     });
     await recorder.close(5_000);
     const { rows } = await db.sql.query<{
@@ -81,8 +96,15 @@ describe('UsageRecorder', () => {
       status_code: number;
       latency_ms: number;
       timestamp: Date;
+      user_id: string;
+      route: string;
+      request_bytes: number;
+      response_bytes: number;
+      client_ip: string | null;
     }>(
-      'SELECT method, path, status_code, latency_ms, "timestamp" FROM usage_logs WHERE api_key_id = $1 ORDER BY status_code',
+      `SELECT method, path, status_code, latency_ms, "timestamp", user_id, route, request_bytes::float8 AS request_bytes,
+              response_bytes::float8 AS response_bytes, host(client_ip) AS client_ip
+         FROM usage_logs WHERE api_key_id = $1 ORDER BY status_code`,
       [keyId],
     );
     expect(rows).toEqual(
@@ -92,6 +114,11 @@ describe('UsageRecorder', () => {
         status_code: 200 + i,
         latency_ms: i + 0.25,
         timestamp: new Date(t0 + i),
+        user_id: userId,
+        route: routes[i % 3],
+        request_bytes: i,
+        response_bytes: 2 ** 33 + i,
+        client_ip: ips[i % 3] ?? null,
       })),
     );
   });

@@ -27,11 +27,13 @@ const MAX_BACKOFF_MS = 10_000;
 // about 4× cheaper than letting the driver serialise seven JS arrays element by element (0.2 vs
 // 0.8 µs per row), and timestamps go as epoch milliseconds instead of ISO strings.
 const INSERT_BATCH = `
-INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
-SELECT u.i, u.k, u.m, u.p, u.s, u.l, to_timestamp(u.t / 1000)
-  FROM unnest($1::text::uuid[], $2::text::uuid[], $3::text::text[], $4::text::text[], $5::text::smallint[],
-              $6::text::real[], $7::text::float8[])
-       AS u(i, k, m, p, s, l, t)
+INSERT INTO usage_logs (id, api_key_id, user_id, route, method, path, status_code, latency_ms, "timestamp",
+                        request_bytes, response_bytes, client_ip)
+SELECT u.i, u.k, u.o, u.r, u.m, u.p, u.s, u.l, to_timestamp(u.t / 1000), u.qb, u.sb, u.a
+  FROM unnest($1::text::uuid[], $2::text::uuid[], $3::text::uuid[], $4::text::text[], $5::text::text[],
+              $6::text::text[], $7::text::smallint[], $8::text::real[], $9::text::float8[], $10::text::int8[],
+              $11::text::int8[], $12::text::inet[])
+       AS u(i, k, o, r, m, p, s, l, t, qb, sb, a)
  WHERE EXISTS (SELECT 1 FROM api_keys a WHERE a.id = u.k)
 ON CONFLICT ("timestamp", id) DO NOTHING`;
 
@@ -57,13 +59,17 @@ export function uuidv7(ms: number): string {
   return lastPrefix + randomUUID().slice(15);
 }
 
-/** A PostgreSQL array literal of `values`; text elements are quoted, with `"` and `\` escaped. */
-export function arrayLiteral(values: readonly (string | number)[], quote: boolean): string {
+/**
+ * A PostgreSQL array literal of `values`; text elements are quoted, with `"` and `\` escaped;
+ * `undefined` is NULL.
+ */
+export function arrayLiteral(values: readonly (string | number | undefined)[], quote: boolean): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
+    const v = values[i];
     if (i > 0) out += ',';
-    if (!quote) out += v;
+    if (v === undefined) out += 'NULL';
+    else if (!quote) out += v;
     else {
       const s = v as string;
       out += `"${s.includes('"') || s.includes('\\') ? s.replace(/["\\]/g, '\\$&') : s}"`;
@@ -115,10 +121,36 @@ export class UsageRecorder {
    * Hot path: O(1), allocates nothing (unless the path is cut), never waits for the database.
    * `timestamp` in epoch ms. Paths over MAX_STORED_PATH_LENGTH are cut; the proxy passes them cut
    * already, by `storedPath`, which also keeps the URL they come from from staying alive.
+   * `userId` is the key's owner, `route` the route's name; body sizes in bytes; `clientIp` only
+   * when USAGE_LOG_CLIENT_IP is on (undefined otherwise).
    */
-  record(keyId: string, method: string, path: string, statusCode: number, latencyMs: number, timestamp: number): void {
+  record(
+    keyId: string,
+    userId: string,
+    route: string,
+    method: string,
+    path: string,
+    statusCode: number,
+    latencyMs: number,
+    timestamp: number,
+    requestBytes: number,
+    responseBytes: number,
+    clientIp: string | undefined,
+  ): void {
     const stored = path.length > MAX_STORED_PATH_LENGTH ? truncatePath(path) : path;
-    const dropped = this.buffer.push(keyId, method, stored, statusCode, latencyMs, timestamp);
+    const dropped = this.buffer.push(
+      keyId,
+      userId,
+      route,
+      method,
+      stored,
+      statusCode,
+      latencyMs,
+      timestamp,
+      requestBytes,
+      responseBytes,
+      clientIp,
+    );
     if (dropped > 0) {
       // The oldest records go first: those of the batch being written, then the rest.
       const ofBatch = Math.min(dropped, this.inFlight - this.inFlightOverwritten);
@@ -187,11 +219,16 @@ export class UsageRecorder {
     const ring = this.buffer;
     const ids = new Array<string>(n);
     const keys = new Array<string>(n);
+    const users = new Array<string>(n);
+    const routes = new Array<string>(n);
     const methods = new Array<string>(n);
     const paths = new Array<string>(n);
     const statuses = new Array<number>(n);
     const latencies = new Array<number>(n);
     const times = new Array<number>(n);
+    const requestBytes = new Array<number>(n);
+    const responseBytes = new Array<number>(n);
+    const clientIps = new Array<string | undefined>(n);
     for (let i = 0; i < n; i++) {
       const slot = ring.slot(i);
       let id = ring.ids[slot];
@@ -201,6 +238,11 @@ export class UsageRecorder {
       }
       ids[i] = id;
       keys[i] = ring.keyIds[slot]!;
+      users[i] = ring.userIds[slot]!;
+      routes[i] = ring.routes[slot]!;
+      requestBytes[i] = ring.requestBytes[slot]!;
+      responseBytes[i] = ring.responseBytes[slot]!;
+      clientIps[i] = ring.clientIps[slot];
       methods[i] = ring.methods[slot]!;
       paths[i] = ring.paths[slot]!;
       statuses[i] = ring.statuses[slot]!;
@@ -210,11 +252,17 @@ export class UsageRecorder {
     await this.options.sql.query(INSERT_BATCH, [
       arrayLiteral(ids, false),
       arrayLiteral(keys, false),
+      arrayLiteral(users, false),
+      arrayLiteral(routes, true),
       arrayLiteral(methods, true),
       arrayLiteral(paths, true),
       arrayLiteral(statuses, false),
       arrayLiteral(latencies, false),
       arrayLiteral(times, false),
+      arrayLiteral(requestBytes, false),
+      arrayLiteral(responseBytes, false),
+      // Addresses come from the socket or a trusted proxy's X-Forwarded-For (validated there).
+      arrayLiteral(clientIps, true),
     ]);
   }
 

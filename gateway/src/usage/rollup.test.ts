@@ -44,8 +44,8 @@ interface Row {
 /** One multi-row INSERT, the way the usage recorder writes a batch (retries keep their ids). */
 async function insert(keyId: string, rows: Row[]) {
   await db.sql.query(
-    `INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
-     SELECT i, $2, 'GET', '/x', s, l, t
+    `INSERT INTO usage_logs (id, api_key_id, user_id, method, path, status_code, latency_ms, "timestamp")
+     SELECT i, $2, (SELECT user_id FROM api_keys WHERE id = $2), 'GET', '/x', s, l, t
        FROM unnest($1::uuid[], $3::smallint[], $4::real[], $5::timestamptz[]) AS u(i, s, l, t)
      ON CONFLICT ("timestamp", id) DO NOTHING`,
     [

@@ -2,6 +2,7 @@ import { Agent, request } from 'undici';
 import { appendAudit } from '../audit/audit-log.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { Mail, Mailer } from '../mail/mailer.js';
 import { retryDelayMs } from './backoff.js';
 import type { SecretBox } from './secret-box.js';
 import { webhookHeaders } from './signature.js';
@@ -20,6 +21,27 @@ export interface WebhookWorkerOptions {
   random?: () => number;
   /** Deliveries claimed per poll (and sent concurrently). */
   batchSize?: number;
+  /** Tells an endpoint's owner (a platform endpoint: every admin) that it was disabled. */
+  mailer?: Mailer;
+}
+
+const escapeHtml = (s: string) =>
+  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
+/** The mail an endpoint's owner gets when the worker disables it after failing for days. */
+export function endpointDisabledMail(to: string, url: string, reason: string): Mail {
+  const text = [
+    'The gateway stopped sending webhook events to this endpoint:',
+    '',
+    url,
+    '',
+    `Reason: ${reason}.`,
+    '',
+    'Events are no longer delivered to it. Fix the endpoint, then enable it again in the dashboard',
+    '(Webhooks) or with PATCH /webhooks/:id {"enabled": true}; its delivery log shows what it answered.',
+  ].join('\n');
+  const html = `<p>The gateway stopped sending webhook events to this endpoint:</p><p><code>${escapeHtml(url)}</code></p><p>Reason: ${escapeHtml(reason)}.</p><p>Fix the endpoint, then enable it again in the dashboard (Webhooks) or with <code>PATCH /webhooks/:id {"enabled": true}</code>.</p>`;
+  return { to, subject: 'Your webhook endpoint was disabled', text, html };
 }
 
 export interface DeliveryOutcome {
@@ -199,6 +221,7 @@ export class WebhookWorker {
     const delay = outcome.ok || final ? null : retryDelayMs(attempts, this.options.random);
     const status = outcome.ok ? 'succeeded' : delay === null ? 'failed' : 'pending';
     const { db } = this.options;
+    let disabledNotice: { userId: string | null; url: string; reason: string } | null = null;
     await db.prisma.$transaction(async (tx) => {
       await tx.webhookDelivery.update({
         where: { id: delivery.id },
@@ -248,9 +271,27 @@ export class WebhookWorker {
             },
           );
           this.options.logger.warn({ endpointId: delivery.endpoint_id, reason }, 'webhook endpoint disabled');
+          disabledNotice = { userId: delivery.user_id, url: delivery.url, reason };
         }
       }
     });
+    // After the commit: a rolled-back disable mails nobody.
+    if (disabledNotice) await this.mailDisabled(disabledNotice);
+  }
+
+  /** Best effort: the audit entry and the endpoint's state are the record; a failed mail is logged. */
+  private async mailDisabled(notice: { userId: string | null; url: string; reason: string }): Promise<void> {
+    const { mailer, db, logger } = this.options;
+    if (!mailer) return;
+    try {
+      const recipients = await db.prisma.user.findMany({
+        where: notice.userId ? { id: notice.userId } : { role: 'admin' },
+        select: { email: true },
+      });
+      for (const { email } of recipients) await mailer.send(endpointDisabledMail(email, notice.url, notice.reason));
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'could not mail that a webhook endpoint was disabled');
+    }
   }
 }
 

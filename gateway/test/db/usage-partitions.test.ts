@@ -22,10 +22,12 @@ async function migrationsBefore(name: string): Promise<string> {
   return dir;
 }
 
-async function insertLogs(db: Database, keyId: string, times: number[], status = 200) {
+/** Rows of one key; `before` for the schema before usage_dimensions (no owner column yet). */
+async function insertLogs(db: Database, keyId: string, times: number[], status = 200, before = false) {
+  const owner = before ? ['', ''] : [', user_id', ', (SELECT user_id FROM api_keys WHERE id = $1)'];
   await db.sql.query(
-    `INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
-     SELECT gen_random_uuid(), $1, 'GET', '/x', $2, (i % 40) + 0.5, t
+    `INSERT INTO usage_logs (id, api_key_id${owner[0]}, method, path, status_code, latency_ms, "timestamp")
+     SELECT gen_random_uuid(), $1${owner[1]}, 'GET', '/x', $2, (i % 40) + 0.5, t
        FROM unnest($3::timestamptz[]) WITH ORDINALITY AS u(t, i)`,
     [keyId, status, times.map((t) => new Date(t).toISOString())],
   );
@@ -82,8 +84,8 @@ describe.each(['postgres', 'pglite'] as const)('partitioned usage storage (%s)',
     // Three days of traffic in the old, unpartitioned table (its trigger fills the minute rollup).
     const start = Date.now() - 3 * DAY;
     const times = Array.from({ length: 900 }, (_, i) => start + i * 287_000);
-    await insertLogs(db, keyId, times);
-    await insertLogs(db, keyId, times.slice(0, 50), 503);
+    await insertLogs(db, keyId, times, 200, true);
+    await insertLogs(db, keyId, times.slice(0, 50), 503, true);
     const before = await count(db, 'SELECT count(*) AS n FROM usage_logs');
     const beforeRollup = await count(db, 'SELECT sum(requests) AS n FROM usage_rollups');
     expect(before).toBe(950);
@@ -95,6 +97,17 @@ describe.each(['postgres', 'pglite'] as const)('partitioned usage storage (%s)',
     expect(await count(db, 'SELECT sum(requests) AS n FROM usage_rollups_hourly')).toBe(950);
     expect(await count(db, 'SELECT sum(requests) AS n FROM usage_rollups_daily')).toBe(950);
     expect(await count(db, 'SELECT sum(status_5xx) AS n FROM usage_rollups_daily')).toBe(50);
+    // usage_dimensions: the old rows get their key's owner, the default route, no bytes, no address,
+    // and the dimensional rollup counts them.
+    expect(
+      await count(
+        db,
+        `SELECT count(*) AS n FROM usage_logs l JOIN api_keys k ON k.id = l.api_key_id
+          WHERE l.user_id = k.user_id AND route = 'default' AND request_bytes = 0 AND client_ip IS NULL`,
+      ),
+    ).toBe(950);
+    expect(await count(db, "SELECT sum(requests) AS n FROM usage_rollups_dims WHERE route = 'default'")).toBe(950);
+    expect(await count(db, 'SELECT sum(requests) AS n FROM usage_rollups_dims WHERE status_code = 503')).toBe(50);
     // Every row sits in its day's partition, none in the DEFAULT one.
     expect(await count(db, 'SELECT count(*) AS n FROM usage_logs_default')).toBe(0);
     const parts = await partitionsOf(db, 'usage_logs');
@@ -170,6 +183,10 @@ describe.each(['postgres', 'pglite'] as const)('partitioned usage storage (%s)',
     expect(await count(db, 'SELECT sum(requests) AS n FROM usage_rollups_daily WHERE api_key_id = $1', [keyId])).toBe(
       960,
     );
+    // So does the dimensional rollup (grouped analytics), by route, method and status.
+    expect(await count(db, 'SELECT sum(requests) AS n FROM usage_rollups_dims WHERE api_key_id = $1', [keyId])).toBe(
+      960,
+    );
     // The tiered view reads the hours before the minute tier's start and the minutes after: still 960.
     expect(await count(db, 'SELECT sum(requests) AS n FROM usage_rollups_tiered WHERE api_key_id = $1', [keyId])).toBe(
       960,
@@ -183,6 +200,12 @@ describe.each(['postgres', 'pglite'] as const)('partitioned usage storage (%s)',
     expect(later.rollupRowsDeleted).toBeGreaterThan(0);
     expect(
       await count(db, 'SELECT min("day") < $2 AS n FROM usage_rollups_daily WHERE api_key_id = $1', [
+        keyId,
+        new Date(day('2030-02-23')),
+      ]),
+    ).toBe(0);
+    expect(
+      await count(db, 'SELECT count(*) AS n FROM usage_rollups_dims WHERE api_key_id = $1 AND "hour" < $2', [
         keyId,
         new Date(day('2030-02-23')),
       ]),

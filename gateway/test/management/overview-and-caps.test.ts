@@ -46,8 +46,8 @@ describe.each(['postgres', 'pglite'] as Backend[])('admin overview and consumer 
       const now = Date.now();
       const insert = (keyId: string, status: number, latency: number, msAgo: number) =>
         gw.gateway.services.db.sql.query(
-          `INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
-           VALUES (gen_random_uuid(), $1, 'GET', '/x', $2, $3, $4)`,
+          `INSERT INTO usage_logs (id, api_key_id, user_id, method, path, status_code, latency_ms, "timestamp")
+           VALUES (gen_random_uuid(), $1, (SELECT user_id FROM api_keys WHERE id = $1), 'GET', '/x', $2, $3, $4)`,
           [keyId, status, latency, new Date(now - msAgo)],
         );
       for (let i = 0; i < 30; i++) await insert(busy.id, 200, 10, 120_000 + i * 1000);
@@ -73,8 +73,10 @@ describe.each(['postgres', 'pglite'] as Backend[])('admin overview and consumer 
       expect(o.latencyMs.p50).toBeLessThan(11.5);
     });
 
-    it('is for admins only and validates its window', async () => {
-      await expectProblem(await as(gw, user.token)('/usage'), 403, 'FORBIDDEN');
+    it("shows a user their own keys' traffic only, and validates its window", async () => {
+      const own = OverviewResponseSchema.parse(await (await as(gw, user.token)('/usage')).json());
+      expect(own.totals.requests).toBe(0);
+      expect(own.activeKeys).toBe(0);
       await expectProblem(await gw.admin('/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z'), 400);
       await expectProblem(await gw.admin('/usage?from=yesterday'), 400, 'VALIDATION_FAILED');
       const huge = await gw.admin('/usage?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z');

@@ -29,8 +29,8 @@ describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (ba
     rows.push([keyId, 'GET', '/old', 200, 5000, new Date(now - 3 * 86_400_000).toISOString()]);
     for (const r of rows) {
       await gw.gateway.services.db.sql.query(
-        `INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO usage_logs (id, api_key_id, user_id, method, path, status_code, latency_ms, "timestamp")
+         VALUES (gen_random_uuid(), $1, (SELECT user_id FROM api_keys WHERE id = $1), $2, $3, $4, $5, $6)`,
         r,
       );
     }
@@ -60,8 +60,8 @@ describe.each(['postgres', 'pglite'] as Backend[])('GET /usage/:keyId (%s)', (ba
     const latencies = [0.56, 0.75, 1.24, 1.45, 1.57, 1.79, 1.95, 21.5];
     for (const [i, latency] of latencies.entries()) {
       await gw.gateway.services.db.sql.query(
-        `INSERT INTO usage_logs (id, api_key_id, method, path, status_code, latency_ms, "timestamp")
-         VALUES (gen_random_uuid(), $1, 'GET', '/x', 200, $2, $3)`,
+        `INSERT INTO usage_logs (id, api_key_id, user_id, method, path, status_code, latency_ms, "timestamp")
+         VALUES (gen_random_uuid(), $1, (SELECT user_id FROM api_keys WHERE id = $1), 'GET', '/x', 200, $2, $3)`,
         [sparseId, latency, new Date(now - (i + 1) * 1000).toISOString()],
       );
     }

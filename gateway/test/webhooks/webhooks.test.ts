@@ -53,6 +53,7 @@ function manualWorker(gw: TestGateway, clock: { now: number }, options: { timeou
     disableAfterMs: 5 * 86_400_000,
     clock: () => clock.now,
     random: () => 0.5,
+    mailer: gw.gateway.services.mailer,
   });
 }
 
@@ -252,9 +253,16 @@ describe.each(['postgres', 'pglite'] as Backend[])('webhooks (%s)', (backend) =>
     }
   });
 
-  it('an endpoint failing for days is disabled and audited; enabling it again clears that', async () => {
+  it('an endpoint failing for days is disabled, audited and its owners mailed; enabling it again clears that', async () => {
     const clock = { now: Date.now() + 86_400_000 };
     const worker = manualWorker(gw, clock);
+    // A platform endpoint: every admin is told.
+    const adminEmail = `ops-${Date.now()}@example.com`;
+    const made = await gw.admin('/users', {
+      method: 'POST',
+      body: JSON.stringify({ email: adminEmail, role: 'admin' }),
+    });
+    expect(made.status).toBe(201);
     const r = await receiver();
     const endpoint = await createEndpoint(gw.admin, { url: r.url });
     r.secret = endpoint.secret;
@@ -275,6 +283,10 @@ describe.each(['postgres', 'pglite'] as Backend[])('webhooks (%s)', (backend) =>
         data: Array<{ target: { id: string }; actor: { kind: string } }>;
       };
       expect(audit.data.find((e) => e.target.id === endpoint.id)?.actor.kind).toBe('system');
+      const mails = await gw.mailsTo(adminEmail);
+      expect(mails.map((m) => m.subject)).toEqual(['Your webhook endpoint was disabled']);
+      expect(mails[0]!.text).toContain(r.url);
+      expect(mails[0]!.text).toMatch(/failed for 5 days/);
       // A disabled endpoint gets no new deliveries.
       const count = async () =>
         Number(

@@ -7,7 +7,8 @@ import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle }
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatLatency, formatLogTime } from '@/lib/format';
 
-function statusVariant(status: number): BadgeProps['variant'] {
+/** A status code's badge colour (also the analytics page's). */
+export function statusVariant(status: number): BadgeProps['variant'] {
   if (status >= 500) return 'destructive';
   if (status === 429 || status >= 400) return 'warning';
   if (status >= 300) return 'secondary';

@@ -11,9 +11,12 @@ const SERIES = [
   { key: 'ok', label: 'Successful', color: 'var(--color-success)' },
   { key: 'errors', label: 'Errors (4xx/5xx)', color: 'var(--color-destructive)' },
 ] as const;
-
-/** The tooltip lists the series in the legend's order (Recharts sorts by name unless told). */
-const legendOrder = (item: { dataKey?: unknown }) => SERIES.findIndex((s) => s.key === item.dataKey);
+/** When the answer counts 429s per point (analytics), they get their own colour on top. */
+const SERIES_WITH_LIMITED = [
+  SERIES[0],
+  { key: 'errors', label: 'Other errors (4xx/5xx)', color: 'var(--color-destructive)' },
+  { key: 'limited', label: 'Rate limited (429)', color: 'var(--color-warning)' },
+] as const;
 
 /** Clock ticks land on round local times: every 5 min … 12 h, the smallest step giving at most 8. */
 const CLOCK_STEPS_MINUTES = [5, 10, 15, 30, 60, 120, 180, 360, 720];
@@ -59,6 +62,9 @@ export function RequestsChart({
   className?: string;
 }) {
   const points = toChartPoints(usage);
+  const series = points.some((p) => p.limited !== undefined) ? SERIES_WITH_LIMITED : SERIES;
+  /** The tooltip lists the series in the legend's order (Recharts sorts by name unless told). */
+  const legendOrder = (item: { dataKey?: unknown }) => series.findIndex((s) => s.key === item.dataKey);
   const multiDay = Date.parse(usage.to) - Date.parse(usage.from) > 2 * 86_400_000;
   const tick = (t: number) => (multiDay ? formatDay(t) : formatClock(t));
 
@@ -112,14 +118,14 @@ export function RequestsChart({
                     boxShadow: '0 4px 12px rgb(0 0 0 / 0.08)',
                   }}
                 />
-                {SERIES.map((s, index) => (
+                {series.map((s, index) => (
                   <Bar
                     key={s.key}
                     dataKey={s.key}
                     name={s.label}
                     stackId="requests"
                     fill={s.color}
-                    radius={index === SERIES.length - 1 ? [3, 3, 0, 0] : 0}
+                    radius={index === series.length - 1 ? [3, 3, 0, 0] : 0}
                     isAnimationActive={false}
                   />
                 ))}
@@ -128,7 +134,7 @@ export function RequestsChart({
           </figure>
         )}
         <ul className="mt-3 flex gap-4 px-4 text-xs text-muted-foreground sm:px-0">
-          {SERIES.map((s) => (
+          {series.map((s) => (
             <li key={s.key} className="flex items-center gap-1.5">
               <span className="size-2 rounded-full" style={{ background: s.color }} aria-hidden />
               {s.label}
