@@ -12,6 +12,9 @@
 //            dispatch: bench/baseline-dispatch.mjs, an undici dispatch handler as the gateway uses)
 //            --usage-rows=<rows for the measured key> (10000000) --usage-calls=<n> (15)
 //            --plain (the gateway's key without route, plan and scope: the seed's setup, for an A/B)
+//   npm run bench -- --analytics      only the usage analytics scenario (bench/analytics.mjs): a month of
+//            usage, grouped stats, per-key stats, the request log, dropping a day, ingest before/after
+//            issue 14 item 2; --analytics-rows=<rows> (50000000) --analytics-calls=<n> (5)
 //
 // Everything runs on 127.0.0.1: an upstream, the bare proxy, the built gateway with a fresh
 // PostgreSQL database and its own Redis key prefix. All of it is removed at the end, also on Ctrl-C.
@@ -53,6 +56,9 @@ const { values: opts } = parseArgs({
     'results-suffix': { type: 'string', default: '' },
     baseline: { type: 'string', default: 'stream' },
     plain: { type: 'boolean', default: false },
+    analytics: { type: 'boolean', default: false },
+    'analytics-rows': { type: 'string', default: '50000000' },
+    'analytics-calls': { type: 'string', default: '5' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -60,6 +66,15 @@ if (opts.help) {
   console.log(
     'npm run bench [-- --skip-usage | --usage-only] [--profile] [--duration=5] [--rounds=3] [--warmup=2] [--no-pin] [--usage-rows=10000000] [--usage-calls=15] [--scenarios=small,4k,10mb,light,c8] [--gateway-flags="<node flags>"] [--no-results] [--results-suffix=<name>] [--baseline=stream|dispatch] [--plain]',
   );
+  process.exit(0);
+}
+if (opts.analytics) {
+  const { main: analytics } = await import('./analytics.mjs');
+  const section = await analytics({ rows: Number(opts['analytics-rows']), calls: Number(opts['analytics-calls']) });
+  if (!opts['no-results']) {
+    updateResults(join(ROOT, 'bench', 'RESULTS.md'), RESULTS_TEMPLATE, { analytics: section });
+    console.log('written to bench/RESULTS.md');
+  }
   process.exit(0);
 }
 const BASELINES = { stream: 'baseline-proxy.mjs', dispatch: 'baseline-dispatch.mjs' };

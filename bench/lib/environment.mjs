@@ -70,9 +70,9 @@ async function withAdmin(fn) {
   }
 }
 
-/** A fresh database with a random name, dropped at cleanup. */
-export async function createDatabase() {
-  const name = `gw_bench_${randomId()}`;
+/** A fresh database with a random name (`<prefix>_…`), dropped at cleanup. */
+export async function createDatabase(prefix = 'gw_bench') {
+  const name = `${prefix}_${randomId()}`;
   await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
   onCleanup(() => withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
   const url = new URL(POSTGRES_ADMIN_URL);
