@@ -34,13 +34,18 @@ const VARS: Record<string, string> = {
   compose_prod_b64: b64('deploy/docker-compose.prod.yml'),
   compose_logs_b64: b64('deploy/docker-compose.awslogs.yml'),
   caddyfile_b64: b64('deploy/Caddyfile'),
+  compose_database_ca_b64: b64('deploy/docker-compose.database-ca.yml'),
+  database_ca_bundle_url: '',
 };
+const RDS_BUNDLE = 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem';
+// What the stand-in curl serves for RDS's bundle (this machine cannot download the real one).
+const BUNDLE = '-----BEGIN CERTIFICATE-----\nMIIstand-in\n-----END CERTIFICATE-----\n';
 
 /** The user data exactly as Terraform renders it (templatefile in `terraform console`, no provider). */
-function renderUserData(): string {
+function renderUserData(vars: Record<string, string> = VARS): string {
   const consoleDir = mkdtempSync(join(tmpdir(), 'tf-console-'));
   dirs.push(consoleDir);
-  const args = Object.entries(VARS)
+  const args = Object.entries(vars)
     .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
     .join(', ');
   const out = execFileSync('terraform', ['console'], {
@@ -63,6 +68,12 @@ const STAND_INS: Record<string, string> = {
   'apt-get': 'echo "apt-get $*" >> "$SIM/calls"',
   snap: 'echo "snap $*" >> "$SIM/calls"',
   sleep: 'echo "$1" >> "$SIM/sleeps"',
+  // The CA bundle's server: serves $SIM/bundle, or fails (curl -f's exit 22) while $SIM/bundle-down exists.
+  curl: `echo "curl $*" >> "$SIM/calls"
+out=
+while [ $# -gt 0 ]; do case "$1" in -o) out=$2; shift 2 ;; *) shift ;; esac; done
+[ -e "$SIM/bundle-down" ] && { echo "curl: (22) The requested URL returned error: 503" >&2; exit 22; }
+cp "$SIM/bundle" "$out"`,
   aws: `echo "aws $*" >> "$SIM/calls"
 [ "$*" = "ssm get-parameters-by-path --region eu-central-1 --path /api-gateway/prod/ --recursive --with-decryption --query Parameters[].[Name,Value] --output text" ] || { echo "unexpected aws call" >&2; exit 2; }
 cat "$SIM/parameters"`,
@@ -118,7 +129,16 @@ afterAll(() => {
 });
 
 /** Runs the boot script once; `pullFailures`: how many pulls fail ('always': the registry stays down). */
-function boot(options: { pullFailures: number | 'always'; cachedImages?: boolean; backAfterFailure?: boolean }): Run {
+function boot(options: {
+  pullFailures: number | 'always';
+  cachedImages?: boolean;
+  backAfterFailure?: boolean;
+  userData?: string;
+  /** What the bundle URL answers: a body, or 'down' (503). */
+  bundle?: string | 'down';
+  /** A CA bundle already on the instance from an earlier boot. */
+  cachedBundle?: string;
+}): Run {
   const sim = mkdtempSync(join(tmpdir(), 'boot-sim-'));
   dirs.push(sim);
   const bin = join(sim, 'bin');
@@ -131,7 +151,13 @@ function boot(options: { pullFailures: number | 'always'; cachedImages?: boolean
   writeFileSync(join(sim, 'pull-failures'), String(options.pullFailures));
   if (options.cachedImages) writeFileSync(join(sim, 'images'), '');
   if (options.backAfterFailure) writeFileSync(join(sim, 'registry-back-after-failure'), '');
-  writeFileSync(join(sim, 'user-data.sh'), userData);
+  writeFileSync(join(sim, 'user-data.sh'), options.userData ?? userData);
+  if (options.bundle === 'down') writeFileSync(join(sim, 'bundle-down'), '');
+  else writeFileSync(join(sim, 'bundle'), options.bundle ?? BUNDLE);
+  if (options.cachedBundle !== undefined) {
+    mkdirSync(join(sim, 'up', '_opt', 'api-gateway'), { recursive: true });
+    writeFileSync(join(sim, 'up', '_opt', 'api-gateway', 'database-ca.pem'), options.cachedBundle, { mode: 0o644 });
+  }
   const overlays = ['/etc', '/opt', '/usr/local/sbin']
     .map((dir) => {
       const name = dir.replaceAll('/', '_');
@@ -186,7 +212,7 @@ describe('the EC2 boot script, run with stand-ins', () => {
     expect(run.mode('/etc/api-gateway')).toBe(0o700);
     expect(run.mode('/usr/local/sbin/api-gateway-refresh')).toBe(0o700);
     const calls = run.lines('calls');
-    expect(calls).toContain('apt-get install -y docker.io docker-compose-v2');
+    expect(calls).toContain('apt-get install -y docker.io docker-compose-v2 curl');
     expect(calls).toContain('systemctl enable --now api-gateway.service');
     expect(calls.filter((c) => c.startsWith('docker compose'))).toEqual([
       'docker compose -f docker-compose.prod.yml -f docker-compose.awslogs.yml pull --quiet',
@@ -222,6 +248,71 @@ describe('the EC2 boot script, run with stand-ins', () => {
     expect(run.status).toBe(0);
   });
 
+  it('without database_ca_bundle_url: downloads nothing and leaves the database CA override out', () => {
+    const run = boot({ pullFailures: 0 });
+    expect(run.lines('calls').filter((c) => c.startsWith('curl'))).toEqual([]);
+    expect(() => run.file('/opt/api-gateway/database-ca.pem')).toThrow();
+    expect(run.lines('calls').some((c) => c.includes('database-ca'))).toBe(false);
+  });
+});
+
+describe('the EC2 boot script with database_ca_bundle_url (RDS), run with stand-ins', () => {
+  let withCa = '';
+  beforeAll(() => {
+    withCa = renderUserData({ ...VARS, database_ca_bundle_url: RDS_BUNDLE });
+  });
+  const composeCalls = (run: Run) => run.lines('calls').filter((c) => c.startsWith('docker compose'));
+  const WITH_OVERRIDE =
+    'docker compose -f docker-compose.prod.yml -f docker-compose.awslogs.yml -f docker-compose.database-ca.yml';
+
+  it('fetches the bundle, readable by the container user, and starts the stack with the override that mounts it', () => {
+    const run = boot({ pullFailures: 0, userData: withCa });
+    expect(run.stderr).not.toMatch(/unexpected|would pull/);
+    expect(run.status).toBe(0);
+    expect(run.lines('calls').filter((c) => c.startsWith('curl'))).toEqual([
+      `curl -fsS --retry 4 --retry-all-errors --connect-timeout 10 --max-time 120 -o /opt/api-gateway/database-ca.pem.new ${RDS_BUNDLE}`,
+    ]);
+    expect(run.file('/opt/api-gateway/database-ca.pem')).toBe(BUNDLE);
+    expect(run.mode('/opt/api-gateway/database-ca.pem')).toBe(0o644); // uid 1000 in the container reads it
+    expect(() => run.file('/opt/api-gateway/database-ca.pem.new')).toThrow();
+    expect(run.file('/opt/api-gateway/docker-compose.database-ca.yml')).toBe(
+      readRepoFile('deploy/docker-compose.database-ca.yml'),
+    );
+    expect(composeCalls(run)).toEqual([
+      `${WITH_OVERRIDE} pull --quiet`,
+      `${WITH_OVERRIDE} up -d --remove-orphans --pull never`,
+    ]);
+    expect(run.lines('started')).toEqual(['up']);
+  });
+
+  it('keeps the bundle of an earlier boot when the download fails (and says so)', () => {
+    const earlier = BUNDLE.replace('stand-in', 'earlier');
+    const run = boot({ pullFailures: 0, userData: withCa, bundle: 'down', cachedBundle: earlier });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/database CA bundle download failed; using the earlier copy/);
+    expect(run.file('/opt/api-gateway/database-ca.pem')).toBe(earlier);
+    expect(composeCalls(run).at(-1)).toBe(`${WITH_OVERRIDE} up -d --remove-orphans --pull never`);
+  });
+
+  it('on a first boot without a bundle, starts nothing and fails the unit (systemd retries)', () => {
+    const run = boot({ pullFailures: 0, userData: withCa, bundle: 'down' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`cannot fetch the database CA bundle from ${RDS_BUNDLE}`);
+    expect(run.lines('units')).toEqual(Array(3).fill('api-gateway.service failed'));
+    expect(run.lines('started')).toEqual([]);
+    expect(composeCalls(run)).toEqual([]);
+  });
+
+  it('refuses a download that is not a PEM bundle (an error page served with 200), keeping nothing of it', () => {
+    const run = boot({ pullFailures: 0, userData: withCa, bundle: '<html>captive portal</html>\n' });
+    expect(run.status).not.toBe(0);
+    expect(() => run.file('/opt/api-gateway/database-ca.pem')).toThrow();
+    expect(() => run.file('/opt/api-gateway/database-ca.pem.new')).toThrow();
+    expect(run.lines('started')).toEqual([]);
+  });
+});
+
+describe('the EC2 boot script, odd parameters', () => {
   it('refuses a parameter with a single quote (it would break out of the quoting) and writes no env file', () => {
     const original = PARAMETERS[2]?.[1];
     PARAMETERS[2] = ['/api-gateway/prod/LOG_LEVEL', "info' INJECTED='x"];

@@ -56,6 +56,9 @@ locals {
     compose_prod_b64       = base64encode(file("${local.deploy_dir}/docker-compose.prod.yml"))
     compose_logs_b64       = base64encode(file("${local.deploy_dir}/docker-compose.awslogs.yml"))
     caddyfile_b64          = base64encode(file("${local.deploy_dir}/Caddyfile"))
+    # Always written; used (with the bundle's download) only when database_ca_bundle_url is set.
+    compose_database_ca_b64 = base64encode(file("${local.deploy_dir}/docker-compose.database-ca.yml"))
+    database_ca_bundle_url  = var.database_ca_bundle_url
   })
 }
 

@@ -111,6 +111,17 @@ variable "management_allowed_cidrs" {
   default     = []
 }
 
+variable "database_ca_bundle_url" {
+  description = "HTTPS URL of the PEM bundle of the CA that signed the database's certificate, fetched at every boot and given to the gateway as DATABASE_CA_FILE (verified TLS, like sslmode=verify-full). AWS RDS: https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem. Empty: none (sslmode in DATABASE_URL decides)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.database_ca_bundle_url == "" || can(regex("^https://[^'\\s]+$", var.database_ca_bundle_url))
+    error_message = "database_ca_bundle_url must be an https:// URL (without quotes or spaces), or empty."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -99,3 +99,41 @@ run "instance_hardening" {
     error_message = "no SSH port: Session Manager"
   }
 }
+
+run "database_ca_bundle_off_by_default" {
+  module {
+    source = "../../modules/ec2"
+  }
+  assert {
+    condition     = !strcontains(aws_instance.this.user_data, "curl -fsS") && !strcontains(aws_instance.this.user_data, "-f docker-compose.database-ca.yml")
+    error_message = "without database_ca_bundle_url the boot script neither downloads a bundle nor adds the override"
+  }
+}
+
+run "database_ca_bundle_fetched_and_mounted" {
+  module {
+    source = "../../modules/ec2"
+  }
+  variables {
+    database_ca_bundle_url = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+  }
+  assert {
+    condition     = strcontains(aws_instance.this.user_data, "-o \"$ca.new\" 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem'") && strcontains(aws_instance.this.user_data, "compose+=(-f docker-compose.database-ca.yml)")
+    error_message = "the boot script fetches the bundle and starts the stack with the override that mounts it"
+  }
+  assert {
+    condition     = strcontains(aws_instance.this.user_data, base64encode(file("../../../../deploy/docker-compose.database-ca.yml")))
+    error_message = "the override is written from deploy/ (the file the Compose checks test)"
+  }
+}
+
+run "database_ca_bundle_url_must_be_https" {
+  command = plan
+  module {
+    source = "../../modules/ec2"
+  }
+  variables {
+    database_ca_bundle_url = "http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+  }
+  expect_failures = [var.database_ca_bundle_url]
+}
