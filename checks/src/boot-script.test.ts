@@ -9,9 +9,10 @@
  * waited for.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRepoFile, repoPath } from './lib/repo.js';
 
@@ -36,7 +37,11 @@ const VARS: Record<string, string> = {
   caddyfile_b64: b64('deploy/Caddyfile'),
   compose_database_ca_b64: b64('deploy/docker-compose.database-ca.yml'),
   database_ca_bundle_url: '',
+  data_volume_id: 'vol-0123456789abcdef0',
+  data_volume_serial: 'vol0123456789abcdef0',
 };
+// The data volume as udev names it on a Nitro instance (the volume id without its dash).
+const DATA_DEVICE = '/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0';
 const RDS_BUNDLE = 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem';
 // What the stand-in curl serves for RDS's bundle (this machine cannot download the real one).
 const BUNDLE = '-----BEGIN CERTIFICATE-----\nMIIstand-in\n-----END CERTIFICATE-----\n';
@@ -68,6 +73,16 @@ const STAND_INS: Record<string, string> = {
   'apt-get': 'echo "apt-get $*" >> "$SIM/calls"',
   snap: 'echo "snap $*" >> "$SIM/calls"',
   sleep: 'echo "$1" >> "$SIM/sleeps"',
+  // The data volume: blkid answers 2 (no file system) until mkfs.ext4 made one; mount and mountpoint
+  // record instead of mounting.
+  blkid: `echo "blkid $*" >> "$SIM/calls"
+[ -e "$SIM/blkid-error" ] && exit 1
+[ -e "$SIM/filesystem" ] || exit 2`,
+  'mkfs.ext4': `echo "mkfs.ext4 $*" >> "$SIM/calls"
+touch "$SIM/filesystem"`,
+  mount: 'echo "mount $*" >> "$SIM/calls"',
+  mountpoint: `echo "mountpoint $*" >> "$SIM/calls"
+[ -e "$SIM/mounted" ]`,
   // The CA bundle's server: serves $SIM/bundle, or fails (curl -f's exit 22) while $SIM/bundle-down exists.
   curl: `echo "curl $*" >> "$SIM/calls"
 out=
@@ -138,6 +153,8 @@ function boot(options: {
   bundle?: string | 'down';
   /** A CA bundle already on the instance from an earlier boot. */
   cachedBundle?: string;
+  /** The data volume: not attached ('absent'), new ('blank', the default), or from an earlier instance. */
+  dataVolume?: 'absent' | 'blank' | 'formatted' | 'unreadable';
 }): Run {
   const sim = mkdtempSync(join(tmpdir(), 'boot-sim-'));
   dirs.push(sim);
@@ -154,14 +171,22 @@ function boot(options: {
   writeFileSync(join(sim, 'user-data.sh'), options.userData ?? userData);
   if (options.bundle === 'down') writeFileSync(join(sim, 'bundle-down'), '');
   else writeFileSync(join(sim, 'bundle'), options.bundle ?? BUNDLE);
+  const volume = options.dataVolume ?? 'blank';
+  if (volume !== 'absent') {
+    mkdirSync(join(sim, 'up', '_dev', 'disk', 'by-id'), { recursive: true });
+    symlinkSync('/dev/null', join(sim, 'up', '_dev', DATA_DEVICE.slice('/dev/'.length)));
+  }
+  if (volume === 'formatted') writeFileSync(join(sim, 'filesystem'), '');
+  if (volume === 'unreadable') writeFileSync(join(sim, 'blkid-error'), '');
   if (options.cachedBundle !== undefined) {
     mkdirSync(join(sim, 'up', '_opt', 'api-gateway'), { recursive: true });
     writeFileSync(join(sim, 'up', '_opt', 'api-gateway', 'database-ca.pem'), options.cachedBundle, { mode: 0o644 });
   }
-  const overlays = ['/etc', '/opt', '/usr/local/sbin']
+  // /dev: the data volume's udev link; /var/lib: its mount point. `mount` itself is a stand-in.
+  const overlays = ['/etc', '/opt', '/usr/local/sbin', '/var/lib', '/dev']
     .map((dir) => {
       const name = dir.replaceAll('/', '_');
-      return `mkdir -p "$SIM/up/${name}" "$SIM/work/${name}" && mount -t overlay overlay -o "lowerdir=${dir},upperdir=$SIM/up/${name},workdir=$SIM/work/${name}" ${dir}`;
+      return `mkdir -p "$SIM/up/${name}" "$SIM/work/${name}" && /usr/bin/mount -t overlay overlay -o "lowerdir=${dir},upperdir=$SIM/up/${name},workdir=$SIM/work/${name}" ${dir}`;
     })
     .join(' && ');
   const result = spawnSync(
@@ -171,8 +196,9 @@ function boot(options: {
   );
   const upper = (path: string) => {
     const [, top, ...rest] = path.split('/');
-    const base = top === 'usr' ? '_usr_local_sbin' : `_${top}`;
-    return join(sim, 'up', base, ...(top === 'usr' ? rest.slice(2) : rest));
+    if (top === 'usr') return join(sim, 'up', '_usr_local_sbin', ...rest.slice(2));
+    if (top === 'var') return join(sim, 'up', '_var_lib', ...rest.slice(1));
+    return join(sim, 'up', `_${top}`, ...rest);
   };
   return {
     status: result.status,
@@ -253,6 +279,55 @@ describe('the EC2 boot script, run with stand-ins', () => {
     expect(run.lines('calls').filter((c) => c.startsWith('curl'))).toEqual([]);
     expect(() => run.file('/opt/api-gateway/database-ca.pem')).toThrow();
     expect(run.lines('calls').some((c) => c.includes('database-ca'))).toBe(false);
+  });
+});
+
+describe('the EC2 boot script: the data volume that outlives the instance (Caddy certificates)', () => {
+  const volumeCalls = (run: Run) => run.lines('calls').filter((c) => /^(blkid|mkfs\.ext4|mount|mountpoint) /.test(c));
+
+  it('formats a new volume once, mounts it by label (fstab, nofail), and points Caddy at it', () => {
+    const run = boot({ pullFailures: 0 });
+    expect(run.status).toBe(0);
+    expect(volumeCalls(run)).toEqual([
+      'mountpoint -q /var/lib/api-gateway',
+      `blkid ${DATA_DEVICE}`,
+      `mkfs.ext4 -q -L api-gateway ${DATA_DEVICE}`,
+      'mount /var/lib/api-gateway',
+    ]);
+    expect(run.file('/etc/fstab')).toMatch(/^LABEL=api-gateway \/var\/lib\/api-gateway ext4 defaults,nofail 0 2$/m);
+    expect(run.file('/opt/api-gateway/.env')).toContain('CADDY_DATA_DIR=/var/lib/api-gateway/caddy-data\n');
+    expect(run.lines('started')).toEqual(['up']);
+  });
+
+  it('never formats the volume of an earlier instance: it mounts it as it is', () => {
+    const run = boot({ pullFailures: 0, dataVolume: 'formatted' });
+    expect(run.status).toBe(0);
+    expect(volumeCalls(run)).toEqual([
+      'mountpoint -q /var/lib/api-gateway',
+      `blkid ${DATA_DEVICE}`,
+      'mount /var/lib/api-gateway',
+    ]);
+  });
+
+  it('formats nothing and starts nothing when blkid fails for another reason', () => {
+    const run = boot({ pullFailures: 0, dataVolume: 'unreadable' });
+    expect(run.status).not.toBe(0);
+    expect(volumeCalls(run).some((c) => c.startsWith('mkfs'))).toBe(false);
+    expect(run.lines('started')).toEqual([]);
+  });
+
+  it('waits for the attachment (5 minutes), then fails the unit rather than keep certificates on the root disk', () => {
+    const run = boot({ pullFailures: 0, dataVolume: 'absent' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('data volume vol-0123456789abcdef0 is not attached');
+    expect(run.lines('sleeps').slice(0, 60)).toEqual(Array(60).fill('5'));
+    expect(run.lines('started')).toEqual([]);
+  });
+
+  it('gzipped, the largest variant stays under the 16 KiB EC2 user-data limit (Terraform sends base64gzip)', () => {
+    const largest = renderUserData({ ...VARS, database_ca_bundle_url: RDS_BUNDLE });
+    expect(Buffer.byteLength(largest)).toBeGreaterThan(16 * 1024 * 0.8); // why it is gzipped
+    expect(gzipSync(largest).length).toBeLessThan(16 * 1024 - 2048);
   });
 });
 

@@ -371,6 +371,15 @@ describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
     expect(mounted).toContain('./Caddyfile');
   });
 
+  it("keeps Caddy's certificates in the caddy-data volume, or in CADDY_DATA_DIR (a disk that outlives the VM)", () => {
+    const dataMount = (c: ComposeFile) =>
+      (c.services.caddy?.volumes ?? []).map(String).find((v) => v.endsWith(':/data'));
+    expect(dataMount(compose)).toBe('caddy-data:/data');
+    expect(Object.keys(compose.volumes ?? {})).toContain('caddy-data');
+    const onDisk = interpolateTree(parseCompose(raw), { ...vars, CADDY_DATA_DIR: '/var/lib/api-gateway/caddy-data' });
+    expect(dataMount(onDisk)).toBe('/var/lib/api-gateway/caddy-data:/data');
+  });
+
   it('ships an nginx alternative that proxies to the published ports without buffering', () => {
     const conf = readRepoFile('deploy/nginx/api-gateway.conf');
     expect(conf).toContain('proxy_pass http://127.0.0.1:3001;');

@@ -14,7 +14,7 @@ variable "subnet_id" {
 }
 
 variable "instance_type" {
-  description = "x86_64 instance type (the released images are linux/amd64)."
+  description = "x86_64 Nitro instance type (the released images are linux/amd64; the data volume is found by its NVMe id)."
   type        = string
   default     = "t3.small"
 }
@@ -29,6 +29,12 @@ variable "root_volume_size_gb" {
   description = "Size of the encrypted gp3 root volume."
   type        = number
   default     = 20
+}
+
+variable "data_volume_size_gb" {
+  description = "Size of the encrypted gp3 data volume that outlives instance replacements (Caddy's certificates; a few MB)."
+  type        = number
+  default     = 1
 }
 
 variable "eip_allocation_id" {
