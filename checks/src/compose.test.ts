@@ -371,6 +371,15 @@ describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
     expect(mounted).toContain('./Caddyfile');
   });
 
+  it("keeps Caddy's certificates in the caddy-data volume, or in CADDY_DATA_DIR (a disk that outlives the VM)", () => {
+    const dataMount = (c: ComposeFile) =>
+      (c.services.caddy?.volumes ?? []).map(String).find((v) => v.endsWith(':/data'));
+    expect(dataMount(compose)).toBe('caddy-data:/data');
+    expect(Object.keys(compose.volumes ?? {})).toContain('caddy-data');
+    const onDisk = interpolateTree(parseCompose(raw), { ...vars, CADDY_DATA_DIR: '/var/lib/api-gateway/caddy-data' });
+    expect(dataMount(onDisk)).toBe('/var/lib/api-gateway/caddy-data:/data');
+  });
+
   it('ships an nginx alternative that proxies to the published ports without buffering', () => {
     const conf = readRepoFile('deploy/nginx/api-gateway.conf');
     expect(conf).toContain('proxy_pass http://127.0.0.1:3001;');
@@ -396,6 +405,50 @@ describe('deploy/docker-compose.prod.yml (production on a VM)', () => {
     expect(() => interpolate(readRepoFile('deploy/docker-compose.awslogs.yml'), {})).toThrow(
       /AWS_LOG_GROUP|AWS_REGION/,
     );
+  });
+});
+
+describe('deploy/docker-compose.database-ca.yml (verified TLS to PostgreSQL)', () => {
+  const override = parseCompose(readRepoFile('deploy/docker-compose.database-ca.yml'));
+  const resolved = interpolateTree(override, {});
+  const prod = parseCompose(readRepoFile('deploy/docker-compose.prod.yml'));
+
+  it('is a valid Compose file that touches only the gateway of the production file', () => {
+    expect(composeSchemaErrors(resolved)).toEqual([]);
+    expect(Object.keys(resolved.services)).toEqual(['gateway']);
+    expect(prod.services.gateway).toBeTruthy();
+  });
+
+  it('mounts the bundle read-only where DATABASE_CA_FILE points, and refuses to invent a missing one', () => {
+    const environment = environmentOf(resolved.services.gateway!);
+    expect(gatewayConfigKeys().has('DATABASE_CA_FILE')).toBe(true);
+    const mounts = (resolved.services.gateway?.volumes ?? []) as {
+      type?: string;
+      source?: string;
+      target?: string;
+      read_only?: boolean;
+      bind?: { create_host_path?: boolean };
+    }[];
+    expect(mounts).toEqual([
+      {
+        type: 'bind',
+        source: './database-ca.pem', // beside the Compose files: where infra/aws's boot script saves it
+        target: environment.DATABASE_CA_FILE,
+        read_only: true,
+        // Docker would otherwise create a directory in the bundle's place and the gateway would fail later.
+        bind: { create_host_path: false },
+      },
+    ]);
+    // The production file mounts nothing at that path itself, so the override's mount is the only one.
+    const prodTargets = (prod.services.gateway?.volumes ?? []).map((v) =>
+      typeof v === 'string' ? v.split(':')[1] : v.target,
+    );
+    expect(prodTargets).not.toContain(environment.DATABASE_CA_FILE);
+    expect(
+      interpolateTree(override, { DATABASE_CA_BUNDLE: '/srv/ca.pem' }).services.gateway?.volumes?.[0],
+    ).toMatchObject({
+      source: '/srv/ca.pem',
+    });
   });
 });
 

@@ -10,7 +10,7 @@
  * 4401–4499), the upstream, the Secret handed to podman as its own secret (podman 4.3 cannot read
  * a Secret from the YAML), and a podman annotation that works around its init-container removal race. The security contexts, probes, env wiring and commands are the manifests'.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -19,9 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { deleteKeysUnder } from '../../gateway/test/support/redis.js';
-import { REPO_ROOT, repoPath } from './lib/repo.js';
+import { renderedNamed, renderKustomization } from './lib/kubernetes.js';
+import { REPO_ROOT } from './lib/repo.js';
 
 const POSTGRES_ADMIN_URL = process.env.CHECKS_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.CHECKS_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -64,14 +65,9 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
-const rendered = parseAllDocuments(execFileSync('kubectl', ['kustomize', repoPath('k8s')], { encoding: 'utf8' })).map(
-  (d) => d.toJS() as any,
-);
-const find = (kind: string, name: string) => {
-  const doc = rendered.find((d) => d.kind === kind && d.metadata.name === name);
-  if (!doc) throw new Error(`no ${kind} ${name}`);
-  return structuredClone(doc);
-};
+const rendered = renderKustomization();
+// gateway-config is generated (k8s/gateway-config.env): its rendered name carries a content hash.
+const find = (kind: string, name: string): any => renderedNamed(rendered, kind, name);
 
 describe('podman kube play: the rendered gateway Deployment and its migration step', () => {
   const suffix = randomBytes(4).toString('hex');

@@ -1,10 +1,15 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: parsed manifests and schemas are untyped JSON.
-import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { strictErrors } from './lib/k8s-strict.js';
-import { loadManifests, type Manifest, manifestFiles } from './lib/kubernetes.js';
+import {
+  renderedNamed as findRendered,
+  loadManifests,
+  type Manifest,
+  manifestFiles,
+  renderKustomization,
+} from './lib/kubernetes.js';
 import { existsInRepo, gatewayConfigDefault, gatewayConfigKeys, readRepoFile, repoPath } from './lib/repo.js';
 
 const files = manifestFiles();
@@ -24,18 +29,15 @@ const kustomization = parseAllDocuments(readRepoFile('k8s/kustomization.yaml'))[
 };
 
 // What `kubectl apply -k k8s/` sends to the cluster.
-const rendered = parseAllDocuments(execFileSync('kubectl', ['kustomize', repoPath('k8s')], { encoding: 'utf8' })).map(
-  (d) => d.toJS() as Manifest,
-);
-const renderedNamed = (kind: string, name: string) => {
-  const found = rendered.find((d) => d.kind === kind && d.metadata.name === name);
-  if (!found) throw new Error(`no rendered ${kind} ${name}`);
-  return structuredClone(found);
-};
+const rendered = renderKustomization();
+const renderedNamed = (kind: string, name: string) => findRendered(rendered, kind, name);
+// The two ConfigMaps kustomize generates from k8s/*.env (configMapGenerator), with a content hash.
+const GENERATED = ['gateway-config', 'dashboard-config'];
 
 describe('k8s/ manifests, validated strictly (lib/k8s-strict.ts)', () => {
   it('kubectl kustomize renders them, and every rendered object passes', () => {
-    expect(rendered.length).toBe(all.length - 1); // all but the Secret template
+    // All files but the Secret template, plus the generated ConfigMaps.
+    expect(rendered.length).toBe(all.length - 1 + GENERATED.length);
     expect(strictErrors(rendered)).toEqual([]);
     for (const doc of rendered) {
       if (doc.kind !== 'Namespace') expect(doc.metadata.namespace, doc.metadata.name).toBe(kustomization.namespace);
@@ -168,7 +170,8 @@ describe('k8s/ manifests, validated strictly (lib/k8s-strict.ts)', () => {
   });
 
   it('cover everything the issue asks for, at current API versions', () => {
-    const kinds = all.map((m) => `${m.doc.apiVersion}/${m.doc.kind}`);
+    // The files, plus what kustomize generates (the ConfigMaps).
+    const kinds = [...all.map((m) => m.doc), ...rendered].map((d) => `${d.apiVersion}/${d.kind}`);
     for (const expected of [
       'v1/Namespace',
       'v1/ConfigMap',
@@ -236,16 +239,21 @@ describe('the Secret template', () => {
 describe('workloads', () => {
   it('read only ConfigMaps that exist, with keys the gateway knows', () => {
     const known = gatewayConfigKeys();
+    const configMaps = new Set(rendered.filter((d) => d.kind === 'ConfigMap').map((d) => d.metadata.name));
+    for (const w of rendered.filter((d) => d.kind === 'Deployment')) {
+      for (const c of [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers]) {
+        for (const from of c.envFrom ?? [])
+          expect(configMaps, from.configMapRef?.name).toContain(from.configMapRef?.name);
+      }
+    }
     for (const w of workloads) {
       for (const c of podSpec(w).containers) {
-        for (const from of c.envFrom ?? []) {
-          if (from.configMapRef) named('ConfigMap', from.configMapRef.name);
-        }
         for (const env of c.env ?? [])
           if (!env.valueFrom && w.metadata.name !== 'dashboard') expect(known.has(env.name)).toBe(true);
       }
     }
-    for (const key of Object.keys(named('ConfigMap', 'gateway-config').data)) expect(known.has(key), key).toBe(true);
+    for (const key of Object.keys(renderedNamed('ConfigMap', 'gateway-config').data))
+      expect(known.has(key), key).toBe(true);
   });
 
   it('run as non-root on a read-only root filesystem, without privileges', () => {
@@ -351,7 +359,10 @@ describe('the dashboard Deployment', () => {
     expect(container.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toContain(
       '/app/dashboard/.next/cache',
     );
-    expect(Object.keys(named('ConfigMap', 'dashboard-config').data)).toEqual(['GATEWAY_API_URL', 'GATEWAY_PROXY_URL']);
+    expect(Object.keys(renderedNamed('ConfigMap', 'dashboard-config').data)).toEqual([
+      'GATEWAY_API_URL',
+      'GATEWAY_PROXY_URL',
+    ]);
   });
 });
 
@@ -422,7 +433,7 @@ describe('Services, Ingress and the migration step', () => {
     const spec = podSpec(named('Deployment', 'gateway'));
     const volume = spec.volumes.find((v: any) => v.name === 'database-ca');
     expect(volume.configMap).toEqual({ name: 'database-ca', optional: true });
-    const documented = readRepoFile('k8s/configmap.yaml').match(/^ {2}# DATABASE_CA_FILE: (\S+)$/m)?.[1];
+    const documented = readRepoFile('k8s/gateway-config.env').match(/^# DATABASE_CA_FILE=(\S+)$/m)?.[1];
     expect(documented).toBeTruthy();
     for (const c of [...spec.initContainers, ...spec.containers]) {
       const mount = c.volumeMounts.find((m: any) => m.name === 'database-ca');

@@ -23,7 +23,15 @@ import {
   PUBLIC_ADDRESSES,
 } from './lib/exposure.js';
 import type { FrontRequest, Upstream } from './lib/http-front.js';
-import { ALLOW_LIST_ANNOTATION, loadManifests, type Manifest, routeIngress, serviceTarget } from './lib/kubernetes.js';
+import {
+  ALLOW_LIST_ANNOTATION,
+  loadManifests,
+  type Manifest,
+  renderedNamed,
+  renderKustomization,
+  routeIngress,
+  serviceTarget,
+} from './lib/kubernetes.js';
 import { type NginxDirective, parseNginxConf, routeNginx } from './lib/nginx-conf.js';
 import { readRepoFile } from './lib/repo.js';
 
@@ -164,6 +172,8 @@ describe('deploy/nginx/api-gateway.conf', () => {
 
 describe('k8s/ Ingresses and Services', () => {
   const manifests = loadManifests().map((m) => m.doc);
+  // The ConfigMaps are generated from k8s/*.env: only the rendered kustomization has them.
+  const rendered = renderKustomization();
   const gateway = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'gateway')!;
   // routeIngress answers with the Deployment's name and the container port.
   const listenerOf = (up: NonNullable<Upstream>): Listener => listenerAt(up, 'gateway');
@@ -186,7 +196,7 @@ describe('k8s/ Ingresses and Services', () => {
       { name: 'proxy', containerPort: PROXY_PORT, protocol: 'TCP' },
       { name: 'management', containerPort: MANAGEMENT_PORT, protocol: 'TCP' },
     ]);
-    const config = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'gateway-config')!;
+    const config = renderedNamed(rendered, 'ConfigMap', 'gateway-config');
     expect(config.data.PORT).toBe(String(PROXY_PORT));
     expect(config.data.MANAGEMENT_PORT).toBe(String(MANAGEMENT_PORT));
   });
@@ -225,8 +235,8 @@ describe('k8s/ Ingresses and Services', () => {
   });
 
   it('points the dashboard at the management host, on the same site as DASHBOARD_ORIGIN', () => {
-    const dashboardConfig = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'dashboard-config')!;
-    const gatewayConfig = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'gateway-config')!;
+    const dashboardConfig = renderedNamed(rendered, 'ConfigMap', 'dashboard-config');
+    const gatewayConfig = renderedNamed(rendered, 'ConfigMap', 'gateway-config');
     const api = new URL(dashboardConfig.data.GATEWAY_API_URL);
     const up = routeIngress(withAllowList(manifests, OPERATOR_NETWORK), {
       host: api.hostname,

@@ -64,7 +64,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     const opened = db;
     const failed = async (error: unknown): Promise<never> => {
       await opened.close().catch(() => {});
-      throw config.DATABASE_URL ? databaseStartupError(error, config.DATABASE_URL) : error;
+      throw config.DATABASE_URL ? databaseStartupError(error, config.DATABASE_URL, config.DATABASE_CA_FILE) : error;
     };
     if (config.MIGRATE_ON_START) {
       const result = await opened

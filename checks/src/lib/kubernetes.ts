@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: parsed manifests are untyped JSON.
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { addressSet, type FrontRequest, normalizedPath, type Upstream } from './http-front.js';
@@ -26,6 +27,30 @@ export function manifestFiles(): string[] {
   return readdirSync(repoPath('k8s'))
     .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
     .sort();
+}
+
+/** What `kubectl apply -k <dir>` sends to the cluster: the kustomization rendered by kubectl itself. */
+export function renderKustomization(dir: string = repoPath('k8s')): Manifest[] {
+  return parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).map(
+    (d) => d.toJS() as Manifest,
+  );
+}
+
+/**
+ * Whether a rendered object is the one named `name`: the same name, or, for a ConfigMap or Secret that
+ * a kustomize generator made, the name plus the generator's content hash (`-` and 10 characters).
+ */
+export function isNamed(doc: Manifest, kind: string, name: string): boolean {
+  if (doc.kind !== kind) return false;
+  if (doc.metadata.name === name) return true;
+  return (kind === 'ConfigMap' || kind === 'Secret') && new RegExp(`^${name}-[a-z0-9]{10}$`).test(doc.metadata.name);
+}
+
+/** A rendered object by kind and name (generated ConfigMaps by the name before their hash); throws if absent. */
+export function renderedNamed(docs: Manifest[], kind: string, name: string): Manifest {
+  const found = docs.find((d) => isNamed(d, kind, name));
+  if (!found) throw new Error(`no rendered ${kind} ${name}`);
+  return structuredClone(found);
 }
 
 export function loadManifests(): { file: string; doc: Manifest }[] {

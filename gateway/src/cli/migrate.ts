@@ -4,6 +4,7 @@
 import { type ConfigError, parseDatabaseConfig } from '../config.js';
 import { createDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { databaseStartupError } from '../startup-error.js';
 
 let config: ReturnType<typeof parseDatabaseConfig>;
 try {
@@ -30,7 +31,11 @@ try {
   );
   for (const name of result.modified) console.warn(`warning: applied migration ${name} was modified since`);
 } catch (error) {
-  console.error((error as Error).message);
+  // The same one-line diagnosis as the gateway's start-up (an untrusted TLS certificate names DATABASE_CA_FILE).
+  const explained = config.DATABASE_URL
+    ? databaseStartupError(error, config.DATABASE_URL, config.DATABASE_CA_FILE)
+    : (error as Error);
+  console.error(explained.message);
   process.exitCode = 1;
 } finally {
   await db.close();

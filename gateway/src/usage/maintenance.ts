@@ -81,9 +81,10 @@ async function maintain(conn: SqlExecutor, now: number, options: MaintenanceOpti
     if (!match) continue;
     const day = Date.UTC(Number(match[2]), Number(match[3]) - 1, Number(match[4]));
     if (day >= keepFrom) continue;
-    // The name comes from pg_class and matched the pattern above: safe to quote into DDL.
-    await conn.exec(`DROP TABLE IF EXISTS "${name}"`);
-    dropped.push(name);
+    // Through a SECURITY DEFINER function of the schema's owner (migration 20261129150500): a runtime
+    // role without DDL rights may drop exactly this and nothing else.
+    const { rows: gone } = await conn.query<{ dropped: boolean }>('SELECT usage_drop_partition($1) AS dropped', [name]);
+    if (gone[0]?.dropped) dropped.push(name);
   }
   const minuteFrom = new Date(keepFrom);
   // Stray rows older than the retention in the DEFAULT partitions go too; the tier start moves on.

@@ -1,10 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/client.js';
+import { databaseStartupError } from '../../src/startup-error.js';
 
 // DATABASE_CA_FILE against a real PostgreSQL with TLS: a throwaway server (initdb into a temp directory,
 // its certificate signed by a CA made here with openssl) on a random port. The shared PostgreSQL is
@@ -178,6 +179,78 @@ describe.skipIf(!runnable)('PostgreSQL over TLS with DATABASE_CA_FILE', () => {
   it('keeps verifying when the URL asks for less (sslmode=no-verify / disable are overridden)', async () => {
     await expect(connect('localhost', 'wrong', '?sslmode=no-verify')).rejects.toThrow(/certificate|verify|signed/i);
     expect(await connect('localhost', 'right', '?sslmode=disable')).toBe(true);
+  });
+
+  /** Opens a pool without DATABASE_CA_FILE and answers the error of its first query, if any. */
+  async function firstQueryError(url: string): Promise<unknown> {
+    const db = await createDatabase({ databaseUrl: url, dataDir: dir, poolSize: 1 });
+    try {
+      await db.sql.query('SELECT 1');
+      return undefined;
+    } catch (error) {
+      return error;
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('without the CA file, sslmode=require fails (pg verifies against public CAs) and the start-up line names DATABASE_CA_FILE', async () => {
+    const url = `postgres://postgres@localhost:${port}/postgres?sslmode=require`;
+    const error = await firstQueryError(url);
+    expect(error).toBeInstanceOf(Error);
+    const line = databaseStartupError(error, url).message;
+    expect(line).toMatch(
+      /^PostgreSQL at DATABASE_URL \(localhost:\d+\/postgres\) presented a TLS certificate that could not be verified \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\)/,
+    );
+    expect(line).toContain('Set DATABASE_CA_FILE');
+    // With a CA file that is the wrong one, the line says to check that file instead.
+    expect(databaseStartupError(error, url, '/etc/ssl/db.pem').message).toContain(
+      'Check that DATABASE_CA_FILE (/etc/ssl/db.pem) holds the CA',
+    );
+  });
+
+  it('names the host-name mismatch when the certificate is for another host', async () => {
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    const db = await createDatabase({ databaseUrl: url, caFile: join(dir, 'right-ca.pem'), dataDir: dir, poolSize: 1 });
+    const error = await db.sql.query('SELECT 1').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await db.close();
+    expect(databaseStartupError(error, url, join(dir, 'right-ca.pem')).message).toMatch(
+      /\(ERR_TLS_CERT_ALTNAME_INVALID\).*Use the host name the certificate names in DATABASE_URL\.$/,
+    );
+  });
+
+  it("libpq's own form works too: sslmode=verify-full&sslrootcert=<file> in the URL, without DATABASE_CA_FILE", async () => {
+    const base = `postgres://postgres@localhost:${port}/postgres?sslmode=verify-full&sslrootcert=`;
+    expect(await firstQueryError(base + encodeURIComponent(join(dir, 'right-ca.pem')))).toBeUndefined();
+    const wrong = await firstQueryError(base + encodeURIComponent(join(dir, 'wrong-ca.pem')));
+    expect(String(wrong)).toMatch(/self[- ]signed|unable to verify|certificate/i);
+  });
+
+  // The migration step as the init container and the Compose one-shot run it (the built CLI).
+  it('npm run db:migrate (dist/cli/migrate.js): verify-full with DATABASE_CA_FILE, one clear line without it', () => {
+    const cli = resolve(import.meta.dirname, '../../dist/cli/migrate.js');
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build -w gateway\` first`);
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [cli], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: dir, ...env },
+        timeout: 60_000,
+      });
+    const url = `postgres://postgres@localhost:${port}/postgres?sslmode=require`;
+    const without = run({ DATABASE_URL: url });
+    expect(without.status).toBe(1);
+    // pg itself may warn first that require means verify-full; then our one line, no stack trace.
+    expect(without.stderr.trim().split('\n').at(-1)).toMatch(
+      /^PostgreSQL at .* could not be verified .*Set DATABASE_CA_FILE/,
+    );
+    expect(without.stderr).not.toMatch(/^\s+at /m);
+    const withCa = run({ DATABASE_URL: url, DATABASE_CA_FILE: join(dir, 'right-ca.pem') });
+    expect(withCa.stderr).toBe('');
+    expect(withCa.status).toBe(0);
+    expect(JSON.parse(withCa.stdout).msg).toBe('migrations done');
   });
 
   it('refuses a CA file without a PEM certificate', async () => {

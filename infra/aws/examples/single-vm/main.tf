@@ -88,6 +88,8 @@ module "ec2" {
   local_redis           = var.local_redis
   allowed_cidrs         = var.allowed_cidrs
 
+  database_ca_bundle_url = var.database_ca_bundle_url
+
   management_allowed_cidrs = var.management_allowed_cidrs
 
   # The instance must not boot before its parameters exist.

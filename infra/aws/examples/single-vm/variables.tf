@@ -58,6 +58,12 @@ variable "internal_api_base_url" {
   type        = string
 }
 
+variable "database_ca_bundle_url" {
+  description = "PEM bundle of the CA that signed the database's certificate, downloaded at every boot and given to the gateway as DATABASE_CA_FILE (verified TLS). For RDS: https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem. Empty: sslmode in DATABASE_URL decides."
+  type        = string
+  default     = ""
+}
+
 variable "local_redis" {
   description = "Run Redis on the VM instead of a managed one (then REDIS_URL is not a secret)."
   type        = bool

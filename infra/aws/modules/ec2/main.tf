@@ -56,6 +56,12 @@ locals {
     compose_prod_b64       = base64encode(file("${local.deploy_dir}/docker-compose.prod.yml"))
     compose_logs_b64       = base64encode(file("${local.deploy_dir}/docker-compose.awslogs.yml"))
     caddyfile_b64          = base64encode(file("${local.deploy_dir}/Caddyfile"))
+    # Always written; used (with the bundle's download) only when database_ca_bundle_url is set.
+    compose_database_ca_b64 = base64encode(file("${local.deploy_dir}/docker-compose.database-ca.yml"))
+    database_ca_bundle_url  = var.database_ca_bundle_url
+    data_volume_id          = aws_ebs_volume.data.id
+    # How udev names it on a Nitro instance: /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123…
+    data_volume_serial = replace(aws_ebs_volume.data.id, "-", "")
   })
 }
 
@@ -86,12 +92,14 @@ resource "aws_security_group" "instance" {
 }
 
 resource "aws_instance" "this" {
-  ami                         = var.ami_id != null ? var.ami_id : data.aws_ami.ubuntu[0].id
-  instance_type               = var.instance_type
-  subnet_id                   = var.subnet_id
-  vpc_security_group_ids      = [aws_security_group.instance.id]
-  iam_instance_profile        = var.instance_profile_name
-  user_data                   = local.user_data
+  ami                    = var.ami_id != null ? var.ami_id : data.aws_ami.ubuntu[0].id
+  instance_type          = var.instance_type
+  subnet_id              = var.subnet_id
+  vpc_security_group_ids = [aws_security_group.instance.id]
+  iam_instance_profile   = var.instance_profile_name
+  # gzip (cloud-init unpacks it): the script with the Compose files it carries is over EC2's 16 KiB
+  # limit as plain text. Terraform's gzip is deterministic, so an unchanged script plans no change.
+  user_data_base64            = base64gzip(local.user_data)
   user_data_replace_on_change = true
 
   metadata_options {
@@ -112,6 +120,30 @@ resource "aws_instance" "this" {
   lifecycle {
     ignore_changes = [ami]
   }
+}
+
+# What must outlive the instance (every app_version change replaces it): Caddy's certificates and ACME
+# account, on an EBS volume of their own in the subnet's zone, mounted at /var/lib/api-gateway by the
+# boot script. Let's Encrypt's rate limits make re-issuing at every release a real risk.
+data "aws_subnet" "this" {
+  id = var.subnet_id
+}
+
+resource "aws_ebs_volume" "data" {
+  availability_zone = data.aws_subnet.this.availability_zone
+  size              = var.data_volume_size_gb
+  type              = "gp3"
+  encrypted         = true
+  tags              = merge(var.tags, { Name = "${var.name}-data" })
+}
+
+resource "aws_volume_attachment" "data" {
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.data.id
+  instance_id = aws_instance.this.id
+  # On a replacement the old instance is stopped (Compose stops, the file system is unmounted cleanly)
+  # before the volume moves to the new one.
+  stop_instance_before_detaching = true
 }
 
 # The caller's Elastic IP: a stable address for DNS across instance replacements (every

@@ -12,3 +12,8 @@ output "tls" {
   description = "Whether Caddy terminates TLS on the instance."
   value       = local.tls
 }
+
+output "data_volume_id" {
+  description = "EBS volume with Caddy's certificates, kept across instance replacements."
+  value       = aws_ebs_volume.data.id
+}

@@ -14,7 +14,7 @@ variable "subnet_id" {
 }
 
 variable "instance_type" {
-  description = "x86_64 instance type (the released images are linux/amd64)."
+  description = "x86_64 Nitro instance type (the released images are linux/amd64; the data volume is found by its NVMe id)."
   type        = string
   default     = "t3.small"
 }
@@ -29,6 +29,12 @@ variable "root_volume_size_gb" {
   description = "Size of the encrypted gp3 root volume."
   type        = number
   default     = 20
+}
+
+variable "data_volume_size_gb" {
+  description = "Size of the encrypted gp3 data volume that outlives instance replacements (Caddy's certificates; a few MB)."
+  type        = number
+  default     = 1
 }
 
 variable "eip_allocation_id" {
@@ -109,6 +115,17 @@ variable "management_allowed_cidrs" {
   description = "Networks allowed to reach the management API (where the dashboard is used). Empty: nobody."
   type        = list(string)
   default     = []
+}
+
+variable "database_ca_bundle_url" {
+  description = "HTTPS URL of the PEM bundle of the CA that signed the database's certificate, fetched at every boot and given to the gateway as DATABASE_CA_FILE (verified TLS, like sslmode=verify-full). AWS RDS: https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem. Empty: none (sslmode in DATABASE_URL decides)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.database_ca_bundle_url == "" || can(regex("^https://[^'\\s]+$", var.database_ca_bundle_url))
+    error_message = "database_ca_bundle_url must be an https:// URL (without quotes or spaces), or empty."
+  }
 }
 
 variable "tags" {

@@ -7,6 +7,12 @@ mock_provider "aws" {
   mock_data "aws_ami" {
     defaults = { id = "ami-0123456789abcdef0" }
   }
+  mock_data "aws_subnet" {
+    defaults = { availability_zone = "eu-central-1b" }
+  }
+  mock_resource "aws_ebs_volume" {
+    defaults = { id = "vol-0123456789abcdef0" }
+  }
 }
 
 variables {
@@ -97,5 +103,65 @@ run "instance_hardening" {
   assert {
     condition     = length([for r in aws_security_group.instance.ingress : r if r.from_port == 22]) == 0
     error_message = "no SSH port: Session Manager"
+  }
+}
+
+run "database_ca_bundle_off_by_default" {
+  module {
+    source = "../../modules/ec2"
+  }
+  assert {
+    condition     = !strcontains(local.user_data, "curl -fsS") && !strcontains(local.user_data, "-f docker-compose.database-ca.yml")
+    error_message = "without database_ca_bundle_url the boot script neither downloads a bundle nor adds the override"
+  }
+}
+
+run "database_ca_bundle_fetched_and_mounted" {
+  module {
+    source = "../../modules/ec2"
+  }
+  variables {
+    database_ca_bundle_url = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+  }
+  assert {
+    condition     = strcontains(local.user_data, "-o \"$ca.new\" 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem'") && strcontains(local.user_data, "compose+=(-f docker-compose.database-ca.yml)")
+    error_message = "the boot script fetches the bundle and starts the stack with the override that mounts it"
+  }
+  assert {
+    condition     = strcontains(local.user_data, base64encode(file("../../../../deploy/docker-compose.database-ca.yml")))
+    error_message = "the override is written from deploy/ (the file the Compose checks test)"
+  }
+}
+
+run "database_ca_bundle_url_must_be_https" {
+  command = plan
+  module {
+    source = "../../modules/ec2"
+  }
+  variables {
+    database_ca_bundle_url = "http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+  }
+  expect_failures = [var.database_ca_bundle_url]
+}
+
+run "certificates_survive_a_release" {
+  module {
+    source = "../../modules/ec2"
+  }
+  assert {
+    condition     = aws_ebs_volume.data.encrypted && aws_ebs_volume.data.availability_zone == "eu-central-1b" && aws_ebs_volume.data.type == "gp3"
+    error_message = "an encrypted data volume in the subnet's zone"
+  }
+  assert {
+    condition     = aws_volume_attachment.data.instance_id == aws_instance.this.id && aws_volume_attachment.data.volume_id == aws_ebs_volume.data.id && aws_volume_attachment.data.stop_instance_before_detaching
+    error_message = "attached to the instance, which is stopped before the volume moves to its replacement"
+  }
+  assert {
+    condition     = strcontains(local.user_data, "dev=/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0\n") && strcontains(local.user_data, "CADDY_DATA_DIR=/var/lib/api-gateway/caddy-data\n")
+    error_message = "the boot script mounts that volume and Caddy keeps its data there"
+  }
+  assert {
+    condition     = aws_instance.this.user_data_base64 == base64gzip(local.user_data) && aws_instance.this.user_data_replace_on_change
+    error_message = "the user data is the gzipped script"
   }
 }
