@@ -4,9 +4,9 @@ import type { ErrorCode } from '../errors.js';
 import { continueBody } from '../http/client-guards.js';
 import { SESSION_COOKIE } from '../http/gateway-cookies.js';
 import { forwardedForValue, type TrustProxy } from '../http/trust-proxy.js';
-import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
+import { AccessDenied, decideAccess } from '../keys/access.js';
+import { hashApiKey, isWellFormedApiKey, MAX_RAW_KEY_LENGTH } from '../keys/api-key.js';
 import type { AuthFailureThrottle } from '../keys/auth-throttle.js';
-import { authorizeRequest } from '../keys/authorize.js';
 import { type CachedKey, type KeyStore, LookupBudgetExhausted } from '../keys/key-store.js';
 import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';
@@ -14,11 +14,11 @@ import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
 import type { PlanStore } from '../plans/plan-store.js';
 import {
-  describeWindow,
   pushRateLimitHeaders,
   RATE_LIMIT_FIELDS,
   type RateLimitDecision,
   type RateLimiter,
+  rateLimitedDetail,
   setFlatHeaders,
 } from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
@@ -51,8 +51,6 @@ export interface ProxyDeps {
 }
 
 const CLIENT_CLOSED_REQUEST = 499;
-// Issued keys are 33–37 characters; anything much longer is not hashed, only rejected.
-const MAX_RAW_KEY_LENGTH = 64;
 const RETRY_SOON = { 'Retry-After': '1' };
 // Response fields the gateway writes on a proxied answer; the upstream's fields of these names are dropped.
 const OWNED_RESPONSE_FIELDS: ReadonlySet<string> = new Set(['x-request-id', ...RATE_LIMIT_FIELDS]);
@@ -74,8 +72,6 @@ const MISSING_KEY = new Refusal(
   'Send your API key in the X-API-Key header (or the api_key query parameter).',
 );
 const INVALID_KEY = new Refusal('INVALID_API_KEY', 'The API key is not valid.');
-const KEY_DISABLED = new Refusal('KEY_DISABLED', 'This API key has been disabled.');
-const KEY_EXPIRED = new Refusal('KEY_EXPIRED', 'This API key has expired.');
 const LOOKUP_BUDGET = new Refusal('SERVICE_UNAVAILABLE', 'Too many unknown API keys right now; retry shortly.', {
   'Retry-After': '1',
 });
@@ -84,7 +80,6 @@ const LOOKUP_FAILED = new Refusal(
   'The gateway cannot verify API keys right now; retry shortly.',
   { 'Retry-After': '5' },
 );
-const NO_ROUTE = new Refusal('ROUTE_NOT_FOUND', 'No route serves this path.');
 const PATH_REFUSED = new Refusal('BAD_REQUEST', 'The request path is not allowed.');
 const LIMITER_CLOSED = 'Rate limiting is unavailable and the gateway is configured to fail closed.';
 
@@ -235,27 +230,14 @@ export function createProxyHandler(deps: ProxyDeps) {
   /**
    * 3. Authorize, before anything is counted (a refused request costs no quota): the key is
    * enabled and unexpired, a route serves the path and is enabled, and the key may call it (a rolled
-   * secret still in its grace period, the key's IP allow-list, its route and method scopes).
+   * secret still in its grace period, the key's IP allow-list, its route and method scopes). The same
+   * decision as `POST /keys/verify` (keys/access.ts).
    */
   function authorize(key: CachedKey, url: string, method: string, ip: string, now: number): ProxyRoute | Refusal {
-    if (!key.active) {
-      metrics.authFailures.labels('disabled').inc();
-      return KEY_DISABLED;
-    }
-    if (key.expiresAt !== null && key.expiresAt <= now) {
-      metrics.authFailures.labels('expired').inc();
-      return KEY_EXPIRED;
-    }
-    const route = routes.match(url);
-    if (route === null) return NO_ROUTE;
-    if (!route.enabled) return new Refusal('ROUTE_DISABLED', `The route "${route.name}" is disabled.`);
-    // A rolled secret's grace period, the key's IP allow-list and its route scopes.
-    const refused = authorizeRequest(key, route.name, method, ip, now);
-    if (refused !== null) {
-      metrics.authFailures.labels(refused.reason).inc();
-      return new Refusal(refused.code, refused.detail);
-    }
-    return route;
+    const route = decideAccess(key, routes.match(url), method, ip, now);
+    if (!(route instanceof AccessDenied)) return route;
+    if (route.reason !== null) metrics.authFailures.labels(route.reason).inc();
+    return new Refusal(route.code, route.detail);
   }
 
   /**
@@ -287,10 +269,7 @@ export function createProxyHandler(deps: ProxyDeps) {
   }
 
   function rateLimited(decision: RateLimitDecision, own: string[]): Refusal {
-    const refusedBy = decision.refusedBy;
-    const which = refusedBy === null ? "The key's rate limit" : describeWindow(refusedBy);
-    const detail = `${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`;
-    return new Refusal('RATE_LIMITED', detail, undefined, own);
+    return new Refusal('RATE_LIMITED', rateLimitedDetail(decision), undefined, own);
   }
 
   /** 5. Forward: the exchange that streams the request to the route's next target and the answer back. */
