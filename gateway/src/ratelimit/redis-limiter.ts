@@ -51,9 +51,10 @@ const bulkNumber = (digits: string) => `$${digits.length}\r\n${digits}\r\n`;
 /**
  * EVALSHA with its encoding mostly precomputed. ioredis' Command flattens its arguments with
  * Array#flat (about 1 µs for ten strings on Node 20) and encodes each argument again on every
- * call; this one is built without arguments, given them afterwards (they are already flat strings)
- * and answers `toWritable` with the prefix cached per key and bucket (keys and the policy's fixed
- * arguments) plus the per-request numbers.
+ * call; this one is built without arguments and answers `toWritable` with the prefix cached per
+ * key and bucket (keys and the policy's fixed arguments) plus the per-request numbers. Its `args`
+ * (which ioredis reads only for debug output and error reports) are the cached ones up to the
+ * per-request numbers: no array is built per decision.
  */
 class EvalshaCommand extends Command {
   constructor(
@@ -73,6 +74,14 @@ class EvalshaCommand extends Command {
 function policyArgs(policy: LimitPolicy): string[] {
   const args: string[] = [];
   for (const w of policy.windows) args.push(String(w.periodMs), String(w.limit), w.shadow ? '0' : '1');
+  return args;
+}
+
+/** The script's arguments after its SHA or body, for EVAL after NOSCRIPT. */
+function scriptArgs(keys: WindowKeys, fixed: string[], frame: Frame, cost: number): string[] {
+  const args = [String(keys.names.length), ...keys.names, ...fixed];
+  for (let i = 0; i < keys.policy.windows.length; i++) args.push(String(frame.elapsed[i]), String(frame.ttls[i]));
+  args.push(String(cost));
   return args;
 }
 
@@ -115,19 +124,15 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     const fixed = fixedOf(policy);
     // Key names and most of the encoding are the same all bucket long: reuse them.
     const keys = keyNames.of(keyId, ownerId, policy, frame);
-    if (keys.encoded === '') keys.encoded = encodePrefix(keys, fixed);
-    const args = [SCRIPT_SHA, String(keys.names.length), ...keys.names, ...fixed];
+    if (keys.encoded === '') {
+      keys.encoded = encodePrefix(keys, fixed);
+      keys.args = [SCRIPT_SHA, String(keys.names.length), ...keys.names, ...fixed];
+    }
     let wire = keys.encoded;
     for (let i = 0; i < policy.windows.length; i++) {
-      const elapsed = String(frame.elapsed[i]);
-      const ttl = String(frame.ttls[i]);
-      args.push(elapsed, ttl);
-      wire += bulkNumber(elapsed) + bulkNumber(ttl);
+      wire += bulkNumber(String(frame.elapsed[i])) + bulkNumber(String(frame.ttls[i]));
     }
-    const costArg = String(cost);
-    args.push(costArg);
-    wire += bulkNumber(costArg);
-    const command = new EvalshaCommand(args, wire);
+    wire += bulkNumber(String(cost));
     const settleReply = (reply: unknown): RateLimitDecision => {
       const values = reply as number[];
       return settle(policy, frame, values.slice(1), values[0] === 1, cost, 'redis');
@@ -135,9 +140,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     // EVALSHA; after a Redis restart or SCRIPT FLUSH the script is gone and EVAL runs — and
     // caches — it again. (ioredis' defineCommand does the same, but wraps every call in a script
     // command, an extra promise and closures: ~1 µs and 1.5 KB per decision.)
-    return send(command).then(settleReply, (err: unknown) => {
+    return send(new EvalshaCommand(keys.args, wire)).then(settleReply, (err: unknown) => {
       if (!isNoScript(err)) throw err;
-      return send(new Command('eval', [RATE_LIMIT_SCRIPT, ...args.slice(1)])).then(settleReply);
+      return send(new Command('eval', [RATE_LIMIT_SCRIPT, ...scriptArgs(keys, fixed, frame, cost)])).then(settleReply);
     });
   }
 
