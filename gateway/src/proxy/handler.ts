@@ -189,16 +189,17 @@ export function createProxyHandler(deps: ProxyDeps) {
     // A key the cache holds as valid was well-formed when it was first looked up: skip the base58
     // decode and checksum (~1.7 µs) for it. Anything else is checked before any lookup or I/O.
     const hash = rawKey.length <= MAX_RAW_KEY_LENGTH ? hashApiKey(rawKey) : '';
-    const known = hash !== '' && keys.peek(hash) !== undefined;
-    if (!known && !isWellFormedApiKey(rawKey)) {
+    const known = hash === '' ? undefined : keys.cached(hash);
+    if (known !== undefined) return known;
+    if (!isWellFormedApiKey(rawKey)) {
       authThrottle.fail(ip);
       metrics.authFailures.labels('malformed').inc();
       return INVALID_KEY;
     }
     // An address that sent too many bad keys is refused before any lookup, unless it presents a key
-    // already known to be valid: guessing stays cheap while a real client sharing the address (NAT,
-    // an untrusted proxy) keeps working.
-    const wait = known ? 0 : authThrottle.retryAfter(ip);
+    // already known to be valid (above): guessing stays cheap while a real client sharing the
+    // address (NAT, an untrusted proxy) keeps working.
+    const wait = authThrottle.retryAfter(ip);
     if (wait > 0) {
       metrics.authFailures.labels('throttled').inc();
       return new Refusal('TOO_MANY_FAILED_ATTEMPTS', 'Too many requests with invalid API keys from this address.', {
