@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Command, type Redis } from 'ioredis';
+import { BatchedSender, type WatchedCommand } from './batched-sender.js';
 import { assertKeyId, assertOwner, WindowKeyNames, type WindowKeys } from './redis-keys.js';
 import { RATE_LIMIT_SCRIPT } from './redis-script.js';
 import type { Clock, LimitPolicy, RateLimitDecision, RateLimiter } from './types.js';
@@ -17,32 +18,6 @@ export interface RedisRateLimiterOptions {
 
 const isNoScript = (err: unknown) => err instanceof Error && err.message.startsWith('NOSCRIPT');
 
-/**
- * Sends commands in corked batches, one socket write per event-loop turn — what ioredis'
- * enableAutoPipelining does, without its pipeline object, extra promise and nextTick per command:
- * 3.6 instead of 6.9 µs of CPU per decision at 64 concurrent callers, measured in isolation.
- * Commands go through `sendCommand`, so commandTimeout, the offline-queue setting and reconnects
- * apply exactly as for any other command.
- */
-function createBatchedSender(redis: Redis): (command: Command) => Promise<unknown> {
-  let queue: Command[] = [];
-  const flush = () => {
-    const batch = queue;
-    queue = [];
-    const stream = redis.stream;
-    stream?.cork();
-    try {
-      for (const command of batch) redis.sendCommand(command);
-    } finally {
-      stream?.uncork();
-    }
-  };
-  return (command) => {
-    if (queue.push(command) === 1) setImmediate(flush);
-    return command.promise;
-  };
-}
-
 /** A RESP bulk string (its length in bytes: a key prefix passed in options may be any text). */
 const bulk = (arg: string) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
 /** The same for the per-call numbers, whose digits are one byte each. */
@@ -56,7 +31,9 @@ const bulkNumber = (digits: string) => `$${digits.length}\r\n${digits}\r\n`;
  * (which ioredis reads only for debug output and error reports) are the cached ones up to the
  * per-request numbers: no array is built per decision.
  */
-class EvalshaCommand extends Command {
+class EvalshaCommand extends Command implements WatchedCommand {
+  deadline = 0;
+
   constructor(
     args: string[],
     private readonly wire: string,
@@ -68,6 +45,9 @@ class EvalshaCommand extends Command {
   override toWritable(): string {
     return this.wire;
   }
+
+  /** ioredis arms commandTimeout here; the BatchedSender times these commands out itself. */
+  override setTimeout(): void {}
 }
 
 /** The fixed part of the script's arguments: period, limit and enforced flag per window. */
@@ -101,7 +81,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     throw new RangeError('rate limit key prefix must not contain "{" or "}"');
   }
   const clock = options.clock ?? Date.now;
-  const send = createBatchedSender(redis);
+  const sender = new BatchedSender(redis);
   const keyNames = new WindowKeyNames(prefix);
   const fixedArgs = new WeakMap<LimitPolicy, string[]>();
   const fixedOf = (policy: LimitPolicy) => {
@@ -134,15 +114,18 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     }
     wire += bulkNumber(String(cost));
     const settleReply = (reply: unknown): RateLimitDecision => {
+      sender.settled();
       const values = reply as number[];
       return settle(policy, frame, values.slice(1), values[0] === 1, cost, 'redis');
     };
     // EVALSHA; after a Redis restart or SCRIPT FLUSH the script is gone and EVAL runs — and
     // caches — it again. (ioredis' defineCommand does the same, but wraps every call in a script
     // command, an extra promise and closures: ~1 µs and 1.5 KB per decision.)
-    return send(new EvalshaCommand(keys.args, wire)).then(settleReply, (err: unknown) => {
+    return sender.send(new EvalshaCommand(keys.args, wire)).then(settleReply, (err: unknown) => {
+      sender.settled();
       if (!isNoScript(err)) throw err;
-      return send(new Command('eval', [RATE_LIMIT_SCRIPT, ...scriptArgs(keys, fixed, frame, cost)])).then(settleReply);
+      const evalCommand = new Command('eval', [RATE_LIMIT_SCRIPT, ...scriptArgs(keys, fixed, frame, cost)]);
+      return sender.send(evalCommand).then(settleReply);
     });
   }
 
