@@ -139,6 +139,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   readonly done: Promise<void>;
   /** True once `abort` was called: the client went away. */
   aborted = false;
+  /** The upstream's final status, once its response started (0 until then). */
+  status = 0;
+  /** Milliseconds from sending the request to the upstream's response headers (-1 until then). */
+  headersAfterMs = -1;
   private resolve!: () => void;
   private reject!: (err: Error) => void;
   private controller: Dispatcher.DispatchController | null = null;
@@ -235,7 +239,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     // 1xx answers are the upstream's business with us; the client gets the final one.
     if (statusCode < 200) return;
     const o = this.o;
-    o.upstreamDuration.observe((performance.now() - o.startedAt) / 1000);
+    this.status = statusCode;
+    this.headersAfterMs = performance.now() - o.startedAt;
+    o.upstreamDuration.observe(this.headersAfterMs / 1000);
     const out = o.responseHeaders;
     const location = appendClientResponseHeaders(out, headers, o.ownedFields);
     if (location !== -1) {

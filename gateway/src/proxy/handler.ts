@@ -21,6 +21,7 @@ import {
   rateLimitedDetail,
   setFlatHeaders,
 } from '../ratelimit/index.js';
+import type { ProxyTracing, RequestTrace, TraceStep } from '../tracing/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { storedPath } from '../usage/stored-path.js';
 import type { QuotaThresholds } from '../webhooks/quota-threshold.js';
@@ -30,6 +31,15 @@ import { type IdentityHeaderNames, notForwardedUpstream, upstreamRequestHeaders 
 import { type InFlightCounter, InFlightLimiter } from './in-flight.js';
 import { PROXY_PREFIX, type ProxyRoute, type RouteTable } from './route-table.js';
 import { apiKeyFromQuery, joinTargetPath, targetRest } from './target-path.js';
+import {
+  beginTrace,
+  identifiedKey,
+  limitDecided,
+  matchedRoute,
+  refusedStep,
+  upstreamDone,
+  upstreamStep,
+} from './trace-steps.js';
 
 export { PROXY_PREFIX };
 
@@ -48,6 +58,8 @@ export interface ProxyDeps {
   authThrottle: AuthFailureThrottle;
   /** Client address, scheme and host, believing forwarding headers only from TRUST_PROXY's proxies. */
   trustProxy: TrustProxy;
+  /** OpenTelemetry tracing; null or absent when off (the default). */
+  tracing?: ProxyTracing | null;
 }
 
 const CLIENT_CLOSED_REQUEST = 499;
@@ -115,6 +127,10 @@ class ProxyCall {
   /** The key's in-flight counter while this request holds a slot; the record step gives it back. */
   slot: InFlightCounter | null = null;
   exchange: UpstreamExchange | undefined = undefined;
+  /** The request's trace while tracing is on; null otherwise (and then nothing traces). */
+  trace: RequestTrace | null = null;
+  /** The upstream call's span, once forwarded (tracing on). */
+  upstreamStep: TraceStep | null = null;
   closed = false;
   /** The `close` listener: one per request, rather than one for the response and one for the socket. */
   readonly onClose: () => void;
@@ -149,6 +165,11 @@ class ProxyCall {
  */
 export function createProxyHandler(deps: ProxyDeps) {
   const { config, metrics, keys, plans, quotas, limiter, usage, routes, authThrottle, logger, trustProxy } = deps;
+  const tracing = deps.tracing ?? null;
+  const fromTrustedProxy = (req: IncomingMessage) => trustProxy.trust(req.socket.remoteAddress ?? '', 0);
+  /** A traced request's ids for its log lines (pino: `trace_id`, `span_id`). */
+  const traceIds = (trace: RequestTrace | null) =>
+    trace === null ? undefined : { trace_id: trace.traceId, span_id: trace.spanId };
   // PUBLIC_URL, when set, names the public origin: the client's Host is never used to build URLs.
   const site = config.PUBLIC_URL ? publicSite(config.PUBLIC_URL) : undefined;
   const identity: IdentityHeaderNames = {
@@ -185,7 +206,11 @@ export function createProxyHandler(deps: ProxyDeps) {
    * 2. Authenticate: hash → in-process cache → database. A cache hit is answered synchronously:
    * awaiting it would still cost a microtask turn.
    */
-  function authenticate(rawKey: string, ip: string): CachedKey | Refusal | Promise<CachedKey | Refusal> {
+  function authenticate(
+    rawKey: string,
+    ip: string,
+    trace: RequestTrace | null,
+  ): CachedKey | Refusal | Promise<CachedKey | Refusal> {
     // A key the cache holds as valid was well-formed when it was first looked up: skip the base58
     // decode and checksum (~1.7 µs) for it. Anything else is checked before any lookup or I/O.
     const hash = rawKey.length <= MAX_RAW_KEY_LENGTH ? hashApiKey(rawKey) : '';
@@ -207,7 +232,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       });
     }
     const found = keys.lookup(hash);
-    if (found instanceof Promise) return found.then((key) => identified(key, ip), lookupFailed);
+    if (found instanceof Promise)
+      return found.then(
+        (key) => identified(key, ip),
+        (err) => lookupFailed(err, trace),
+      );
     return identified(found, ip);
   }
 
@@ -218,13 +247,13 @@ export function createProxyHandler(deps: ProxyDeps) {
     return INVALID_KEY;
   }
 
-  function lookupFailed(err: unknown): Refusal {
+  function lookupFailed(err: unknown, trace: RequestTrace | null): Refusal {
     // The key may well be valid: say "try again", not "unauthorized".
     if (err instanceof LookupBudgetExhausted) {
       metrics.authFailures.labels('lookup_budget').inc();
       return LOOKUP_BUDGET;
     }
-    logger.warn({ err }, 'api key lookup failed');
+    logger.warn({ err, ...traceIds(trace) }, 'api key lookup failed');
     return LOOKUP_FAILED;
   }
 
@@ -273,6 +302,8 @@ export function createProxyHandler(deps: ProxyDeps) {
     return new Refusal('RATE_LIMITED', rateLimitedDetail(decision), undefined, own);
   }
 
+  const planNameOf = (key: CachedKey) => (key.planId === null ? null : (plans.planOf(key.planId)?.name ?? null));
+
   /** 5. Forward: the exchange that streams the request to the route's next target and the answer back. */
   function forward(
     call: ProxyCall,
@@ -286,21 +317,25 @@ export function createProxyHandler(deps: ProxyDeps) {
     const host = site ? site.host : trustProxy.publicHost(req);
     const proto = site ? site.proto : trustProxy.isSecure(req) ? 'https' : 'http';
     const target = pickTarget(route);
+    const path = joinTargetPath(target.basePath, rest);
+    const headers = upstreamRequestHeaders(req.headers, {
+      forwardedFor: forwardedForValue(addresses),
+      proto,
+      host,
+      requestId,
+      gatewayCookie: SESSION_COOKIE,
+      notForwarded,
+      identity,
+      caller: key,
+      planName: planNameOf(key),
+    });
+    // The upstream joins the trace: traceparent (and tracestate) in its request.
+    if (call.trace !== null) call.upstreamStep = upstreamStep(call.trace, headers, req.method ?? 'GET', target, path);
     const exchange = new UpstreamExchange(res, target, {
       route,
-      path: joinTargetPath(target.basePath, rest),
+      path,
       rest,
-      headers: upstreamRequestHeaders(req.headers, {
-        forwardedFor: forwardedForValue(addresses),
-        proto,
-        host,
-        requestId,
-        gatewayCookie: SESSION_COOKIE,
-        notForwarded,
-        identity,
-        caller: key,
-        planName: key.planId === null ? null : (plans.planOf(key.planId)?.name ?? null),
-      }),
+      headers,
       proto,
       host,
       site,
@@ -327,14 +362,14 @@ export function createProxyHandler(deps: ProxyDeps) {
     if (kind === 'aborted') return;
     if (res.headersSent) {
       // The body was cut mid-way: all we can do is cut the client off too.
-      logger.warn({ err, requestId }, 'upstream failed mid-response');
+      logger.warn({ err, requestId, ...traceIds(call.trace) }, 'upstream failed mid-response');
       res.destroy();
       return;
     }
     // A full pool is overload, not a fault: counted (kind pool_wait), not logged per request.
     if (kind !== 'pool_wait') {
       logger.warn(
-        { requestId, route: route.name, kind: failure.kind, err: (err as Error).message },
+        { requestId, route: route.name, kind: failure.kind, err: (err as Error).message, ...traceIds(call.trace) },
         'upstream request failed',
       );
     }
@@ -355,6 +390,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     const statusCode = finished ? res.statusCode : CLIENT_CLOSED_REQUEST;
     countStatus(statusCode);
     duration.observe(latencyMs / 1000);
+    if (call.trace !== null) call.trace.end(statusCode);
     // A known key's refusals (403, 429) are recorded too: its owner sees them.
     if (call.key !== null) {
       usage.record(
@@ -372,26 +408,47 @@ export function createProxyHandler(deps: ProxyDeps) {
     const requestId = requestIdFor(req);
     const url = req.url ?? '/';
     const call = new ProxyCall(req, res, requestId, url, record);
+    // Tracing off (the default): `trace` stays null, and each traced line below is one null test.
+    const trace = tracing === null ? null : beginTrace(tracing, req, url, requestId, fromTrustedProxy);
+    call.trace = trace;
 
     const rawKey = extractKey(req, url);
     if (rawKey instanceof Refusal) return refuse(res, requestId, rawKey);
 
+    const auth = trace === null ? null : trace.step('auth');
     const addresses = trustProxy.addresses(req);
-    let key = authenticate(rawKey, addresses[addresses.length - 1]!);
+    let key = authenticate(rawKey, addresses[addresses.length - 1]!, trace);
     if (key instanceof Promise) key = await key;
-    if (key instanceof Refusal) return refuse(res, requestId, key);
+    if (key instanceof Refusal) {
+      if (auth !== null) refusedStep(auth, key.code);
+      return refuse(res, requestId, key);
+    }
     call.key = key;
+    if (trace !== null) identifiedKey(trace, key, planNameOf(key));
 
     const now = Date.now();
-    const route = authorize(key, url, req.method ?? 'GET', addresses[addresses.length - 1]!, now);
-    if (route instanceof Refusal) return refuse(res, requestId, route);
+    const method = req.method ?? 'GET';
+    const route = authorize(key, url, method, addresses[addresses.length - 1]!, now);
+    if (route instanceof Refusal) {
+      if (auth !== null) refusedStep(auth, route.code);
+      return refuse(res, requestId, route);
+    }
+    if (trace !== null && auth !== null) {
+      matchedRoute(trace, method, route);
+      auth.end();
+    }
     const rest = targetRest(url.slice(PROXY_PREFIX.length + route.stripLength));
     if (rest === null) return refuse(res, requestId, PATH_REFUSED);
 
     if (call.closed) return;
+    const limitStep = trace === null ? null : trace.step('rate-limit');
     const limiting = limit(call, key, route);
-    if (limiting instanceof Refusal) return refuse(res, requestId, limiting);
+    if (limiting instanceof Refusal) {
+      if (limitStep !== null) refusedStep(limitStep, limiting.code);
+      return refuse(res, requestId, limiting);
+    }
     const decision = await limiting;
+    if (limitStep !== null) limitDecided(limitStep, decision, route.cost);
     const own = decided(requestId, decision);
     if (own instanceof Refusal) return refuse(res, requestId, own);
     quotas.observe(key, decision, route.cost);
@@ -403,7 +460,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       continueBody(req, res);
       exchange.start(req);
       await exchange.done;
+      if (call.upstreamStep !== null) upstreamDone(call.upstreamStep, exchange, undefined);
     } catch (err) {
+      if (call.upstreamStep !== null) {
+        upstreamDone(call.upstreamStep, exchange, exchange.aborted ? 'aborted' : classifyUpstreamError(err).kind);
+      }
       forwardFailed(call, exchange, route, own, err);
     }
   };
