@@ -89,13 +89,25 @@ export function upstreamStep(
   target: Upstream,
   path: string,
 ): TraceStep {
-  const origin = new URL(target.origin);
+  const server = serverOf(target);
   return trace.upstream(headers, {
     'http.request.method': method,
-    'server.address': origin.hostname,
-    'server.port': Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80),
+    'server.address': server.address,
+    'server.port': server.port,
     'url.path': storedPath(path, 0),
   });
+}
+
+// A target's host and port, parsed once (a URL parse per request would cost ~1 µs).
+const servers = new WeakMap<Upstream, { address: string; port: number }>();
+function serverOf(target: Upstream): { address: string; port: number } {
+  let server = servers.get(target);
+  if (server === undefined) {
+    const url = new URL(target.origin);
+    server = { address: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
+    servers.set(target, server);
+  }
+  return server;
 }
 
 /** The upstream call ended: its status and time to response headers, or why it failed. */
