@@ -70,7 +70,8 @@ async function main() {
 
   const variants = [];
   for (const spec of opts.variant) {
-    const [name, dir, setupSpec = 'features'] = spec.split(':');
+    const [name, dir, ...setupParts] = spec.split(':');
+    const setupSpec = setupParts.join(':') || 'features'; // extra environment values may hold colons (URLs)
     const [setup, extra = ''] = setupSpec.split('+');
     if (setup !== 'plain' && setup !== 'features') throw new Error(`setup must be plain or features: ${spec}`);
     const vDir = join(workDir, name);
