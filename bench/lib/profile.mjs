@@ -76,3 +76,32 @@ export function summarizeProfile(file, top = 25) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const file of process.argv.slice(2)) console.log(summarizeProfile(file, 40));
 }
+
+/**
+ * Self and inclusive time per function (name and file, no line: builds being compared differ in
+ * lines) of a .cpuprofile, in µs, idle excluded.
+ */
+export function functionTimes(file) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const intervalUs = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (n) => `${n.callFrame.functionName || '(anonymous)'} ${origin(n.callFrame.url)}`;
+  const self = new Map();
+  const inclusive = new Map();
+  for (const id of profile.samples) {
+    const n = byId.get(id);
+    if (n.callFrame.functionName === '(idle)') continue;
+    const l = label(n);
+    self.set(l, (self.get(l) ?? 0) + intervalUs);
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const cl = label(byId.get(cur));
+      if (seen.has(cl)) continue;
+      seen.add(cl);
+      inclusive.set(cl, (inclusive.get(cl) ?? 0) + intervalUs);
+    }
+  }
+  return { self, inclusive };
+}

@@ -40,6 +40,7 @@ import { usageRouter } from './routes/usage.js';
 import { usersRouter } from './routes/users.js';
 import { verifyRouter } from './routes/verify.js';
 import { webhooksRouter } from './routes/webhooks.js';
+import type { ProxyTracing } from './tracing/index.js';
 import type { UsageRecorder } from './usage/recorder.js';
 import type { QuotaThresholds } from './webhooks/quota-threshold.js';
 import type { WebhookWorker } from './webhooks/worker.js';
@@ -69,6 +70,8 @@ export interface Services {
   stopBackgroundJobs(): Promise<void>;
   webhooks: WebhookWorker;
   quotas: QuotaThresholds;
+  /** OpenTelemetry tracing of proxied requests; null or absent when off (the default). */
+  tracing?: ProxyTracing | null;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;

@@ -1,15 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { bool, int } from './config-fields.js';
 import { parseTrustProxy } from './http/trust-proxy.js';
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const int = (min: number, max: number) => {
-  const range = `must be a whole number from ${min} to ${max}`;
-  return z.coerce.number({ error: range }).int({ error: range }).min(min, { error: range }).max(max, { error: range });
-};
+import { tracingEnvShape } from './tracing/config.js';
 
 const list = z
   .string()
@@ -257,6 +250,8 @@ export const ConfigSchema = z
       }),
     /** `key.expiring` is sent this many days before a key expires. */
     KEY_EXPIRING_NOTICE_DAYS: int(1, 365).default(7),
+    /** OpenTelemetry tracing (README "Tracing"): the standard OTEL_* variables, off by default. */
+    ...tracingEnvShape,
   })
   .superRefine((env, ctx) => {
     if (env.OIDC_ISSUER && !env.OIDC_CLIENT_ID) {
@@ -376,7 +371,7 @@ const EXAMPLES: Record<string, string> = {
 };
 
 /** Values never echoed back in an error, whatever their name's variable holds. */
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD/;
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|HEADERS/;
 
 function defaultOf(schema: unknown): unknown {
   const def = (schema as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;

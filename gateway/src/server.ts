@@ -123,6 +123,10 @@ export async function startServer(
       services.redis?.disconnect();
       await services.db.close();
       await extraCleanup();
+      // Spans of the last requests are exported before the process goes.
+      await services.tracing
+        ?.shutdown()
+        .catch((err: Error) => logger.warn({ err: err.message }, 'tracing shutdown failed'));
       logger.info({ dropped: services.usage.dropped }, 'stopped');
     })();
     return stopping;

@@ -24,6 +24,7 @@ import { createRedisClient, logRedisState, type RedisClient } from './redis-clie
 import { listRoutes } from './repositories/routes.js';
 import { purgeExpired } from './repositories/sessions.js';
 import { databaseStartupError, describeEndpoint, errorCode, StartupError } from './startup-error.js';
+import { startTracing, tracingSettings } from './tracing/index.js';
 import { scheduleUsageMaintenance } from './usage/maintenance.js';
 import { UsageRecorder } from './usage/recorder.js';
 import { noticeExpiringKeys } from './webhooks/expiring.js';
@@ -228,6 +229,7 @@ export async function buildServices(options: BuildOptions): Promise<Services> {
     },
     webhooks,
     quotas: createQuotaThresholds(db.prisma, logger, config.QUOTA_THRESHOLDS),
+    tracing: await startTracing(tracingSettings(config), logger),
     redis,
     limiter,
     keys,

@@ -7,6 +7,8 @@ export const API_KEY_PREFIX = 'ak_';
 const RANDOM_BYTES = 20; // 160 bits of randomness (≥ 128 required)
 const CHECKSUM_BYTES = 4;
 const START_LENGTH = API_KEY_PREFIX.length + 4;
+/** Issued keys are 33–37 characters; anything much longer is not even hashed, only rejected. */
+export const MAX_RAW_KEY_LENGTH = 64;
 // 24 bytes of base58 are 32–33 characters; anything else is malformed without decoding.
 const SHAPE = /^ak_[1-9A-HJ-NP-Za-km-z]{30,34}$/;
 

@@ -133,18 +133,29 @@ export interface KeyAccessRules {
   previous: { hash: string; expiresAt: number } | null;
 }
 
-/** Why a request was refused: problem code and detail, and the `gateway_auth_failures_total` reason. */
-export interface Refusal {
-  code: ErrorCode;
-  detail: string;
-  reason: 'rolled' | 'ip' | 'scope';
+/**
+ * Why an authenticated key may not make a request: the problem code and detail, and the
+ * `gateway_auth_failures_total` reason (null for refusals about the route rather than the key).
+ */
+export class AccessDenied {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly reason: 'disabled' | 'expired' | 'rolled' | 'ip' | 'scope' | null,
+  ) {}
 }
 
-const GRACE_OVER: Refusal = {
-  code: 'INVALID_API_KEY',
-  detail: 'This API key was rolled and its grace period has ended; use the new key.',
-  reason: 'rolled',
-};
+const GRACE_OVER = new AccessDenied(
+  'INVALID_API_KEY',
+  'This API key was rolled and its grace period has ended; use the new key.',
+  'rolled',
+);
+// A key with an allow-list fails closed when the address is not known (only POST /keys/verify can omit it).
+const IP_UNKNOWN = new AccessDenied(
+  'IP_NOT_ALLOWED',
+  'This API key has an IP allow-list: pass the client address as "ip".',
+  'ip',
+);
 
 /**
  * May this key call `route` with `method` from `ip` now? Null when it may; otherwise why not. Runs
@@ -155,25 +166,29 @@ export function authorizeRequest(
   key: KeyAccessRules,
   route: string,
   method: string,
-  ip: string,
+  /** The client's address; undefined when not known (`POST /keys/verify` without `ip`). */
+  ip: string | undefined,
   now: number,
-): Refusal | null {
+): AccessDenied | null {
   // Checked here, per request, so a cached old secret stops at its deadline without any event.
   if (key.previous !== null && key.previous.expiresAt <= now) return GRACE_OVER;
-  if (key.allowList !== null && !key.allowList.allows(ip)) {
-    return { code: 'IP_NOT_ALLOWED', detail: `This API key may not be used from ${ip}.`, reason: 'ip' };
+  if (key.allowList !== null) {
+    if (ip === undefined) return IP_UNKNOWN;
+    if (!key.allowList.allows(ip)) {
+      return new AccessDenied('IP_NOT_ALLOWED', `This API key may not be used from ${ip}.`, 'ip');
+    }
   }
   if (key.scopes !== null) {
     const allowed = key.scopes.get(route);
     if (allowed === undefined) {
-      return { code: 'ROUTE_NOT_ALLOWED', detail: `This API key may not call route "${route}".`, reason: 'scope' };
+      return new AccessDenied('ROUTE_NOT_ALLOWED', `This API key may not call route "${route}".`, 'scope');
     }
     if ((allowed & (METHOD_BIT[method] ?? OTHER_METHOD_BIT)) === 0) {
-      return {
-        code: 'ROUTE_NOT_ALLOWED',
-        detail: `This API key may not call route "${route}" with ${method}.`,
-        reason: 'scope',
-      };
+      return new AccessDenied(
+        'ROUTE_NOT_ALLOWED',
+        `This API key may not call route "${route}" with ${method}.`,
+        'scope',
+      );
     }
   }
   return null;

@@ -112,11 +112,8 @@ export class KeyStore {
    * with LookupBudgetExhausted when unknown keys used up the lookup budget.
    */
   lookup(hash: string): Promise<CachedKey | null> | CachedKey | null {
-    const hit = this.options.ttlMs > 0 ? this.cache.get(hash) : undefined;
-    if (hit !== undefined) {
-      this.counts.hit.inc();
-      return hit;
-    }
+    const hit = this.cached(hash);
+    if (hit !== undefined) return hit;
     if (this.options.negativeTtlMs > 0 && this.unknown.get(hash) !== undefined) {
       this.counts.negative_hit.inc();
       return null;
@@ -134,9 +131,15 @@ export class KeyStore {
     return pending;
   }
 
-  /** The cached valid key for `hash`, if any — no database access, no metrics, no LRU reordering. */
-  peek(hash: string): CachedKey | undefined {
-    return this.cache.peek(hash);
+  /**
+   * The cached valid key for `hash`, if any (counted as a cache hit) — never the database. The
+   * proxy asks this first: a known key skips the shape check and the auth throttle, and then needs
+   * no second cache operation (`LRUCache#peek` cost ~1 µs per request in a profile; `get` far less).
+   */
+  cached(hash: string): CachedKey | undefined {
+    const hit = this.options.ttlMs > 0 ? this.cache.get(hash) : undefined;
+    if (hit !== undefined) this.counts.hit.inc();
+    return hit;
   }
 
   invalidate(hash: string): void {

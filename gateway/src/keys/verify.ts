@@ -4,11 +4,11 @@ import { DEFAULT_ROUTE_NAME, ERROR_STATUS } from '@gateway/shared';
 import type { z } from 'zod';
 import type { PlanStore } from '../plans/plan-store.js';
 import { PROXY_PREFIX, type ProxyRoute, type RouteTable } from '../proxy/route-table.js';
-import { describeWindow, type RateLimiter } from '../ratelimit/index.js';
+import { type RateLimiter, rateLimitedDetail, toLimit } from '../ratelimit/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import type { QuotaThresholds } from '../webhooks/quota-threshold.js';
-import { hashApiKey, isWellFormedApiKey } from './api-key.js';
-import { authorizeRequest } from './authorize.js';
+import { AccessDenied, decideAccess } from './access.js';
+import { hashApiKey, isWellFormedApiKey, MAX_RAW_KEY_LENGTH } from './api-key.js';
 import { type KeyStore, LookupBudgetExhausted } from './key-store.js';
 
 export interface VerifierDeps {
@@ -27,14 +27,12 @@ type VerifyInput = z.output<typeof VerifyKeyRequestSchema>;
 /** Thrown when the answer is "retry shortly" (the database, or the unknown-key budget), not a verdict. */
 export class VerifyUnavailable extends Error {}
 
-const MAX_RAW_KEY_LENGTH = 64;
-
 /**
  * `POST /keys/verify`: the proxy's decision without the proxying, for services that handle traffic
- * themselves. The same steps in the same order — key shape, lookup, enabled and unexpired, the route,
- * a rolled secret's grace, the IP allow-list and scopes, then every window of the key's plan and its
- * owner's, counted with the route's cost — so a key is valid here exactly when the proxy would pass
- * the request. A verification of a known key is recorded in its usage (method as given, path as given
+ * themselves. The same steps in the same order — key shape, lookup, then the proxy's own access
+ * decision (`decideAccess`: enabled and unexpired, the route, a rolled secret's grace, the IP
+ * allow-list and scopes), then every window of the key's plan and its owner's, counted with the
+ * route's cost — so a key is valid here exactly when the proxy would pass the request. A verification of a known key is recorded in its usage (method as given, path as given
  * or `/verify`), refusals included, as the proxy records its answers.
  */
 export async function verifyKey(deps: VerifierDeps, input: VerifyInput): Promise<VerifyKeyResponse> {
@@ -91,33 +89,21 @@ export async function verifyKey(deps: VerifierDeps, input: VerifyInput): Promise
     return result;
   };
 
-  if (!key.active) return answer(refused('KEY_DISABLED', 'This API key has been disabled.', who));
-  if (key.expiresAt !== null && key.expiresAt <= now) {
-    return answer(refused('KEY_EXPIRED', 'This API key has expired.', who));
-  }
-  const route = pickRoute(deps.routes, input);
-  if (route === null) {
-    return answer(refused('ROUTE_NOT_FOUND', `No route named "${input.route}".`, who));
+  const picked = pickRoute(deps.routes, input);
+  const route = decideAccess(key, picked, input.method, input.ip, now);
+  if (route instanceof AccessDenied) {
+    // A key refused for its own state names no route: the route is not looked at before that.
+    const keyState = route.reason === 'disabled' || route.reason === 'expired';
+    const at = { ...who, route: keyState ? null : (picked?.name ?? null) };
+    const detail =
+      route.code === 'ROUTE_NOT_FOUND' && input.route !== undefined ? `No route named "${input.route}".` : route.detail;
+    return answer(refused(route.code, detail, at));
   }
   routeName = route.name;
   const at = { ...who, route: route.name };
-  if (!route.enabled) return answer(refused('ROUTE_DISABLED', `The route "${route.name}" is disabled.`, at));
-  if (key.allowList !== null && input.ip === undefined) {
-    return answer(refused('IP_NOT_ALLOWED', 'This API key has an IP allow-list: pass the client address as "ip".', at));
-  }
-  const denial = authorizeRequest(key, route.name, input.method, input.ip ?? '', now);
-  if (denial !== null) return answer(refused(denial.code, denial.detail, at));
 
   const decision = await deps.limiter.check(key.id, deps.plans.policyFor(key), key.userId, input.cost ?? route.cost);
-  const limits = decision.windows.map((w) => ({
-    window: w.name,
-    unit: w.unit,
-    scope: w.scope,
-    shadow: w.shadow,
-    limit: w.limit,
-    remaining: w.remaining,
-    reset: w.resetSeconds,
-  }));
+  const limits = decision.windows.map(toLimit);
   if (decision.allowed) {
     deps.keys.touch(key, now);
     deps.quotas.observe(key, decision, input.cost ?? route.cost);
@@ -126,9 +112,8 @@ export async function verifyKey(deps: VerifierDeps, input: VerifyInput): Promise
   if (decision.backend === 'closed') {
     throw new VerifyUnavailable('Rate limiting is unavailable and the gateway is configured to fail closed');
   }
-  const which = decision.refusedBy === null ? "The key's rate limit" : describeWindow(decision.refusedBy);
   return answer(
-    refused('RATE_LIMITED', `${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`, {
+    refused('RATE_LIMITED', rateLimitedDetail(decision), {
       ...at,
       limits,
       retryAfterSeconds: decision.retryAfterSeconds,

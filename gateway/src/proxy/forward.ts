@@ -143,6 +143,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   requestBytes = 0;
   /** Body bytes of the upstream's answer written to the client. */
   responseBytes = 0;
+  /** The upstream's final status, once its response started (0 until then). */
+  status = 0;
+  /** Milliseconds from sending the request to the upstream's response headers (-1 until then). */
+  headersAfterMs = -1;
   private resolve!: () => void;
   private reject!: (err: Error) => void;
   private controller: Dispatcher.DispatchController | null = null;
@@ -258,7 +262,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     // 1xx answers are the upstream's business with us; the client gets the final one.
     if (statusCode < 200) return;
     const o = this.o;
-    o.upstreamDuration.observe((performance.now() - o.startedAt) / 1000);
+    this.status = statusCode;
+    this.headersAfterMs = performance.now() - o.startedAt;
+    o.upstreamDuration.observe(this.headersAfterMs / 1000);
     const out = o.responseHeaders;
     const location = appendClientResponseHeaders(out, headers, o.ownedFields);
     if (location !== -1) {

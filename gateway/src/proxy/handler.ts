@@ -6,9 +6,9 @@ import type { ErrorCode } from '../errors.js';
 import { continueBody } from '../http/client-guards.js';
 import { SESSION_COOKIE } from '../http/gateway-cookies.js';
 import { forwardedForValue, type TrustProxy } from '../http/trust-proxy.js';
-import { hashApiKey, isWellFormedApiKey } from '../keys/api-key.js';
+import { AccessDenied, decideAccess } from '../keys/access.js';
+import { hashApiKey, isWellFormedApiKey, MAX_RAW_KEY_LENGTH } from '../keys/api-key.js';
 import type { AuthFailureThrottle } from '../keys/auth-throttle.js';
-import { authorizeRequest } from '../keys/authorize.js';
 import { type CachedKey, type KeyStore, LookupBudgetExhausted } from '../keys/key-store.js';
 import type { Logger } from '../logger.js';
 import type { CounterSlot, Metrics } from '../metrics.js';
@@ -16,13 +16,14 @@ import { sendProblem } from '../middleware/problem.js';
 import { requestIdFor } from '../middleware/request-id.js';
 import type { PlanStore } from '../plans/plan-store.js';
 import {
-  describeWindow,
   pushRateLimitHeaders,
   RATE_LIMIT_FIELDS,
   type RateLimitDecision,
   type RateLimiter,
+  rateLimitedDetail,
   setFlatHeaders,
 } from '../ratelimit/index.js';
+import type { ProxyTracing, RequestTrace, TraceStep } from '../tracing/index.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { storedPath } from '../usage/stored-path.js';
 import type { QuotaThresholds } from '../webhooks/quota-threshold.js';
@@ -32,6 +33,15 @@ import { type IdentityHeaderNames, notForwardedUpstream, upstreamRequestHeaders 
 import { type InFlightCounter, InFlightLimiter } from './in-flight.js';
 import { PROXY_PREFIX, type ProxyRoute, type RouteTable } from './route-table.js';
 import { apiKeyFromQuery, joinTargetPath, targetRest } from './target-path.js';
+import {
+  beginTrace,
+  identifiedKey,
+  limitDecided,
+  matchedRoute,
+  refusedStep,
+  upstreamDone,
+  upstreamStep,
+} from './trace-steps.js';
 
 export { PROXY_PREFIX };
 
@@ -50,11 +60,11 @@ export interface ProxyDeps {
   authThrottle: AuthFailureThrottle;
   /** Client address, scheme and host, believing forwarding headers only from TRUST_PROXY's proxies. */
   trustProxy: TrustProxy;
+  /** OpenTelemetry tracing; null or absent when off (the default). */
+  tracing?: ProxyTracing | null;
 }
 
 const CLIENT_CLOSED_REQUEST = 499;
-// Issued keys are 33–37 characters; anything much longer is not hashed, only rejected.
-const MAX_RAW_KEY_LENGTH = 64;
 const RETRY_SOON = { 'Retry-After': '1' };
 // Response fields the gateway writes on a proxied answer; the upstream's fields of these names are dropped.
 const OWNED_RESPONSE_FIELDS: ReadonlySet<string> = new Set(['x-request-id', ...RATE_LIMIT_FIELDS]);
@@ -76,8 +86,6 @@ const MISSING_KEY = new Refusal(
   'Send your API key in the X-API-Key header (or the api_key query parameter).',
 );
 const INVALID_KEY = new Refusal('INVALID_API_KEY', 'The API key is not valid.');
-const KEY_DISABLED = new Refusal('KEY_DISABLED', 'This API key has been disabled.');
-const KEY_EXPIRED = new Refusal('KEY_EXPIRED', 'This API key has expired.');
 const LOOKUP_BUDGET = new Refusal('SERVICE_UNAVAILABLE', 'Too many unknown API keys right now; retry shortly.', {
   'Retry-After': '1',
 });
@@ -86,7 +94,6 @@ const LOOKUP_FAILED = new Refusal(
   'The gateway cannot verify API keys right now; retry shortly.',
   { 'Retry-After': '5' },
 );
-const NO_ROUTE = new Refusal('ROUTE_NOT_FOUND', 'No route serves this path.');
 const PATH_REFUSED = new Refusal('BAD_REQUEST', 'The request path is not allowed.');
 const LIMITER_CLOSED = 'Rate limiting is unavailable and the gateway is configured to fail closed.';
 
@@ -150,6 +157,10 @@ class ProxyCall {
   /** The key's in-flight counter while this request holds a slot; the record step gives it back. */
   slot: InFlightCounter | null = null;
   exchange: UpstreamExchange | undefined = undefined;
+  /** The request's trace while tracing is on; null otherwise (and then nothing traces). */
+  trace: RequestTrace | null = null;
+  /** The upstream call's span, once forwarded (tracing on). */
+  upstreamStep: TraceStep | null = null;
   closed = false;
   /** The `close` listener: one per request, rather than one for the response and one for the socket. */
   readonly onClose: () => void;
@@ -184,6 +195,11 @@ class ProxyCall {
  */
 export function createProxyHandler(deps: ProxyDeps) {
   const { config, metrics, keys, plans, quotas, limiter, usage, routes, authThrottle, logger, trustProxy } = deps;
+  const tracing = deps.tracing ?? null;
+  const fromTrustedProxy = (req: IncomingMessage) => trustProxy.trust(req.socket.remoteAddress ?? '', 0);
+  /** A traced request's ids for its log lines (pino: `trace_id`, `span_id`). */
+  const traceIds = (trace: RequestTrace | null) =>
+    trace === null ? undefined : { trace_id: trace.traceId, span_id: trace.spanId };
   // PUBLIC_URL, when set, names the public origin: the client's Host is never used to build URLs.
   const site = config.PUBLIC_URL ? publicSite(config.PUBLIC_URL) : undefined;
   const identity: IdentityHeaderNames = {
@@ -221,20 +237,25 @@ export function createProxyHandler(deps: ProxyDeps) {
    * 2. Authenticate: hash → in-process cache → database. A cache hit is answered synchronously:
    * awaiting it would still cost a microtask turn.
    */
-  function authenticate(rawKey: string, ip: string): CachedKey | Refusal | Promise<CachedKey | Refusal> {
+  function authenticate(
+    rawKey: string,
+    ip: string,
+    trace: RequestTrace | null,
+  ): CachedKey | Refusal | Promise<CachedKey | Refusal> {
     // A key the cache holds as valid was well-formed when it was first looked up: skip the base58
     // decode and checksum (~1.7 µs) for it. Anything else is checked before any lookup or I/O.
     const hash = rawKey.length <= MAX_RAW_KEY_LENGTH ? hashApiKey(rawKey) : '';
-    const known = hash !== '' && keys.peek(hash) !== undefined;
-    if (!known && !isWellFormedApiKey(rawKey)) {
+    const known = hash === '' ? undefined : keys.cached(hash);
+    if (known !== undefined) return known;
+    if (!isWellFormedApiKey(rawKey)) {
       authThrottle.fail(ip);
       metrics.authFailures.labels('malformed').inc();
       return INVALID_KEY;
     }
     // An address that sent too many bad keys is refused before any lookup, unless it presents a key
-    // already known to be valid: guessing stays cheap while a real client sharing the address (NAT,
-    // an untrusted proxy) keeps working.
-    const wait = known ? 0 : authThrottle.retryAfter(ip);
+    // already known to be valid (above): guessing stays cheap while a real client sharing the
+    // address (NAT, an untrusted proxy) keeps working.
+    const wait = authThrottle.retryAfter(ip);
     if (wait > 0) {
       metrics.authFailures.labels('throttled').inc();
       return new Refusal('TOO_MANY_FAILED_ATTEMPTS', 'Too many requests with invalid API keys from this address.', {
@@ -242,7 +263,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       });
     }
     const found = keys.lookup(hash);
-    if (found instanceof Promise) return found.then((key) => identified(key, ip), lookupFailed);
+    if (found instanceof Promise)
+      return found.then(
+        (key) => identified(key, ip),
+        (err) => lookupFailed(err, trace),
+      );
     return identified(found, ip);
   }
 
@@ -253,40 +278,27 @@ export function createProxyHandler(deps: ProxyDeps) {
     return INVALID_KEY;
   }
 
-  function lookupFailed(err: unknown): Refusal {
+  function lookupFailed(err: unknown, trace: RequestTrace | null): Refusal {
     // The key may well be valid: say "try again", not "unauthorized".
     if (err instanceof LookupBudgetExhausted) {
       metrics.authFailures.labels('lookup_budget').inc();
       return LOOKUP_BUDGET;
     }
-    logger.warn({ err }, 'api key lookup failed');
+    logger.warn({ err, ...traceIds(trace) }, 'api key lookup failed');
     return LOOKUP_FAILED;
   }
 
   /**
    * 3. Authorize, before anything is counted (a refused request costs no quota): the key is
    * enabled and unexpired, a route serves the path and is enabled, and the key may call it (a rolled
-   * secret still in its grace period, the key's IP allow-list, its route and method scopes).
+   * secret still in its grace period, the key's IP allow-list, its route and method scopes). The same
+   * decision as `POST /keys/verify` (keys/access.ts).
    */
   function authorize(key: CachedKey, url: string, method: string, ip: string, now: number): ProxyRoute | Refusal {
-    if (!key.active) {
-      metrics.authFailures.labels('disabled').inc();
-      return KEY_DISABLED;
-    }
-    if (key.expiresAt !== null && key.expiresAt <= now) {
-      metrics.authFailures.labels('expired').inc();
-      return KEY_EXPIRED;
-    }
-    const route = routes.match(url);
-    if (route === null) return NO_ROUTE;
-    if (!route.enabled) return new Refusal('ROUTE_DISABLED', `The route "${route.name}" is disabled.`);
-    // A rolled secret's grace period, the key's IP allow-list and its route scopes.
-    const refused = authorizeRequest(key, route.name, method, ip, now);
-    if (refused !== null) {
-      metrics.authFailures.labels(refused.reason).inc();
-      return new Refusal(refused.code, refused.detail);
-    }
-    return route;
+    const route = decideAccess(key, routes.match(url), method, ip, now);
+    if (!(route instanceof AccessDenied)) return route;
+    if (route.reason !== null) metrics.authFailures.labels(route.reason).inc();
+    return new Refusal(route.code, route.detail);
   }
 
   /**
@@ -318,11 +330,10 @@ export function createProxyHandler(deps: ProxyDeps) {
   }
 
   function rateLimited(decision: RateLimitDecision, own: string[]): Refusal {
-    const refusedBy = decision.refusedBy;
-    const which = refusedBy === null ? "The key's rate limit" : describeWindow(refusedBy);
-    const detail = `${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`;
-    return new Refusal('RATE_LIMITED', detail, undefined, own);
+    return new Refusal('RATE_LIMITED', rateLimitedDetail(decision), undefined, own);
   }
+
+  const planNameOf = (key: CachedKey) => (key.planId === null ? null : (plans.planOf(key.planId)?.name ?? null));
 
   /** 5. Forward: the exchange that streams the request to the route's next target and the answer back. */
   function forward(
@@ -337,21 +348,25 @@ export function createProxyHandler(deps: ProxyDeps) {
     const host = site ? site.host : trustProxy.publicHost(req);
     const proto = site ? site.proto : trustProxy.isSecure(req) ? 'https' : 'http';
     const target = pickTarget(route);
+    const path = joinTargetPath(target.basePath, rest);
+    const headers = upstreamRequestHeaders(req.headers, {
+      forwardedFor: forwardedForValue(addresses),
+      proto,
+      host,
+      requestId,
+      gatewayCookie: SESSION_COOKIE,
+      notForwarded,
+      identity,
+      caller: key,
+      planName: planNameOf(key),
+    });
+    // The upstream joins the trace: traceparent (and tracestate) in its request.
+    if (call.trace !== null) call.upstreamStep = upstreamStep(call.trace, headers, req.method ?? 'GET', target, path);
     const exchange = new UpstreamExchange(res, target, {
       route,
-      path: joinTargetPath(target.basePath, rest),
+      path,
       rest,
-      headers: upstreamRequestHeaders(req.headers, {
-        forwardedFor: forwardedForValue(addresses),
-        proto,
-        host,
-        requestId,
-        gatewayCookie: SESSION_COOKIE,
-        notForwarded,
-        identity,
-        caller: key,
-        planName: key.planId === null ? null : (plans.planOf(key.planId)?.name ?? null),
-      }),
+      headers,
       proto,
       host,
       site,
@@ -378,14 +393,14 @@ export function createProxyHandler(deps: ProxyDeps) {
     if (kind === 'aborted') return;
     if (res.headersSent) {
       // The body was cut mid-way: all we can do is cut the client off too.
-      logger.warn({ err, requestId }, 'upstream failed mid-response');
+      logger.warn({ err, requestId, ...traceIds(call.trace) }, 'upstream failed mid-response');
       res.destroy();
       return;
     }
     // A full pool is overload, not a fault: counted (kind pool_wait), not logged per request.
     if (kind !== 'pool_wait') {
       logger.warn(
-        { requestId, route: route.name, kind: failure.kind, err: (err as Error).message },
+        { requestId, route: route.name, kind: failure.kind, err: (err as Error).message, ...traceIds(call.trace) },
         'upstream request failed',
       );
     }
@@ -406,6 +421,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     const statusCode = finished ? res.statusCode : CLIENT_CLOSED_REQUEST;
     countStatus(statusCode);
     duration.observe(latencyMs / 1000);
+    if (call.trace !== null) call.trace.end(statusCode);
     // A known key's refusals (403, 429) are recorded too: its owner sees them.
     const key = call.key;
     if (key !== null) {
@@ -433,28 +449,49 @@ export function createProxyHandler(deps: ProxyDeps) {
     const requestId = requestIdFor(req);
     const url = req.url ?? '/';
     const call = new ProxyCall(req, res, requestId, url, record);
+    // Tracing off (the default): `trace` stays null, and each traced line below is one null test.
+    const trace = tracing === null ? null : beginTrace(tracing, req, url, requestId, fromTrustedProxy);
+    call.trace = trace;
 
     const rawKey = extractKey(req, url);
     if (rawKey instanceof Refusal) return refuse(res, requestId, rawKey);
 
+    const auth = trace === null ? null : trace.step('auth');
     const addresses = trustProxy.addresses(req);
-    let key = authenticate(rawKey, addresses[addresses.length - 1]!);
+    let key = authenticate(rawKey, addresses[addresses.length - 1]!, trace);
     if (key instanceof Promise) key = await key;
-    if (key instanceof Refusal) return refuse(res, requestId, key);
+    if (key instanceof Refusal) {
+      if (auth !== null) refusedStep(auth, key.code);
+      return refuse(res, requestId, key);
+    }
     call.key = key;
     if (logClientIp) call.clientIp = recordableAddress(addresses[addresses.length - 1]!);
+    if (trace !== null) identifiedKey(trace, key, planNameOf(key));
 
     const now = Date.now();
-    const route = authorize(key, url, req.method ?? 'GET', addresses[addresses.length - 1]!, now);
-    if (route instanceof Refusal) return refuse(res, requestId, route);
+    const method = req.method ?? 'GET';
+    const route = authorize(key, url, method, addresses[addresses.length - 1]!, now);
+    if (route instanceof Refusal) {
+      if (auth !== null) refusedStep(auth, route.code);
+      return refuse(res, requestId, route);
+    }
+    if (trace !== null && auth !== null) {
+      matchedRoute(trace, method, route);
+      auth.end();
+    }
     call.route = route;
     const rest = targetRest(url.slice(PROXY_PREFIX.length + route.stripLength));
     if (rest === null) return refuse(res, requestId, PATH_REFUSED);
 
     if (call.closed) return;
+    const limitStep = trace === null ? null : trace.step('rate-limit');
     const limiting = limit(call, key, route);
-    if (limiting instanceof Refusal) return refuse(res, requestId, limiting);
+    if (limiting instanceof Refusal) {
+      if (limitStep !== null) refusedStep(limitStep, limiting.code);
+      return refuse(res, requestId, limiting);
+    }
     const decision = await limiting;
+    if (limitStep !== null) limitDecided(limitStep, decision, route.cost);
     const own = decided(requestId, decision);
     if (own instanceof Refusal) return refuse(res, requestId, own);
     quotas.observe(key, decision, route.cost);
@@ -466,7 +503,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       continueBody(req, res);
       exchange.start(req);
       await exchange.done;
+      if (call.upstreamStep !== null) upstreamDone(call.upstreamStep, exchange, undefined);
     } catch (err) {
+      if (call.upstreamStep !== null) {
+        upstreamDone(call.upstreamStep, exchange, exchange.aborted ? 'aborted' : classifyUpstreamError(err).kind);
+      }
       forwardFailed(call, exchange, route, own, err);
     }
   };

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { VerifyLimit } from '@gateway/shared';
 import type { RateLimitDecision, WindowState } from './types.js';
 
 export type HeaderPair = [name: string, value: string];
@@ -111,4 +112,23 @@ export function describeWindow(w: Pick<WindowState, 'unit' | 'scope'>): string {
   return w.scope === 'owner'
     ? `The owner's ${WINDOW_WORDS[w.unit]} (shared by all their keys)`
     : `The key's ${WINDOW_WORDS[w.unit]}`;
+}
+
+/** A 429's detail: which window refused and when to retry. */
+export function rateLimitedDetail(decision: RateLimitDecision): string {
+  const which = decision.refusedBy === null ? "The key's rate limit" : describeWindow(decision.refusedBy);
+  return `${which} is exhausted; retry after ${decision.retryAfterSeconds} s.`;
+}
+
+/** A window's state as the management API shows it (`POST /keys/verify`, `GET /keys/:id/limits`). */
+export function toLimit(w: WindowState): VerifyLimit {
+  return {
+    window: w.name,
+    unit: w.unit,
+    scope: w.scope,
+    shadow: w.shadow,
+    limit: w.limit,
+    remaining: w.remaining,
+    reset: w.resetSeconds,
+  };
 }

@@ -6,10 +6,12 @@ export {
   type HeaderPair,
   pushRateLimitHeaders,
   RATE_LIMIT_FIELDS,
+  rateLimitedDetail,
   rateLimitHeaders,
   setFlatHeaders,
   setRateLimitHeaders,
   tightestWindow,
+  toLimit,
 } from './headers.js';
 export { createMemoryRateLimiter, type MemoryRateLimiter, type MemoryRateLimiterOptions } from './memory-limiter.js';
 export { compilePolicy, keyLimits, MAX_WINDOW_LIMIT, WINDOW_UNITS } from './policy.js';

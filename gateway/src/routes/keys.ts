@@ -14,6 +14,7 @@ import { actorOf } from '../auth/management-auth.js';
 import type { ApiKey as ApiKeyRow } from '../generated/prisma/client.js';
 import type { ConfigChangeNotifier } from '../keys/config-events.js';
 import { parseIdOrThrow, parseOrThrow } from '../middleware/validate.js';
+import { toLimit } from '../ratelimit/index.js';
 import {
   createKey,
   deleteKey,
@@ -112,15 +113,7 @@ export function keysRouter(deps: RouteDeps): Router {
     res.json({
       keyId: row.id,
       plan: plan ? { id: plan.id, name: plan.name, timeZone: plan.timeZone } : null,
-      windows: decision.windows.map((w) => ({
-        window: w.name,
-        unit: w.unit,
-        scope: w.scope,
-        shadow: w.shadow,
-        limit: w.limit,
-        remaining: w.remaining,
-        reset: w.resetSeconds,
-      })),
+      windows: decision.windows.map(toLimit),
       backend: decision.backend,
     } satisfies KeyLimitsResponse);
   });
