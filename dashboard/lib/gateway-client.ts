@@ -2,6 +2,7 @@ import {
   createGatewayClient as createSdkClient,
   type Failure,
   type Result,
+  type UsageExportParams as SdkUsageExportParams,
   type UsageLogsParams as SdkUsageLogsParams,
   type UsageAnalyticsParams,
   urlOf,
@@ -46,10 +47,7 @@ import type {
   UpdateRouteRequest,
   UpdateSettingsRequest,
   UpdateWebhookRequest,
-  UsageAnalyticsQuery,
   UsageAnalyticsResponse,
-  UsageExportQuery,
-  UsageLogsQuery,
   UsageLogsResponse,
   UsageResponse,
   User,
@@ -97,7 +95,7 @@ export interface AuditParams extends PageParams {
   to?: string | undefined;
 }
 
-/** `GET /usage` (admins): traffic across every key. */
+/** `GET /usage` as the admin overview asks it: every key's traffic (the window only). */
 export interface OverviewParams {
   from?: string;
   to?: string;
@@ -108,11 +106,11 @@ export interface OverviewParams {
  * `GET /usage` (analytics): admins see every key, users their own; the filters only narrow. Omitting
  * `bucketSeconds` lets the gateway pick one giving at most ~200 points.
  */
-export type AnalyticsParams = UsageAnalyticsQuery;
+export type AnalyticsParams = UsageAnalyticsParams;
 /** `GET /usage/logs`: the request log, newest first, cursor-paged. */
-export type UsageLogsParams = UsageLogsQuery;
+export type UsageLogsParams = SdkUsageLogsParams;
 /** `GET /usage/export`: the request log (no `groupBy`) or a whole grouped table, as CSV or NDJSON. */
-export type UsageExportParams = UsageExportQuery;
+export type UsageExportParams = SdkUsageExportParams;
 
 /** Typed access to the gateway's management API; every response is parsed with the shared contract. */
 export interface GatewayClient {
@@ -243,9 +241,6 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
   const sdk = createSdkClient({ baseUrl, fetch: boundFetch });
   const root = sdk.baseUrl;
   const get = <T>(pending: Promise<Result<T>>) => dataOf(pending, root, boundFetch);
-  // The dashboard's query types come from `shared/` in their input shape (numbers the gateway coerces are
-  // `unknown` there); they are the same parameters the SDK takes.
-  const query = <T>(params: object | undefined) => params as T;
 
   return {
     baseUrl: root,
@@ -280,8 +275,8 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = f
     getUsage: (keyId, params) => get(sdk.usage.key(keyId, params)),
     // The admin overview reads the fields of `GET /usage` it always had (the analytics answer is a superset).
     getOverview: (params) => get(sdk.usage.analytics(params)),
-    getAnalytics: (params) => get(sdk.usage.analytics(query<UsageAnalyticsParams>(params))),
-    listUsageLogs: (params) => get(sdk.usage.logs(query<SdkUsageLogsParams>(params))),
+    getAnalytics: (params) => get(sdk.usage.analytics(params)),
+    listUsageLogs: (params) => get(sdk.usage.logs(params)),
     usageExportUrl: (params) => urlOf(root, '/usage/export', params),
 
     listRoutes: () => get(sdk.routes.list()),
