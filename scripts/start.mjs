@@ -82,8 +82,17 @@ if (stale(join(root, 'gateway/dist'), 'gateway/src', 'gateway/prisma', 'shared/s
 const dashboardPkg = JSON.parse(readFileSync(join(root, 'dashboard/package.json'), 'utf8'));
 const hasDashboard = Boolean(dashboardPkg.scripts?.build && dashboardPkg.scripts?.start);
 if (hasDashboard) {
+  // The dashboard calls the gateway through @gateway/sdk, which Next bundles from sdk/dist.
+  if (stale(join(root, 'sdk/dist'), 'sdk/src', 'shared/src')) run(['run', 'build', '-w', 'sdk'], 'building sdk/');
   const buildId = join(root, 'dashboard/.next/BUILD_ID');
-  const sources = ['dashboard/app', 'dashboard/components', 'dashboard/lib', 'dashboard/next.config.ts', 'shared/src'];
+  const sources = [
+    'dashboard/app',
+    'dashboard/components',
+    'dashboard/lib',
+    'dashboard/next.config.ts',
+    'shared/src',
+    'sdk/src',
+  ];
   if (!existsSync(buildId) || stale(buildId, ...sources)) {
     run(['run', 'build', '-w', 'dashboard'], 'building dashboard/ (first start takes a minute or two)');
   }

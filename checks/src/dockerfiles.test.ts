@@ -138,6 +138,7 @@ describe('.dockerignore (the build context is the repository root)', () => {
     'gateway/prisma/migrations/migration_lock.toml',
     'dashboard/app/layout.tsx',
     'shared/src/index.ts',
+    'sdk/src/index.ts',
     'checks/package.json',
   ])('keeps %s', (path) => {
     expect(ignore.ignores(path)).toBe(false);

@@ -1,89 +1,62 @@
 import {
-  type ApiKey,
-  ApiKeySchema,
-  type AuditAction,
-  type AuthProvidersResponse,
-  AuthProvidersResponseSchema,
-  type CreatedApiKey,
-  CreatedApiKeySchema,
-  type CreatedApiToken,
-  CreatedApiTokenSchema,
-  type CreateKeyRequest,
-  type CreatePlanRequest,
-  type CreateRouteRequest,
-  type CreateTokenRequest,
-  type CreateUserRequest,
-  type CreateUserResponse,
-  CreateUserResponseSchema,
-  type CreateWebhookRequest,
-  type EmailSignInResponse,
-  EmailSignInResponseSchema,
-  type KEY_STATES,
-  type KeyLimitsResponse,
-  KeyLimitsResponseSchema,
-  type ListAuditResponse,
-  ListAuditResponseSchema,
-  type ListKeysResponse,
-  ListKeysResponseSchema,
-  type ListPlansResponse,
-  ListPlansResponseSchema,
-  type ListRoutesResponse,
-  ListRoutesResponseSchema,
-  type ListTokensResponse,
-  ListTokensResponseSchema,
-  type ListUsersResponse,
-  ListUsersResponseSchema,
-  type ListWebhookDeliveriesQuery,
-  type ListWebhookDeliveriesResponse,
-  ListWebhookDeliveriesResponseSchema,
-  type ListWebhooksResponse,
-  ListWebhooksResponseSchema,
-  type OverviewResponse,
-  OverviewResponseSchema,
-  type Plan,
-  PlanSchema,
-  ProblemSchema,
-  type Role,
-  type RollKeyRequest,
-  type RotateWebhookSecretRequest,
-  type Route,
-  RouteSchema,
-  type SessionResponse,
-  SessionResponseSchema,
-  type SessionStatusResponse,
-  SessionStatusResponseSchema,
-  type SettingsResponse,
-  SettingsResponseSchema,
-  type SignInResponse,
-  SignInResponseSchema,
-  type UpdateKeyRequest,
-  type UpdatePlanRequest,
-  type UpdateRouteRequest,
-  type UpdateSettingsRequest,
-  type UpdateWebhookRequest,
-  type UsageAnalyticsQuery,
-  type UsageAnalyticsResponse,
-  UsageAnalyticsResponseSchema,
-  type UsageExportQuery,
-  type UsageLogsQuery,
-  type UsageLogsResponse,
-  UsageLogsResponseSchema,
-  type UsageResponse,
-  UsageResponseSchema,
-  type User,
-  UserSchema,
-  type VerifyEmailRequest,
-  type Webhook,
-  type WebhookDelivery,
-  WebhookDeliverySchema,
-  WebhookSchema,
-  type WebhookWithSecret,
-  WebhookWithSecretSchema,
+  createGatewayClient as createSdkClient,
+  type Failure,
+  type Result,
+  type UsageExportParams as SdkUsageExportParams,
+  type UsageLogsParams as SdkUsageLogsParams,
+  type UsageAnalyticsParams,
+  urlOf,
+} from '@gateway/sdk';
+import type {
+  ApiKey,
+  AuditAction,
+  AuthProvidersResponse,
+  CreatedApiKey,
+  CreatedApiToken,
+  CreateKeyRequest,
+  CreatePlanRequest,
+  CreateRouteRequest,
+  CreateTokenRequest,
+  CreateUserRequest,
+  CreateUserResponse,
+  CreateWebhookRequest,
+  EmailSignInResponse,
+  KEY_STATES,
+  KeyLimitsResponse,
+  ListAuditResponse,
+  ListKeysResponse,
+  ListPlansResponse,
+  ListRoutesResponse,
+  ListTokensResponse,
+  ListUsersResponse,
+  ListWebhookDeliveriesQuery,
+  ListWebhookDeliveriesResponse,
+  ListWebhooksResponse,
+  OverviewResponse,
+  Plan,
+  Role,
+  RollKeyRequest,
+  RotateWebhookSecretRequest,
+  Route,
+  SessionResponse,
+  SessionStatusResponse,
+  SettingsResponse,
+  SignInResponse,
+  UpdateKeyRequest,
+  UpdatePlanRequest,
+  UpdateRouteRequest,
+  UpdateSettingsRequest,
+  UpdateWebhookRequest,
+  UsageAnalyticsResponse,
+  UsageLogsResponse,
+  UsageResponse,
+  User,
+  VerifyEmailRequest,
+  Webhook,
+  WebhookDelivery,
+  WebhookWithSecret,
 } from '@gateway/shared';
-import { z } from 'zod';
 import { ApiError } from './api-error';
-
-type Query = Record<string, string | number | undefined>;
 
 /** One page of a cursor-paged list: pass the previous answer's `nextCursor` as `cursor`. */
 interface PageParams {
@@ -122,7 +95,7 @@ export interface AuditParams extends PageParams {
   to?: string | undefined;
 }
 
-/** `GET /usage` (admins): traffic across every key. */
+/** `GET /usage` as the admin overview asks it: every key's traffic (the window only). */
 export interface OverviewParams {
   from?: string;
   to?: string;
@@ -133,14 +106,11 @@ export interface OverviewParams {
  * `GET /usage` (analytics): admins see every key, users their own; the filters only narrow. Omitting
  * `bucketSeconds` lets the gateway pick one giving at most ~200 points.
  */
-export type AnalyticsParams = UsageAnalyticsQuery;
+export type AnalyticsParams = UsageAnalyticsParams;
 /** `GET /usage/logs`: the request log, newest first, cursor-paged. */
-export type UsageLogsParams = UsageLogsQuery;
+export type UsageLogsParams = SdkUsageLogsParams;
 /** `GET /usage/export`: the request log (no `groupBy`) or a whole grouped table, as CSV or NDJSON. */
-export type UsageExportParams = UsageExportQuery;
-
-/** The answer to `POST /webhooks/:id/test` (202): the queued event's id, the `webhook-id` the receiver sees. */
-const WebhookTestResponseSchema = z.object({ eventId: z.string() });
+export type UsageExportParams = SdkUsageExportParams;
 
 /** Typed access to the gateway's management API; every response is parsed with the shared contract. */
 export interface GatewayClient {
@@ -235,144 +205,106 @@ export interface GatewayClient {
   exportAudit(query?: Omit<AuditParams, 'limit' | 'cursor'>): Promise<Blob>;
 }
 
-interface RequestOptions<T> {
-  body?: unknown;
-  query?: Query | undefined;
-  schema?: z.ZodType<T>;
+/** An SDK result as the dashboard handles it: the data, or an `ApiError` thrown (the SWR hooks expect that). */
+async function dataOf<T>(pending: Promise<Result<T>>, root: string, fetchImpl: typeof fetch): Promise<T> {
+  const result = await pending;
+  if (result.ok) return result.data;
+  throw await apiErrorOf(result, root, fetchImpl);
+}
+
+/** The SDK's failure as the dashboard's `ApiError`; a network failure is first told apart from a CORS refusal. */
+async function apiErrorOf(failed: Failure, root: string, fetchImpl: typeof fetch): Promise<ApiError> {
+  if (failed.kind === 'network') return networkError(root, failed.cause, fetchImpl);
+  if (failed.kind === 'problem' && failed.problem) {
+    return new ApiError('problem', failed.message, {
+      problem: failed.problem,
+      retryAfterSeconds: failed.retryAfterSeconds,
+      cause: failed.cause,
+    });
+  }
+  return new ApiError('invalid-response', failed.message, {
+    ...(failed.status === null ? {} : { status: failed.status }),
+    retryAfterSeconds: failed.retryAfterSeconds,
+    cause: failed.cause,
+  });
 }
 
 /**
- * Builds the client for one gateway base URL (the management listener). Requests carry the gateway's
- * HttpOnly session cookie (`credentials: 'include'`): the dashboard never stores the session token itself.
+ * Builds the client for one gateway base URL (the management listener) on `@gateway/sdk`: no token, so
+ * requests carry the gateway's HttpOnly session cookie (`credentials: 'include'`) and the dashboard never
+ * stores the session token itself. Answers are checked against `@gateway/shared` by the SDK; failures
+ * become `ApiError`s.
  */
 export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch = fetch): GatewayClient {
-  const root = baseUrl.replace(/\/+$/, '');
-
-  function urlOf(path: string, query: Query = {}): URL {
-    const url = new URL(root + path);
-    for (const [name, value] of Object.entries(query)) {
-      if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
-    }
-    return url;
-  }
-
-  async function send(method: string, path: string, body: unknown, query: Query | undefined): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await fetchImpl(urlOf(path, query), {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'include',
-        cache: 'no-store',
-      });
-    } catch (cause) {
-      throw await networkError(root, cause, fetchImpl);
-    }
-    if (!response.ok) throw await problemFrom(response);
-    return response;
-  }
-
-  async function request<T>(method: string, path: string, options: RequestOptions<T> = {}): Promise<T> {
-    const response = await send(method, path, options.body, options.query);
-    if (!options.schema || response.status === 204) return undefined as T;
-
-    const json: unknown = await response.json().catch(() => undefined);
-    const parsed = options.schema.safeParse(json);
-    if (!parsed.success) {
-      const where = parsed.error.issues[0]?.path.join('.') || 'body';
-      throw new ApiError(
-        'invalid-response',
-        `The gateway answered ${method} ${path} in an unexpected shape (${where}).`,
-        { status: response.status, cause: parsed.error },
-      );
-    }
-    return parsed.data;
-  }
-
-  const id = (value: string) => encodeURIComponent(value);
-  const query = (params: object | undefined) => ({ ...params }) as Query;
+  // Browsers want `fetch` called on `window`, not as a detached function.
+  const boundFetch: typeof fetch = (input, init) => fetchImpl.call(globalThis, input, init);
+  const sdk = createSdkClient({ baseUrl, fetch: boundFetch });
+  const root = sdk.baseUrl;
+  const get = <T>(pending: Promise<Result<T>>) => dataOf(pending, root, boundFetch);
 
   return {
     baseUrl: root,
 
-    getProviders: () => request('GET', '/auth/providers', { schema: AuthProvidersResponseSchema }),
-    requestSignInLink: (email) =>
-      request('POST', '/auth/email', { body: { email }, schema: EmailSignInResponseSchema }),
-    verifySignInLink: (body) => request('POST', '/auth/email/verify', { body, schema: SignInResponseSchema }),
-    oidcStartUrl: (startUrl, returnTo) => {
-      const url = /^https?:\/\//.test(startUrl) ? new URL(startUrl) : new URL(root + startUrl);
-      url.searchParams.set('returnTo', returnTo);
-      return url.toString();
-    },
-    getSession: () => request('GET', '/auth/session', { schema: SessionResponseSchema }),
-    getSessionStatus: () => request('GET', '/auth/session/status', { schema: SessionStatusResponseSchema }),
-    signOut: () => request('DELETE', '/auth/session'),
-    signOutEverywhere: () => request('DELETE', '/auth/sessions'),
+    getProviders: () => get(sdk.auth.providers()),
+    requestSignInLink: (email) => get(sdk.auth.requestSignInLink(email)),
+    verifySignInLink: (body) => get(sdk.auth.verifySignInLink(body)),
+    oidcStartUrl: (startUrl, returnTo) => sdk.auth.oidcStartUrl(startUrl, returnTo),
+    getSession: () => get(sdk.auth.session()),
+    getSessionStatus: () => get(sdk.auth.sessionStatus()),
+    signOut: () => get(sdk.auth.signOut()),
+    signOutEverywhere: () => get(sdk.auth.signOutEverywhere()),
 
-    createUser: (body) => request('POST', '/users', { body, schema: CreateUserResponseSchema }),
-    listUsers: (params) => request('GET', '/users', { query: query(params), schema: ListUsersResponseSchema }),
-    getUserByEmail: (email) => request('GET', '/users/by-email', { query: { email }, schema: UserSchema }),
-    getUser: (userId) => request('GET', `/users/${id(userId)}`, { schema: UserSchema }),
-    updateUserRole: (userId, role) => request('PATCH', `/users/${id(userId)}`, { body: { role }, schema: UserSchema }),
-    endUserSessions: (userId) => request('DELETE', `/users/${id(userId)}/sessions`),
+    createUser: (body) => get(sdk.users.create(body)),
+    listUsers: (params) => get(sdk.users.list(params)),
+    getUserByEmail: (email) => get(sdk.users.getByEmail(email)),
+    getUser: (userId) => get(sdk.users.get(userId)),
+    updateUserRole: (userId, role) => get(sdk.users.updateRole(userId, role)),
+    endUserSessions: (userId) => get(sdk.users.endSessions(userId)),
 
-    getSettings: () => request('GET', '/settings', { schema: SettingsResponseSchema }),
-    updateSettings: (body) => request('PATCH', '/settings', { body, schema: SettingsResponseSchema }),
+    getSettings: () => get(sdk.settings.get()),
+    updateSettings: (body) => get(sdk.settings.update(body)),
 
-    listKeys: (params) => request('GET', '/keys', { query: query(params), schema: ListKeysResponseSchema }),
-    getKey: (keyId) => request('GET', `/keys/${id(keyId)}`, { schema: ApiKeySchema }),
-    getKeyLimits: (keyId) => request('GET', `/keys/${id(keyId)}/limits`, { schema: KeyLimitsResponseSchema }),
-    createKey: (body) => request('POST', '/keys', { body, schema: CreatedApiKeySchema }),
-    updateKey: (keyId, body) => request('PATCH', `/keys/${id(keyId)}`, { body, schema: ApiKeySchema }),
-    deleteKey: (keyId) => request('DELETE', `/keys/${id(keyId)}`),
-    rollKey: (keyId, body) => request('POST', `/keys/${id(keyId)}/roll`, { body, schema: CreatedApiKeySchema }),
-    endGracePeriod: (keyId) => request('DELETE', `/keys/${id(keyId)}/previous-secret`, { schema: ApiKeySchema }),
-    getUsage: (keyId, params) =>
-      request('GET', `/usage/${id(keyId)}`, { query: query(params), schema: UsageResponseSchema }),
-    getOverview: (params) => request('GET', '/usage', { query: query(params), schema: OverviewResponseSchema }),
-    getAnalytics: (params) => request('GET', '/usage', { query: query(params), schema: UsageAnalyticsResponseSchema }),
-    listUsageLogs: (params) => request('GET', '/usage/logs', { query: query(params), schema: UsageLogsResponseSchema }),
-    usageExportUrl: (params) => urlOf('/usage/export', query(params)).toString(),
+    listKeys: (params) => get(sdk.keys.list(params)),
+    getKey: (keyId) => get(sdk.keys.get(keyId)),
+    getKeyLimits: (keyId) => get(sdk.keys.limits(keyId)),
+    createKey: (body) => get(sdk.keys.create(body)),
+    updateKey: (keyId, body) => get(sdk.keys.update(keyId, body)),
+    deleteKey: (keyId) => get(sdk.keys.delete(keyId)),
+    rollKey: (keyId, body) => get(sdk.keys.roll(keyId, body)),
+    endGracePeriod: (keyId) => get(sdk.keys.endGracePeriod(keyId)),
+    getUsage: (keyId, params) => get(sdk.usage.key(keyId, params)),
+    // The admin overview reads the fields of `GET /usage` it always had (the analytics answer is a superset).
+    getOverview: (params) => get(sdk.usage.analytics(params)),
+    getAnalytics: (params) => get(sdk.usage.analytics(params)),
+    listUsageLogs: (params) => get(sdk.usage.logs(params)),
+    usageExportUrl: (params) => urlOf(root, '/usage/export', params),
 
-    listRoutes: () => request('GET', '/routes', { schema: ListRoutesResponseSchema }),
-    createRoute: (body) => request('POST', '/routes', { body, schema: RouteSchema }),
-    updateRoute: (routeId, body) => request('PATCH', `/routes/${id(routeId)}`, { body, schema: RouteSchema }),
-    deleteRoute: (routeId) => request('DELETE', `/routes/${id(routeId)}`),
-    listPlans: () => request('GET', '/plans', { schema: ListPlansResponseSchema }),
-    getPlan: (planId) => request('GET', `/plans/${id(planId)}`, { schema: PlanSchema }),
-    createPlan: (body) => request('POST', '/plans', { body, schema: PlanSchema }),
-    updatePlan: (planId, body) => request('PATCH', `/plans/${id(planId)}`, { body, schema: PlanSchema }),
-    deletePlan: (planId) => request('DELETE', `/plans/${id(planId)}`),
+    listRoutes: () => get(sdk.routes.list()),
+    createRoute: (body) => get(sdk.routes.create(body)),
+    updateRoute: (routeId, body) => get(sdk.routes.update(routeId, body)),
+    deleteRoute: (routeId) => get(sdk.routes.delete(routeId)),
+    listPlans: () => get(sdk.plans.list()),
+    getPlan: (planId) => get(sdk.plans.get(planId)),
+    createPlan: (body) => get(sdk.plans.create(body)),
+    updatePlan: (planId, body) => get(sdk.plans.update(planId, body)),
+    deletePlan: (planId) => get(sdk.plans.delete(planId)),
 
-    listTokens: () => request('GET', '/tokens', { schema: ListTokensResponseSchema }),
-    createToken: (body) => request('POST', '/tokens', { body, schema: CreatedApiTokenSchema }),
-    revokeToken: (tokenId) => request('DELETE', `/tokens/${id(tokenId)}`),
+    listTokens: () => get(sdk.tokens.list()),
+    createToken: (body) => get(sdk.tokens.create(body)),
+    revokeToken: (tokenId) => get(sdk.tokens.revoke(tokenId)),
 
-    listWebhooks: () => request('GET', '/webhooks', { schema: ListWebhooksResponseSchema }),
-    getWebhook: (webhookId) => request('GET', `/webhooks/${id(webhookId)}`, { schema: WebhookSchema }),
-    createWebhook: (body) => request('POST', '/webhooks', { body, schema: WebhookWithSecretSchema }),
-    updateWebhook: (webhookId, body) => request('PATCH', `/webhooks/${id(webhookId)}`, { body, schema: WebhookSchema }),
-    deleteWebhook: (webhookId) => request('DELETE', `/webhooks/${id(webhookId)}`),
-    rotateWebhookSecret: (webhookId, body) =>
-      request('POST', `/webhooks/${id(webhookId)}/rotate-secret`, { body, schema: WebhookWithSecretSchema }),
-    sendTestWebhook: (webhookId) =>
-      request('POST', `/webhooks/${id(webhookId)}/test`, { body: {}, schema: WebhookTestResponseSchema }),
-    listWebhookDeliveries: (webhookId, params) =>
-      request('GET', `/webhooks/${id(webhookId)}/deliveries`, {
-        query: query(params),
-        schema: ListWebhookDeliveriesResponseSchema,
-      }),
-    redeliverWebhook: (webhookId, deliveryId) =>
-      request('POST', `/webhooks/${id(webhookId)}/deliveries/${id(deliveryId)}/redeliver`, {
-        body: {},
-        schema: WebhookDeliverySchema,
-      }),
+    listWebhooks: () => get(sdk.webhooks.list()),
+    getWebhook: (webhookId) => get(sdk.webhooks.get(webhookId)),
+    createWebhook: (body) => get(sdk.webhooks.create(body)),
+    updateWebhook: (webhookId, body) => get(sdk.webhooks.update(webhookId, body)),
+    deleteWebhook: (webhookId) => get(sdk.webhooks.delete(webhookId)),
+    rotateWebhookSecret: (webhookId, body) => get(sdk.webhooks.rotateSecret(webhookId, body)),
+    sendTestWebhook: (webhookId) => get(sdk.webhooks.sendTest(webhookId)),
+    listWebhookDeliveries: (webhookId, params) => get(sdk.webhooks.deliveries(webhookId, params)),
+    redeliverWebhook: (webhookId, deliveryId) => get(sdk.webhooks.redeliver(webhookId, deliveryId)),
 
-    listAudit: (params) => request('GET', '/audit', { query: query(params), schema: ListAuditResponseSchema }),
-    exportAudit: async (params) => (await send('GET', '/audit/export', undefined, query(params))).blob(),
+    listAudit: (params) => get(sdk.audit.list(params)),
+    exportAudit: async (params) => (await get(sdk.audit.export(params))).blob(),
   };
 }
 
@@ -404,32 +336,4 @@ async function networkError(root: string, cause: unknown, fetchImpl: typeof fetc
       'or open the dashboard at an address DASHBOARD_ORIGIN already lists.',
     { cause, originRefused: true },
   );
-}
-
-/** Maps an error response to an `ApiError`, keeping the problem's field errors when it is RFC 9457. */
-async function problemFrom(response: Response): Promise<ApiError> {
-  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
-  const body: unknown = await response.json().catch(() => undefined);
-  const problem = ProblemSchema.safeParse(body);
-  if (problem.success) {
-    return new ApiError('problem', problem.data.detail || problem.data.title, {
-      problem: problem.data,
-      retryAfterSeconds,
-    });
-  }
-  // Not our problem shape (e.g. a load balancer's error page): keep the status, say what we know.
-  const loose = body as { detail?: unknown; title?: unknown } | undefined;
-  const text = typeof loose?.detail === 'string' ? loose.detail : typeof loose?.title === 'string' ? loose.title : '';
-  return new ApiError('invalid-response', text || `The gateway answered ${response.status} ${response.statusText}.`, {
-    status: response.status,
-    retryAfterSeconds,
-  });
-}
-
-/** `Retry-After` is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function parseRetryAfter(value: string | null): number | null {
-  if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }

@@ -55,10 +55,18 @@ if (
   run(root, 'npm', ['run', 'build', '-w', 'gateway']);
 }
 
+// The dashboard calls the gateway through @gateway/sdk, which Next bundles from sdk/dist.
+const sdk = [path.join(root, 'sdk', 'src'), path.join(root, 'sdk', 'package.json')];
+if (stale(path.join(root, 'sdk', 'dist', 'index.js'), [...shared, ...sdk])) {
+  if (!existsSync(path.join(root, 'shared', 'dist'))) run(root, 'npm', ['run', 'build', '-w', 'shared']);
+  run(root, 'npm', ['run', 'build', '-w', 'sdk']);
+}
+
 const dashboardBuild = path.join(dashboard, '.next', 'BUILD_ID');
 if (
   stale(dashboardBuild, [
     ...shared,
+    ...sdk,
     ...['app', 'components', 'lib', 'public', 'next.config.ts', 'package.json', 'postcss.config.mjs'].map((p) =>
       path.join(dashboard, p),
     ),

@@ -42,8 +42,6 @@ import {
   ListWebhookDeliveriesResponseSchema,
   type ListWebhooksResponse,
   ListWebhooksResponseSchema,
-  type OverviewResponse,
-  OverviewResponseSchema,
   type Plan,
   PlanSchema,
   type Role,
@@ -63,6 +61,14 @@ import {
   type UpdateRouteRequest,
   type UpdateSettingsRequest,
   type UpdateWebhookRequest,
+  type UsageAnalyticsQuery,
+  type UsageAnalyticsResponse,
+  UsageAnalyticsResponseSchema,
+  type UsageExportQuery,
+  type UsageLogRecord,
+  type UsageLogsQuery,
+  type UsageLogsResponse,
+  UsageLogsResponseSchema,
   type UsageResponse,
   UsageResponseSchema,
   type User,
@@ -113,26 +119,22 @@ export interface UsageParams extends PageParams {
   bucketSeconds?: number | undefined;
 }
 
-/** `GET /usage` (admins): traffic across every key. */
-export interface OverviewParams {
-  from?: string | undefined;
-  to?: string | undefined;
+/**
+ * `GET /usage`: admins see every key, users their own; the filters (`keyId`, `userId`, `route`, `status`
+ * as `404` or `4xx`, `method`, `pathPrefix`) only narrow that. Shared's query, with its numbers typed.
+ */
+export type UsageAnalyticsParams = Omit<UsageAnalyticsQuery, 'top' | 'bucketSeconds'> & {
+  /** Groups to answer with `groupBy` (default 10, at most 100); the rest are summed into `other`. */
+  top?: number | undefined;
+  /** One of `USAGE_BUCKET_SECONDS`; omitted, the gateway picks one giving at most ~200 points. */
   bucketSeconds?: number | undefined;
-}
+};
 
-/** `GET /usage/export`: the request log (or, with `groupBy`, the grouped table) as CSV or NDJSON. */
-export interface UsageExportParams {
-  format: 'csv' | 'ndjson';
-  from?: string | undefined;
-  to?: string | undefined;
-  groupBy?: string | undefined;
-  keyId?: string | undefined;
-  userId?: string | undefined;
-  route?: string | undefined;
-  status?: string | undefined;
-  method?: string | undefined;
-  pathPrefix?: string | undefined;
-}
+/** `GET /usage/logs`: the request log, newest first, with the same filters as `GET /usage`. */
+export type UsageLogsParams = Omit<UsageLogsQuery, 'limit' | 'cursor'> & PageParams;
+
+/** `GET /usage/export`: the request log (or, with `groupBy`, the whole grouped table) as CSV or NDJSON. */
+export type UsageExportParams = UsageExportQuery;
 
 /** `GET /audit`: admins see everything, users their own entries. */
 export interface AuditParams extends PageParams {
@@ -257,9 +259,23 @@ export function createGatewayClient(options: ClientOptions) {
       /** Stats, a series and a page of recent requests of one key (default: the last 24 h). */
       key: (keyId: string, params?: UsageParams): Promise<Result<UsageResponse>> =>
         http.call('GET', `/usage/${id(keyId)}`, { query: params, schema: UsageResponseSchema }),
-      /** Traffic across every key (admins). */
-      overview: (params?: OverviewParams): Promise<Result<OverviewResponse>> =>
-        http.call('GET', '/usage', { query: params, schema: OverviewResponseSchema }),
+      /** Totals, latency, a series and (with `groupBy`) the top groups plus `other`, within the filters. */
+      analytics: (params?: UsageAnalyticsParams): Promise<Result<UsageAnalyticsResponse>> =>
+        http.call('GET', '/usage', { query: params, schema: UsageAnalyticsResponseSchema }),
+      /** One page of the request log, newest first. */
+      logs: (params?: UsageLogsParams): Promise<Result<UsageLogsResponse>> =>
+        http.call('GET', '/usage/logs', { query: params, schema: UsageLogsResponseSchema }),
+      /**
+       * Every matching request of the window, following cursors (at most `max`, default 10 000). The
+       * window is pinned at the first page (`to` defaults to now), so every page reads the same one.
+       */
+      logsAll: (params?: Omit<UsageLogsParams, 'cursor'>, max?: number): Promise<Result<Collected<UsageLogRecord>>> => {
+        const query = { ...params, to: params?.to ?? new Date().toISOString() };
+        return collectPages(
+          (cursor) => http.call('GET', '/usage/logs', { query: { ...query, cursor }, schema: UsageLogsResponseSchema }),
+          max,
+        );
+      },
       /** The export as a streaming `Response` (CSV or NDJSON): pipe `response.body` to a file. */
       export: (params: UsageExportParams): Promise<Result<Response>> => http.stream('GET', '/usage/export', params),
     },

@@ -4,7 +4,15 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiKeySchema, CreatedApiKeySchema, ListKeysResponseSchema, PlanSchema, RouteSchema } from '@gateway/shared';
+import {
+  ApiKeySchema,
+  CreatedApiKeySchema,
+  ListKeysResponseSchema,
+  PlanSchema,
+  RouteSchema,
+  UsageAnalyticsResponseSchema,
+  UsageLogsResponseSchema,
+} from '@gateway/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, createUser } from '../support/credentials.js';
 import { startEchoUpstream } from '../support/echo-upstream.js';
@@ -192,14 +200,56 @@ describe('the gateway CLI', () => {
       expect(human.stdout).toMatch(/GET\s+200\s+[\d.]+ ms\s+\/hello/);
     });
 
-    it('usage export writes the request log to a file', async (ctx) => {
-      // TODO(issue 14 item 3): GET /usage/export is being built in parallel. Until the gateway serves
-      // it, `/usage/export` is taken by `GET /usage/:keyId` as a key id ("No API key with this id"):
-      // only then is this test skipped.
-      const probe = await gw.admin('/usage/export?format=csv');
-      if (probe.status === 404 && (await probe.text()).includes('No API key with this id')) {
-        ctx.skip('GET /usage/export is not served by this gateway yet');
-      }
+    it('usage overview shows the totals, and with --group-by a table of the groups', async () => {
+      const run = await gateway('usage', 'overview', '--from', '1h', '--key', keyId, '--group-by', 'status', '--json');
+      expect(run.code).toBe(0);
+      const analytics = UsageAnalyticsResponseSchema.parse(json(run));
+      expect(analytics.groupBy).toBe('status');
+      expect(analytics.groups.map((g) => g.value).sort()).toEqual(['200', '403']);
+      expect(analytics.totals.requests).toBe(analytics.groups.reduce((n, g) => n + g.requests, 0));
+
+      const human = await gateway('usage', 'overview', '--from', '1h', '--key', keyId, '--group-by', 'status');
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/^Requests:\s+\d+$/m);
+      expect(human.stdout).toMatch(/^STATUS\s+LABEL\s+REQUESTS\s+ERRORS\s+LIMITED\s+P95/m);
+      expect(human.stdout).toMatch(/^403\s+-\s+1\s+1\s+0\s/m);
+      const keys = await gateway('usage', 'overview', '--from', '1h');
+      expect(keys.stdout).toMatch(new RegExp(`^${keyId}\\s+renamed`, 'm'));
+      expect((await gateway('usage', 'overview', '--group-by', 'colour')).code).toBe(2);
+    });
+
+    it('usage logs lists the requests newest first, filters them and pages with --limit and --cursor', async () => {
+      const limited = await gateway('usage', 'logs', '--from', '1h', '--key', keyId, '--status', '4xx', '--json');
+      expect(limited.code).toBe(0);
+      const refused = UsageLogsResponseSchema.parse(json(limited));
+      expect(refused.data.map((r) => r.statusCode)).toEqual([403]);
+
+      const first = UsageLogsResponseSchema.parse(
+        json(await gateway('usage', 'logs', '--from', '1h', '--key', keyId, '--limit', '2', '--json')),
+      );
+      expect(first.data).toHaveLength(2);
+      expect(first.nextCursor).not.toBeNull();
+      const rest = UsageLogsResponseSchema.parse(
+        json(await gateway('usage', 'logs', '--from', '1h', '--key', keyId, '--cursor', first.nextCursor!, '--json')),
+      );
+      expect(rest.data.length).toBeGreaterThanOrEqual(2);
+      expect(rest.nextCursor).toBeNull();
+      const ids = [...first.data, ...rest.data].map((r) => r.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const times = [...first.data, ...rest.data].map((r) => r.timestamp);
+      expect(times).toEqual([...times].sort().reverse());
+
+      const human = await gateway('usage', 'logs', '--from', '1h', '--key', keyId, '--limit', '1');
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/^TIME\s+METHOD\s+STATUS\s+LATENCY\s+KEY\s+ROUTE\s+PATH$/m);
+      expect(human.stdout).toMatch(/GET\s+200\s+[\d.]+ ms\s+renamed\s+default\s+\/hello/);
+      expect(human.stdout).toMatch(/^Next page: --cursor \S+$/m);
+      const bad = await gateway('usage', 'logs', '--status', '6xx');
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('VALIDATION_FAILED');
+    });
+
+    it('usage export writes the request log to a file', async () => {
       const file = join(home, 'usage.csv');
       const run = await gateway('usage', 'export', '--format', 'csv', '--key', keyId, '--from', '1h', '--output', file);
       expect(run.code).toBe(0);

@@ -49,8 +49,34 @@ describe('@gateway/sdk', () => {
     });
     expect(usage.totals.byStatusClass['2xx']).toBe(3);
     expect(usage.latencyMs.p95).not.toBeNull();
-    const overview = unwrap(await gateway.usage.overview({ from }));
-    expect(overview.totals.requests).toBeGreaterThanOrEqual(3);
+    const analytics = unwrap(await gateway.usage.analytics({ from, keyId: id, groupBy: 'status' }));
+    expect(analytics.totals.requests).toBe(3);
+    expect(analytics.groups).toMatchObject([{ value: '200', requests: 3 }]);
+  });
+
+  it('reads the request log a page at a time, or whole with logsAll; exports it as NDJSON', async () => {
+    const { id, key } = unwrap(await gateway.keys.create({ userId, name: 'log-reader' }));
+    for (let i = 0; i < 5; i++) expect(await proxyStatus(key)).toBe(200);
+    await eventually(async () => {
+      const page = unwrap(await gateway.usage.logs({ keyId: id }));
+      if (page.data.length < 5) throw new Error('not every request logged yet');
+    });
+    const first = unwrap(await gateway.usage.logs({ keyId: id, limit: 2 }));
+    expect(first.data).toHaveLength(2);
+    expect(first.nextCursor).not.toBeNull();
+    const all = unwrap(await gateway.usage.logsAll({ keyId: id, limit: 2 }));
+    expect(all).toMatchObject({ truncated: false });
+    expect(all.data.map((r) => r.keyId)).toEqual(Array(5).fill(id));
+    expect(new Set(all.data.map((r) => r.id)).size).toBe(5);
+    expect(unwrap(await gateway.usage.logsAll({ keyId: id, limit: 2 }, 3))).toMatchObject({ truncated: true });
+
+    const exported = unwrap(await gateway.usage.export({ format: 'ndjson', keyId: id }));
+    expect(exported.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = (await exported.text()).trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line).id).sort()).toEqual(all.data.map((r) => r.id).sort());
+
+    const refused = await gateway.usage.logs({ status: '6xx' });
+    expect(refused).toMatchObject({ ok: false, status: 400, code: 'VALIDATION_FAILED' });
   });
 
   it('answers a refused request as { ok: false } with the problem and its code', async () => {

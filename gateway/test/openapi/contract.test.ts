@@ -12,6 +12,7 @@ import { linkParams } from '../support/mailbox.js';
 import { login } from '../support/management.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { type DocumentedOperation, type OpenApiDocument, OpenApiResponseValidator } from '../support/openapi.js';
+import { rawRequest } from '../support/proxy-client.js';
 import { startUpstream } from '../support/upstream.js';
 
 const ADMIN = 'contract-admin@example.com';
@@ -282,11 +283,53 @@ describe('OpenAPI contract: the document matches what the gateway answers', () =
   });
 
   describe('usage', () => {
-    it('GET /usage, GET /usage/{keyId}', async () => {
-      const from = new Date(Date.now() - 3_600_000).toISOString();
-      expect((await call('GET', `/usage?from=${encodeURIComponent(from)}`, { token: boot })).status).toBe(200);
+    it('GET /usage (grouped), GET /usage/logs, GET /usage/{keyId}', async () => {
+      for (const path of ['/hello', '/missing']) {
+        const res = await rawRequest(gw.url, { path: `/proxy${path}`, headers: { 'x-api-key': ids.rawKey! } });
+        expect(res.status).toBe(200);
+      }
+      const from = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
+      // The usage writer flushes in the background: wait until both requests are in the log.
+      const query = `from=${from}&keyId=${ids.key}`;
+      await eventually(async () => {
+        const all = await call('GET', `/usage/logs?${query}`, { token: user.token });
+        if (all.body.data.length < 2) throw new Error('not every request logged yet');
+      });
+      const first = await call('GET', `/usage/logs?${query}&limit=1`, { token: user.token });
+      expect(first.body.data[0].keyId).toBe(ids.key);
+      const next = await call('GET', `/usage/logs?${query}&limit=1&cursor=${first.body.nextCursor}`, {
+        token: user.token,
+      });
+      expect(next.body.data).toHaveLength(1);
+      expect(next.body.data[0].id).not.toBe(first.body.data[0].id);
+      const grouped = await call('GET', `/usage?from=${from}&groupBy=path&top=1`, { token: boot });
+      expect(grouped.body.totals.requests).toBeGreaterThanOrEqual(2);
+      expect(grouped.body.groups).toHaveLength(1);
+      expect(grouped.body.other).not.toBeNull();
+      expect((await call('GET', '/usage', { token: user.token })).body.groupBy).toBeNull();
       const usage = await call('GET', `/usage/${ids.key}?limit=5`, { token: user.token });
       expect(usage.body.keyId).toBe(ids.key);
+    });
+
+    it('GET /usage/export as CSV and NDJSON (every log line a UsageLogRecord), and a window too long', async () => {
+      const from = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
+      const csv = await call('GET', `/usage/export?format=csv&from=${from}&keyId=${ids.key}`, { token: user.token });
+      expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+      expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="usage-log-.*\.csv"$/);
+      const rows = (csv.body as string).trim().split('\r\n');
+      expect(rows[0]).toMatch(/^id,timestamp,keyId,/);
+      expect(rows.length).toBeGreaterThanOrEqual(3);
+      const ndjson = await call('GET', `/usage/export?format=ndjson&from=${from}&keyId=${ids.key}`, {
+        token: user.token,
+      });
+      const lines = (ndjson.body as string).trim().split('\n');
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      for (const line of lines) v.checkComponent('UsageLogRecord', JSON.parse(line));
+      const byStatus = await call('GET', `/usage/export?format=ndjson&groupBy=status&from=${from}`, { token: boot });
+      expect(JSON.parse((byStatus.body as string).split('\n')[0]!)).toMatchObject({ value: '200' });
+      const twoMonths = encodeURIComponent(new Date(Date.now() - 60 * 86_400_000).toISOString());
+      const tooLong = await call('GET', `/usage/export?format=csv&from=${twoMonths}`, { token: boot });
+      expect(tooLong.status).toBe(400);
     });
   });
 

@@ -7,6 +7,7 @@ import {
   type ZodOpenApiPathsObject,
   type ZodOpenApiResponseObject,
 } from 'zod-openapi';
+import { UsageLogRecordSchema } from '../analytics.js';
 import { ERROR_STATUS, ERROR_TITLE, type ErrorCode } from '../errors.js';
 import { PlanSchema } from '../plans.js';
 import { RouteSchema } from '../routes.js';
@@ -169,6 +170,7 @@ export function createOpenApiDocument(options: { version?: string; serverUrl?: s
         Problem: ProblemSchema,
         Route: RouteSchema,
         User: UserSchema,
+        UsageLogRecord: UsageLogRecordSchema,
         UserSummary: UserSummarySchema,
         Webhook: WebhookSchema,
         WebhookDelivery: WebhookDeliverySchema,

@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  MAX_USAGE_EXPORT_LOG_DAYS,
+  UsageAnalyticsQuerySchema,
+  UsageAnalyticsResponseSchema,
+  UsageExportQuerySchema,
+  UsageLogsQuerySchema,
+  UsageLogsResponseSchema,
+} from '../analytics.js';
 import { RollKeyRequestSchema } from '../key-access.js';
 import { CreatePlanRequestSchema, ListPlansResponseSchema, PlanSchema, UpdatePlanRequestSchema } from '../plans.js';
 import {
@@ -27,8 +35,6 @@ import {
   ListTokensResponseSchema,
   ListUsersQuerySchema,
   ListUsersResponseSchema,
-  OverviewQuerySchema,
-  OverviewResponseSchema,
   SessionResponseSchema,
   SessionStatusResponseSchema,
   SettingsResponseSchema,
@@ -457,12 +463,49 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/usage',
-    operationId: 'getUsageOverview',
+    operationId: 'getUsageAnalytics',
     tag: 'Usage',
-    summary: 'Traffic across every key: totals, series, top keys',
-    access: 'admin',
-    query: OverviewQuerySchema,
-    responses: ok('The overview.', OverviewResponseSchema),
+    summary: 'Totals, latency, a series and (with `groupBy`) the top groups plus `other`',
+    description:
+      'Admins see every key, users only their own; the filters (`keyId`, `userId`, `route`, `status` as ' +
+      '`404` or `4xx`, `method`, `pathPrefix`) only narrow that (one naming a key of someone else finds ' +
+      'nothing). Default window: the last 24 h.',
+    access: 'signedIn',
+    query: UsageAnalyticsQuerySchema,
+    responses: ok('The analytics of the window.', UsageAnalyticsResponseSchema),
+  },
+  {
+    method: 'get',
+    path: '/usage/logs',
+    operationId: 'listUsageLogs',
+    tag: 'Usage',
+    summary: 'The request log, newest first, cursor-paged, with the same filters',
+    access: 'signedIn',
+    query: UsageLogsQuerySchema,
+    responses: ok('One page of requests.', UsageLogsResponseSchema),
+  },
+  {
+    method: 'get',
+    path: '/usage/export',
+    operationId: 'exportUsage',
+    tag: 'Usage',
+    summary: 'The request log or, with `groupBy`, the whole grouped table, streamed as CSV or NDJSON',
+    description:
+      `Without \`groupBy\` one row per request (a window of at most ${MAX_USAGE_EXPORT_LOG_DAYS} days); with it ` +
+      'one row per group, every group (no top-N cut). CSV has a header row; NDJSON is one JSON object a ' +
+      'line (`UsageLogRecord` for the log).',
+    access: 'signedIn',
+    query: UsageExportQuerySchema,
+    responses: {
+      200: {
+        description: 'A download (`Content-Disposition: attachment`), streamed.',
+        schema: z.string(),
+        contentType: ['text/csv; charset=utf-8; header=present', 'application/x-ndjson; charset=utf-8'],
+        headers: {
+          'Content-Disposition': '`attachment; filename="usage-log-<from>-<to>.csv"` (or `usage-by-<groupBy>-…`).',
+        },
+      },
+    },
   },
   {
     method: 'get',
