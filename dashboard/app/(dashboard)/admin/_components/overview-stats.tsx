@@ -1,43 +1,7 @@
 import type { OverviewResponse } from '@gateway/shared';
 import { Activity, Ban, CircleAlert, KeyRound, Timer } from 'lucide-react';
-import type { ReactNode } from 'react';
-import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { Stat, StatDetail, StatValue } from '@/components/stat-card';
 import { formatLatency, formatNumber, formatPercent } from '@/lib/format';
-import { cn } from '@/lib/utils';
-
-function Stat({
-  label,
-  icon,
-  children,
-  className,
-}: {
-  label: string;
-  icon: ReactNode;
-  children: ReactNode;
-  className?: string;
-}) {
-  return (
-    <Card className={cn('gap-2 py-5', className)} data-testid={`stat-${label.toLowerCase().replaceAll(' ', '-')}`}>
-      <CardHeader className="flex flex-row items-center justify-between px-5">
-        <CardTitle className="text-sm font-medium text-muted-foreground">{label}</CardTitle>
-        <span className="text-muted-foreground [&_svg]:size-4">{icon}</span>
-      </CardHeader>
-      <CardContent className="px-5">{children}</CardContent>
-    </Card>
-  );
-}
-
-function Value({ children }: { children: ReactNode }) {
-  return (
-    <div className="text-2xl font-semibold tabular-nums" data-testid="stat-value">
-      {children}
-    </div>
-  );
-}
-
-function Detail({ children }: { children: ReactNode }) {
-  return <div className="mt-1 text-xs text-muted-foreground">{children}</div>;
-}
 
 /** Totals across all keys: requests, error rate, 429s, active keys, then the latency percentiles. */
 export function OverviewStats({ overview }: { overview: OverviewResponse }) {
@@ -46,20 +10,20 @@ export function OverviewStats({ overview }: { overview: OverviewResponse }) {
   return (
     <section aria-label="Summary" className="grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-6">
       <Stat label="Requests" icon={<Activity aria-hidden />}>
-        <Value>{formatNumber(totals.requests)}</Value>
-        <Detail>{formatNumber(totals.byStatusClass['2xx'])} answered 2xx</Detail>
+        <StatValue>{formatNumber(totals.requests)}</StatValue>
+        <StatDetail>{formatNumber(totals.byStatusClass['2xx'])} answered 2xx</StatDetail>
       </Stat>
       <Stat label="Error rate" icon={<CircleAlert aria-hidden />}>
-        <Value>{formatPercent(errors, totals.requests) ?? '–'}</Value>
-        <Detail>{formatNumber(errors)} answered 4xx or 5xx</Detail>
+        <StatValue>{formatPercent(errors, totals.requests) ?? '–'}</StatValue>
+        <StatDetail>{formatNumber(errors)} answered 4xx or 5xx</StatDetail>
       </Stat>
       <Stat label="Rate limited" icon={<Ban aria-hidden />}>
-        <Value>{formatNumber(totals.rateLimited)}</Value>
-        <Detail>rejected with 429</Detail>
+        <StatValue>{formatNumber(totals.rateLimited)}</StatValue>
+        <StatDetail>rejected with 429</StatDetail>
       </Stat>
       <Stat label="Active keys" icon={<KeyRound aria-hidden />}>
-        <Value>{formatNumber(activeKeys)}</Value>
-        <Detail>keys that sent requests</Detail>
+        <StatValue>{formatNumber(activeKeys)}</StatValue>
+        <StatDetail>keys that sent requests</StatDetail>
       </Stat>
       <Stat label="Latency" icon={<Timer aria-hidden />} className="col-span-2">
         <dl className="grid grid-cols-3 gap-2" data-testid="latency-percentiles">
@@ -70,7 +34,7 @@ export function OverviewStats({ overview }: { overview: OverviewResponse }) {
             </div>
           ))}
         </dl>
-        <Detail>average {formatLatency(latencyMs.avg)}</Detail>
+        <StatDetail>average {formatLatency(latencyMs.avg)}</StatDetail>
       </Stat>
     </section>
   );
