@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoUpstream } from '../support/echo-upstream.js';
@@ -358,6 +358,18 @@ describe('hostile input', () => {
       );
     });
 
+    it('answers 413 to an oversized chunked management body at once and closes the connection', async () => {
+      // No Content-Length to refuse up front. Before: body-parser read (and discarded) the whole body
+      // before answering — a client could stream for REQUEST_TIMEOUT_MS, and got no answer meanwhile.
+      const text = await expectRefusedUnread(
+        gw.managementUrl,
+        'POST /users HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n' +
+          `${(500_000_000).toString(16)}\r\n{"email":"`,
+        413,
+      );
+      expect(text).toContain('"code":"PAYLOAD_TOO_LARGE"');
+    });
+
     it('closes a management connection after a 415 sent before the body was read', async () => {
       await expectRefusedUnread(
         gw.managementUrl,
@@ -576,6 +588,38 @@ describe('hostile input', () => {
         body: bomb,
       });
       await expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
+    });
+
+    it('reads gzip, deflate and br bodies, a leading BOM and an empty body as before; corrupt data is a 400', async () => {
+      const post = (body: Buffer | string, encoding?: string) =>
+        fetch(`${gw.managementUrl}/users`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${gw.adminToken}`,
+            'content-type': 'application/json',
+            ...(encoding ? { 'content-encoding': encoding } : {}),
+          },
+          body,
+        });
+      const json = (email: string) => Buffer.from(JSON.stringify({ email }));
+      for (const [encoding, compress] of [
+        ['gzip', gzipSync],
+        ['deflate', deflateSync],
+        ['br', brotliCompressSync],
+      ] as const) {
+        const res = await post(compress(json(`${encoding}@example.com`)), encoding);
+        expect(res.status, encoding).toBe(201);
+        expect((await res.json()).user.email).toBe(`${encoding}@example.com`);
+      }
+      // Bytes after the end of the compressed data are dropped; the process stays up.
+      const trailing = Buffer.concat([deflateSync(json('trailing@example.com')), Buffer.from('garbage')]);
+      expect((await post(trailing, 'deflate')).status).toBeLessThan(500);
+      expect((await post(`\ufeff${json('bom@example.com')}`)).status).toBe(201);
+      await expectProblem(await post(''), 400, 'VALIDATION_FAILED'); // {}: no email
+      await expectProblem(await post(Buffer.from('not gzip at all'), 'gzip'), 400, 'BAD_REQUEST');
+      await expectProblem(await post(' "a string"'), 400, 'INVALID_JSON');
+      await expectProblem(await post('{"email":'), 400, 'INVALID_JSON');
+      expect((await fetch(`${gw.url}/health`)).status).toBe(200);
     });
 
     it('answers 415 to an unknown content encoding', async () => {
