@@ -609,7 +609,7 @@ describe('hostile input', () => {
       ] as const) {
         const res = await post(compress(json(`${encoding}@example.com`)), encoding);
         expect(res.status, encoding).toBe(201);
-        expect((await res.json()).user.email).toBe(`${encoding}@example.com`);
+        expect(((await res.json()) as { user: { email: string } }).user.email).toBe(`${encoding}@example.com`);
       }
       // Bytes after the end of the compressed data are dropped; the process stays up.
       const trailing = Buffer.concat([deflateSync(json('trailing@example.com')), Buffer.from('garbage')]);
