@@ -7,6 +7,7 @@ import {
   type UsageGroupBy,
 } from '@gateway/shared';
 import type { SqlExecutor } from '../db/client.js';
+import { ApiError } from '../errors.js';
 import { filterConditions, GROUP_COLUMN, SqlParams, type UsageFilters, type UsageScope } from './analytics-filter.js';
 import { estimateQuantiles, LATENCY_BUCKETS } from './latency-histogram.js';
 import { QUANTILES, round } from './stats.js';
@@ -162,6 +163,7 @@ export async function getUsageAnalytics(
 ): Promise<UsageAnalyticsResponse> {
   const src = sourceOf(scope, q);
   if (src.kind === 'rollup') return getSummaryAnalytics(sql, scope, q);
+  await boundRawScan(sql, scope, q);
   const v = src.params.values;
   const from = `FROM (${src.sql}) AS src`;
   // Series buckets shorter than an hour cannot be cut from hourly rows: those read the raw rows.
@@ -245,6 +247,47 @@ export async function getUsageAnalytics(
     topKeysByRequests: byRequests.rows.map(toTopKey),
     topKeysByErrors: byErrors.rows.map(toTopKey),
   };
+}
+
+/**
+ * Most requests one `GET /usage` may read row by row: `groupBy=path`, `pathPrefix` and series
+ * buckets under an hour have no rollup (paths are unbounded) and scan every request of the window;
+ * 1 M rows take a few seconds here (bench/RESULTS.md, "Usage analytics over a month").
+ */
+export const MAX_USAGE_RAW_SCAN_ROWS = 1_000_000;
+
+/**
+ * Refuses (400) a question that would read more than MAX_USAGE_RAW_SCAN_ROWS raw rows, counted from
+ * the per-key hourly tier (the window's whole hours around it, the key and owner filters applied: an
+ * upper bound of the rows the scan reads, one row per key and hour to sum).
+ */
+async function boundRawScan(sql: SqlExecutor, scope: UsageScope, q: ResolvedUsageAnalyticsQuery) {
+  const p = new SqlParams();
+  const from = p.add(new Date(Math.floor(q.from.getTime() / HOUR_MS) * HOUR_MS));
+  const to = p.add(q.to);
+  const owner = scope.ownerId ?? q.userId;
+  const conditions = [
+    ...(q.keyId !== undefined ? [`h.api_key_id = ${p.add(q.keyId)}::uuid`] : []),
+    ...(owner !== undefined ? [`k.user_id = ${p.add(owner)}::uuid`] : []),
+    ...(scope.ownerId !== undefined && q.userId !== undefined ? [`k.user_id = ${p.add(q.userId)}::uuid`] : []),
+  ];
+  const { rows } = await sql.query<{ n: number }>(
+    `SELECT coalesce(sum(h.requests), 0)::float8 AS n
+       FROM usage_rollups_hourly h JOIN api_keys k ON k.id = h.api_key_id
+      WHERE h."hour" >= ${from} AND h."hour" < ${to}${conditions.map((c) => ` AND ${c}`).join('')}`,
+    p.values,
+  );
+  const n = rows[0]?.n ?? 0;
+  if (n > MAX_USAGE_RAW_SCAN_ROWS) {
+    const why =
+      q.groupBy === 'path' || q.pathPrefix !== undefined
+        ? 'groupBy=path and pathPrefix read every request of the window'
+        : 'series buckets under an hour read every request of the window';
+    const message = `${why}: this window holds about ${n.toLocaleString('en')} requests, at most ${MAX_USAGE_RAW_SCAN_ROWS.toLocaleString('en')} may be read per question: choose a shorter window, a key or user filter${q.bucketSeconds < 3_600 ? ' or a bucket of an hour or more' : ''}`;
+    throw new ApiError('VALIDATION_FAILED', `Invalid query string: ${message}`, {
+      errors: [{ path: 'from', message }],
+    });
+  }
 }
 
 /** The top groups by requests (with the number of groups), then the latency of just those. */
@@ -549,8 +592,10 @@ async function getSummaryAnalytics(
   scope: UsageScope,
   q: ResolvedUsageAnalyticsQuery,
 ): Promise<UsageAnalyticsResponse> {
-  const { rows: tiers } = await sql.query<{ summary_to: Date | null }>(
-    'SELECT CASE WHEN isfinite(summary_to) THEN summary_to END AS summary_to FROM usage_tiers WHERE id = 1',
+  const { rows: tiers } = await sql.query<{ summary_to: Date | null; minute_from: Date | null }>(
+    `SELECT CASE WHEN isfinite(summary_to) THEN summary_to END AS summary_to,
+            CASE WHEN isfinite(minute_from) THEN minute_from END AS minute_from
+       FROM usage_tiers WHERE id = 1`,
   );
   const summaryTo = tiers[0]?.summary_to?.getTime() ?? Number.NEGATIVE_INFINITY;
   const whole = await wholeEnds(sql, q.from, q.to);
@@ -564,11 +609,17 @@ async function getSummaryAnalytics(
   };
   const totalsParts = at(grainFor(needsOf(scope, q)));
   const keyParts = at(grainFor({ ...needsOf(scope, q), key: true }));
-  // Series: daily rows only fit buckets of whole days; shorter than an hour reads raw rows.
+  // Series: daily rows only fit buckets of whole days; shorter than an hour: the per-minute tier
+  // when it covers the window and the question filters by key or user only, raw rows otherwise.
   const seriesDaily = q.bucketSeconds % 86_400 === 0;
+  const minuteFrom = tiers[0]?.minute_from?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const minuteSeriesOk = minuteSeriesEligible(q) && q.from.getTime() >= minuteFrom;
+  if (q.bucketSeconds < 3_600 && !minuteSeriesOk) await boundRawScan(sql, scope, q);
   const seriesSrc =
     q.bucketSeconds < 3_600
-      ? sourceOf(scope, q, true)
+      ? minuteSeriesOk
+        ? minuteSeries(scope, q)
+        : sourceOf(scope, q, true)
       : (() => {
           const parts = at(grainFor(needsOf(scope, q)), !seriesDaily);
           return { sql: `${unionOf(parts)}`, params: parts.params, cte: rawCte(parts) };
@@ -670,6 +721,37 @@ async function getSummaryAnalytics(
     topKeysByRequests: byRequests.map(toTopKey),
     topKeysByErrors: byErrors.map(toTopKey),
   };
+}
+
+/** Series of sub-hour buckets can be cut from the per-minute tier (per key: counts, errors, 429s). */
+const minuteSeriesEligible = (q: UsageFilters) =>
+  q.route === undefined && q.method === undefined && q.status === undefined && q.pathPrefix === undefined;
+
+/**
+ * Series rows from usage_rollups (per key and minute, kept by the insert trigger) for the window's
+ * whole minutes, and raw rows for its partial minutes, as rows with `n` requests of one
+ * `status_code` class the series aggregate tells apart: 0 (no error), 400 (an error other than 429), 429.
+ */
+function minuteSeries(scope: UsageScope, q: UsageFilters & { from: Date; to: Date }) {
+  const p = new SqlParams();
+  const a = Math.ceil(q.from.getTime() / 60_000) * 60_000;
+  const b = Math.max(a, Math.floor(q.to.getTime() / 60_000) * 60_000);
+  const filters = filterConditions(scope, q, p)
+    .map((c) => ` AND ${c}`)
+    .join('');
+  const sqlText = `
+    SELECT x.t, v.status_code, v.n
+      FROM (SELECT r.minute AS t, r.api_key_id, k.user_id, r.requests, r.status_4xx + r.status_5xx AS errors, r.rate_limited
+              FROM usage_rollups r JOIN api_keys k ON k.id = r.api_key_id
+             WHERE r.minute >= ${p.add(new Date(a))} AND r.minute < ${p.add(new Date(b))}) AS x
+     CROSS JOIN LATERAL (VALUES (0, (x.requests - x.errors)::float8), (400, (x.errors - x.rate_limited)::float8),
+                                (429, x.rate_limited::float8)) AS v(status_code, n)
+     WHERE v.n > 0${filters}
+    UNION ALL
+    SELECT "timestamp", status_code, 1::float8 FROM usage_logs
+     WHERE (("timestamp" >= ${p.add(q.from)} AND "timestamp" < ${p.add(new Date(a))})
+         OR ("timestamp" >= ${p.add(new Date(b))} AND "timestamp" < ${p.add(q.to)}))${filters}`;
+  return { sql: sqlText, params: p, cte: '' };
 }
 
 /** The top groups by requests (scalar sums over every row), then the histograms of just those. */

@@ -289,4 +289,31 @@ describe.each(['postgres', 'pglite'] as Backend[])('usage analytics over summari
     await expectExact(today - 2 * DAY, today);
     await expectExact(start + 17 * MINUTE + 123, now - 3 * HOUR - 23 * MINUTE);
   });
+
+  it('refuses (400) a question that would read more than 1 M raw rows, and only that', async () => {
+    // Bob's busy day ten days ago, as the trigger's per-key hourly tier counts it (the bound reads it).
+    const hour = today - 10 * DAY;
+    await gw.gateway.services.db.sql.query(
+      `INSERT INTO usage_rollups_hourly (api_key_id, "hour", requests, status_2xx, status_3xx, status_4xx, status_5xx,
+                                         rate_limited, latency_sum_ms, latency_min_ms, latency_max_ms, latency_histogram)
+       VALUES ($1, $2, 1500000, 1500000, 0, 0, 0, 0, 1500000, 1, 1, NULL)`,
+      [keys[2]!.id, new Date(hour)],
+    );
+    const from = today - 11 * DAY;
+    const res = await as(gw, admin.token)(`/usage?from=${new Date(from).toISOString()}&to=${new Date(now).toISOString()}&groupBy=path`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await res.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('VALIDATION_FAILED');
+    expect(problem.detail).toContain('groupBy=path and pathPrefix read every request of the window');
+    for (const q of ['&pathPrefix=/x', '&bucketSeconds=900&route=orders']) {
+      expect((await as(gw, admin.token)(`/usage?from=${new Date(from).toISOString()}&to=${new Date(now).toISOString()}${q}`)).status).toBe(400);
+    }
+    // Alice's keys hold few requests; 15-minute buckets without such filters come from the per-minute tier.
+    expect((await analytics('alice', from, now, '&groupBy=path')).totals.requests).toBe(visible('alice', from, now).length);
+    const u = await analytics('admin', from, now, '&bucketSeconds=900');
+    expect(u.totals.requests).toBe(visible('admin', from, now).length);
+    expect(u.series.reduce((n, p) => n + p.requests, 0)).toBe(u.totals.requests);
+    expect(u.series.reduce((n, p) => n + p.errors, 0)).toBe(visible('admin', from, now).filter((r) => r.status >= 400).length);
+  });
 });
