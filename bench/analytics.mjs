@@ -404,8 +404,8 @@ export function analyticsSection(r, date) {
       `(${(r.counts.dims_bytes / 1024 / 1024).toFixed(0)} MB), ${r.counts.summary.toLocaleString('en')} in the summary ` +
       `(${(r.counts.summary_bytes / 1024 / 1024).toFixed(0)} MB). Generated in ${r.generationS.toFixed(0)} s: one INSERT … SELECT ` +
       'generate_series per day straight into the daily partitions with the trigger, primary key, key index and foreign key off; ' +
-      'then the indexes rebuilt and, per UTC day on two connections, the rollups computed in bulk with the trigger\'s grouping ' +
-      '(dimensional, then hourly/daily from it) and the summary with maintenance\'s own `usage_summary_fill`; per-minute rollups ' +
+      "then the indexes rebuilt and, per UTC day on two connections, the rollups computed in bulk with the trigger's grouping " +
+      "(dimensional, then hourly/daily from it) and the summary with maintenance's own `usage_summary_fill`; per-minute rollups " +
       `for the last 2 days only (older days read per hour, as after maintenance); then ${INGEST_BATCHES} ` +
       'recorder batches of 1,000 rows with the trigger on.',
     '',

@@ -430,7 +430,9 @@ function partsOf(
   const filters = filterConditions(scope, q, p)
     .map((c) => ` AND ${c}`)
     .join('');
-  const rollupColumns = (t: string) => `${t} AS t, api_key_id, user_id, route, method, status_code, requests::float8 AS n,
+  const rollupColumns = (
+    t: string,
+  ) => `${t} AS t, api_key_id, user_id, route, method, status_code, requests::float8 AS n,
     latency_sum_ms AS lsum, latency_min_ms AS lmin, latency_max_ms AS lmax, request_bytes AS rb, response_bytes AS sb,
     latency_histogram AS h`;
   const cube = (a: number, b: number) =>
@@ -477,7 +479,8 @@ function partsOf(
   if (summarized < fullTo && grain !== 'perKey') rollup.push(cube(summarized, fullTo));
   // Only called with at least one whole hour in the window (sourceOf), so the two ends are apart.
   const rawRanges: string[] = [];
-  if (fromMs < fullFrom) rawRanges.push(`("timestamp" >= ${p.add(q.from)} AND "timestamp" < ${p.add(new Date(fullFrom))})`);
+  if (fromMs < fullFrom)
+    rawRanges.push(`("timestamp" >= ${p.add(q.from)} AND "timestamp" < ${p.add(new Date(fullFrom))})`);
   if (fullTo < toMs) rawRanges.push(`("timestamp" >= ${p.add(new Date(fullTo))} AND "timestamp" < ${p.add(q.to)})`);
   return {
     rollup: rollup.length > 0 ? rollup.join('\n UNION ALL\n') : null,
@@ -522,8 +525,7 @@ async function wholeEnds(sql: SqlExecutor, from: Date, to: Date): Promise<WholeE
   );
   return {
     first: partialFirst && rows[0]?.first_whole === true && firstHour + HOUR_MS <= lastHour,
-    last:
-      partialLast && rows[0]?.last_whole === true && lastHour >= Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS,
+    last: partialLast && rows[0]?.last_whole === true && lastHour >= Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS,
   };
 }
 
@@ -531,7 +533,10 @@ async function wholeEnds(sql: SqlExecutor, from: Date, to: Date): Promise<WholeE
 function unionOf(parts: Parts): string {
   const cols = 't, api_key_id, user_id, route, method, status_code, n, lsum, lmin, lmax, rb, sb';
   const sides = [parts.rollup && `SELECT ${cols} FROM (${parts.rollup}) AS r`, parts.raw && `SELECT ${cols} FROM raw`];
-  return sides.filter(Boolean).join(' UNION ALL ') || `SELECT ${cols} FROM (${parts.rollup ?? 'SELECT NULL'}) AS none WHERE false`;
+  return (
+    sides.filter(Boolean).join(' UNION ALL ') ||
+    `SELECT ${cols} FROM (${parts.rollup ?? 'SELECT NULL'}) AS none WHERE false`
+  );
 }
 
 /** `WITH raw AS MATERIALIZED (…)`: the partial hours read once per statement. */
@@ -573,8 +578,8 @@ async function histograms(
   for (const r of rows) {
     const have = out.get(r.value) ?? { lmin: null, lmax: null, histogram: new Array<number>(LATENCY_BUCKETS).fill(0) };
     const h = have.histogram!;
-    if (r.histogram) r.histogram.forEach((n, i) => (h[i] = h[i]! + (n ?? 0)));
-    if (r.buckets && r.counts) r.buckets.forEach((b, i) => (h[b] = h[b]! + r.counts![i]!));
+    for (const [i, n] of (r.histogram ?? []).entries()) h[i] = h[i]! + (n ?? 0);
+    for (const [i, b] of (r.buckets ?? []).entries()) h[b] = h[b]! + (r.counts?.[i] ?? 0);
     const lo = [have.lmin, r.lmin].filter((x): x is number => x !== null && x !== undefined);
     const hi = [have.lmax, r.lmax].filter((x): x is number => x !== null && x !== undefined);
     out.set(r.value, {
@@ -767,6 +772,14 @@ async function summaryGroups(sql: SqlExecutor, parts: Parts, latencyParts: Parts
       LIMIT ${limit}`,
     p.values,
   );
-  const latency = rows.length > 0 ? await histograms(sql, latencyParts, column, rows.map((r) => r.value)) : new Map();
+  const latency =
+    rows.length > 0
+      ? await histograms(
+          sql,
+          latencyParts,
+          column,
+          rows.map((r) => r.value),
+        )
+      : new Map();
   return { rows, latency };
 }

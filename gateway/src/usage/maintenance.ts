@@ -132,7 +132,10 @@ async function maintain(conn: SqlExecutor, now: number, options: MaintenanceOpti
     summarizedHours,
     created,
     dropped,
-    rollupRowsDeleted: Number(hourly.rows[0]?.n ?? 0) + Number(daily.rows[0]?.n ?? 0) + Number(dims.rows[0]?.n ?? 0) +
+    rollupRowsDeleted:
+      Number(hourly.rows[0]?.n ?? 0) +
+      Number(daily.rows[0]?.n ?? 0) +
+      Number(dims.rows[0]?.n ?? 0) +
       Number(summaryDeleted.rows[0]?.n ?? 0),
     strayRows: Number(stray.rows[0]?.n ?? 0),
     minuteFrom,

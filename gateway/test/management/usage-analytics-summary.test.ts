@@ -51,7 +51,13 @@ function matches(r: Row, f: Filters): boolean {
   if (f.method && r.method !== f.method) return false;
   if (f.status) {
     const n = Number(f.status[0]);
-    if (f.status.endsWith('xx') ? (n === 5 ? r.status < 500 : Math.floor(r.status / 100) !== n) : r.status !== Number(f.status))
+    if (
+      f.status.endsWith('xx')
+        ? n === 5
+          ? r.status < 500
+          : Math.floor(r.status / 100) !== n
+        : r.status !== Number(f.status)
+    )
       return false;
   }
   return true;
@@ -184,9 +190,10 @@ describe.each(['postgres', 'pglite'] as Backend[])('usage analytics over summari
   const visible = (who: 'admin' | 'alice', from: number, to: number, f: Filters = {}) =>
     rows.filter((r) => (who === 'admin' || r.userId === alice.userId) && r.at >= from && r.at < to && matches(r, f));
   async function analytics(who: 'admin' | 'alice', from: number, to: number, query = '') {
-    const res = await as(gw, tokenOf(who))(
-      `/usage?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}${query}`,
-    );
+    const res = await as(
+      gw,
+      tokenOf(who),
+    )(`/usage?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}${query}`);
     expect(res.status).toBe(200);
     return UsageAnalyticsResponseSchema.parse(await res.json());
   }
@@ -204,7 +211,14 @@ describe.each(['postgres', 'pglite'] as Backend[])('usage analytics over summari
         ).toEqual(
           ref.slice(0, 2).map((g) => {
             const t = totalsOf(g.rows);
-            return [g.value, t.requests, t.byStatusClass['4xx'] + t.byStatusClass['5xx'], t.rateLimited, t.requestBytes, t.responseBytes];
+            return [
+              g.value,
+              t.requests,
+              t.byStatusClass['4xx'] + t.byStatusClass['5xx'],
+              t.rateLimited,
+              t.requestBytes,
+              t.responseBytes,
+            ];
           }),
         );
         expect(u.other?.requests ?? 0).toBe(ref.slice(2).reduce((n, g) => n + g.requests, 0));
@@ -212,7 +226,10 @@ describe.each(['postgres', 'pglite'] as Backend[])('usage analytics over summari
         // Percentiles from histograms: within one bucket (≤ 14.3 % wide) of the exact value.
         for (const [i, g] of u.groups.entries()) {
           const exact = exactP(ref[i]!.rows, 0.5);
-          expect(Math.abs(g.latencyMs.p50! - exact) / exact, `${who} groupBy=${by} ${g.value} p50 ${g.latencyMs.p50} vs ${exact}`).toBeLessThan(0.2);
+          expect(
+            Math.abs(g.latencyMs.p50! - exact) / exact,
+            `${who} groupBy=${by} ${g.value} p50 ${g.latencyMs.p50} vs ${exact}`,
+          ).toBeLessThan(0.2);
           const avg = ref[i]!.rows.reduce((n, r) => n + r.latency, 0) / ref[i]!.requests;
           expect(g.latencyMs.avg).toBeCloseTo(avg, 1);
         }
@@ -264,7 +281,10 @@ describe.each(['postgres', 'pglite'] as Backend[])('usage analytics over summari
     );
     // The partial first day and the two whole days; today is not complete.
     expect(days.map((d) => [d.t.getTime(), d.n])).toEqual(
-      [today - 3 * DAY, today - 2 * DAY, today - DAY].map((d) => [d, rows.filter((x) => x.at >= d && x.at < d + DAY).length]),
+      [today - 3 * DAY, today - 2 * DAY, today - DAY].map((d) => [
+        d,
+        rows.filter((x) => x.at >= d && x.at < d + DAY).length,
+      ]),
     );
     // Idempotent: a second round recomputes nothing.
     expect((await maintain()).summarizedHours).toBe(0);
@@ -300,20 +320,30 @@ describe.each(['postgres', 'pglite'] as Backend[])('usage analytics over summari
       [keys[2]!.id, new Date(hour)],
     );
     const from = today - 11 * DAY;
-    const res = await as(gw, admin.token)(`/usage?from=${new Date(from).toISOString()}&to=${new Date(now).toISOString()}&groupBy=path`);
+    const res = await as(
+      gw,
+      admin.token,
+    )(`/usage?from=${new Date(from).toISOString()}&to=${new Date(now).toISOString()}&groupBy=path`);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const problem = (await res.json()) as { code: string; detail: string };
     expect(problem.code).toBe('VALIDATION_FAILED');
     expect(problem.detail).toContain('groupBy=path and pathPrefix read every request of the window');
     for (const q of ['&pathPrefix=/x', '&bucketSeconds=900&route=orders']) {
-      expect((await as(gw, admin.token)(`/usage?from=${new Date(from).toISOString()}&to=${new Date(now).toISOString()}${q}`)).status).toBe(400);
+      expect(
+        (await as(gw, admin.token)(`/usage?from=${new Date(from).toISOString()}&to=${new Date(now).toISOString()}${q}`))
+          .status,
+      ).toBe(400);
     }
     // Alice's keys hold few requests; 15-minute buckets without such filters come from the per-minute tier.
-    expect((await analytics('alice', from, now, '&groupBy=path')).totals.requests).toBe(visible('alice', from, now).length);
+    expect((await analytics('alice', from, now, '&groupBy=path')).totals.requests).toBe(
+      visible('alice', from, now).length,
+    );
     const u = await analytics('admin', from, now, '&bucketSeconds=900');
     expect(u.totals.requests).toBe(visible('admin', from, now).length);
     expect(u.series.reduce((n, p) => n + p.requests, 0)).toBe(u.totals.requests);
-    expect(u.series.reduce((n, p) => n + p.errors, 0)).toBe(visible('admin', from, now).filter((r) => r.status >= 400).length);
+    expect(u.series.reduce((n, p) => n + p.errors, 0)).toBe(
+      visible('admin', from, now).filter((r) => r.status >= 400).length,
+    );
   });
 });
