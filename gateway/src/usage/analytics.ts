@@ -411,8 +411,11 @@ interface Parts {
  *   (unless `hourly`, for series buckets shorter than a day);
  * - the other whole hours before summaryTo: the hourly summary at `grain` (grain 7: usage_rollups_dims);
  * - whole hours from summaryTo on: usage_rollups_dims;
- * - the partial hours at the two ends: usage_logs.
- * Each row is counted once, so every count is exact; percentiles come from the histograms.
+ * - the partial hours at the two ends: usage_logs (read whole from the rollups when `whole` says
+ *   no request of that hour lies outside the window).
+ * `perKey` (latency histograms per key or overall, no bytes or status) reads the trigger's per-key
+ * tiers instead of the summary. Each row is counted once, so every count is exact; percentiles come
+ * from the histograms.
  */
 function partsOf(
   scope: UsageScope,
@@ -457,26 +460,25 @@ function partsOf(
                     WHERE r."${column}" >= ${p.add(new Date(a))} AND r."${column}" < ${p.add(new Date(b))}) AS x
             WHERE true${filters}`,
         ];
+  const dayFrom = Math.ceil(fullFrom / DAY_MS) * DAY_MS;
   if (grain === 'perKey') {
-    const dayFrom = Math.ceil(fullFrom / DAY_MS) * DAY_MS;
+    // Kept by the trigger itself: exact for every hour, no summary_to to respect.
     const dayTo = Math.floor(fullTo / DAY_MS) * DAY_MS;
-    if (dayFrom < dayTo)
+    if (dayFrom < dayTo) {
       rollup.push(
         ...perKey('usage_rollups_hourly', 'hour', fullFrom, dayFrom),
         ...perKey('usage_rollups_daily', 'day', dayFrom, dayTo),
         ...perKey('usage_rollups_hourly', 'hour', dayTo, fullTo),
       );
-    else rollup.push(...perKey('usage_rollups_hourly', 'hour', fullFrom, fullTo));
+    } else rollup.push(...perKey('usage_rollups_hourly', 'hour', fullFrom, fullTo));
+  } else {
+    const summarized = Math.min(fullTo, Math.max(fullFrom, summaryTo));
+    const dayTo = Math.floor(summarized / DAY_MS) * DAY_MS;
+    if (!hourly && dayFrom < dayTo) {
+      rollup.push(...hours(fullFrom, dayFrom), summary(true, dayFrom, dayTo), ...hours(dayTo, summarized));
+    } else rollup.push(...hours(fullFrom, summarized));
+    if (summarized < fullTo) rollup.push(cube(summarized, fullTo));
   }
-  const summarized = Math.min(fullTo, Math.max(fullFrom, summaryTo));
-  const dayFrom = Math.ceil(fullFrom / DAY_MS) * DAY_MS;
-  const dayTo = Math.floor(summarized / DAY_MS) * DAY_MS;
-  if (grain === 'perKey') {
-    // above
-  } else if (!hourly && dayFrom < dayTo) {
-    rollup.push(...hours(fullFrom, dayFrom), summary(true, dayFrom, dayTo), ...hours(dayTo, summarized));
-  } else rollup.push(...hours(fullFrom, summarized));
-  if (summarized < fullTo && grain !== 'perKey') rollup.push(cube(summarized, fullTo));
   // Only called with at least one whole hour in the window (sourceOf), so the two ends are apart.
   const rawRanges: string[] = [];
   if (fromMs < fullFrom)
