@@ -6,7 +6,8 @@
 // How the month is made (be honest about it in RESULTS.md): rows go straight into the daily
 // partitions with one INSERT … SELECT generate_series per day, with the rollup trigger, the primary key,
 // the key index and the foreign key off; those are rebuilt afterwards and the rollups computed in bulk
-// with the same grouping the trigger uses. Today's last rows go in through the recorder's own
+// with the same grouping the trigger uses, and the summary tiers with usage_summary_fill (what
+// maintenance runs for every completed hour), per UTC day on two connections. Today's last rows go in through the recorder's own
 // statement, trigger on, in batches of 1,000 (that is the ingest measurement).
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,20 +51,21 @@ SELECT gen_random_uuid(), ($1::uuid[])[k], ($2::uuid[])[k], ($3::text[])[1 + (i 
             WHEN i % 100 < 97 THEN 429 WHEN i % 100 < 98 THEN 301 WHEN i % 100 < 99 THEN 400 ELSE 503 END,
        exp(ln(20) + 0.8 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())),
        $4::timestamptz + (i * ($5::float8 / $6::float8)) * interval '1 millisecond',
-       CASE WHEN i % 5 = 0 THEN 200 + i % 3000 ELSE 0 END, 500 + (i * 7919) % 20000
+       CASE WHEN i % 5 = 0 THEN 200 + i % 3000 ELSE 0 END, 500 + (i::bigint * 7919) % 20000
   FROM (SELECT i, 1 + floor(${KEYS} * power(random(), 3))::int AS k FROM generate_series(1, $6::int) AS i) AS s`;
 
-// The rollups, computed in bulk as the trigger would (same bucket function and histogram builder).
+// The rollups, computed in bulk with the trigger's bucket function and histogram builder. One grouping
+// level (the trigger groups twice, by latency bucket first): at ~8 requests per hour, key, route,
+// method and status, grouping by bucket too made nearly one group per row and took twice as long.
 const BULK_DIMS = `
 INSERT INTO usage_rollups_dims ("hour", api_key_id, user_id, route, method, status_code, requests, latency_sum_ms,
                                 latency_min_ms, latency_max_ms, latency_histogram, request_bytes, response_bytes)
-SELECT h, api_key_id, user_id, route, method, status_code, sum(n), sum(lsum), min(lmin), max(lmax),
-       usage_histogram(array_agg(bucket), array_agg(n)), sum(rb), sum(sb)
-  FROM (SELECT date_trunc('hour', "timestamp", 'UTC') AS h, api_key_id, user_id, route, method, status_code,
-               usage_latency_bucket(latency_ms) AS bucket, count(*)::integer AS n, sum(latency_ms::float8) AS lsum,
-               min(latency_ms) AS lmin, max(latency_ms) AS lmax, sum(request_bytes) AS rb, sum(response_bytes) AS sb
-          FROM usage_logs WHERE "timestamp" >= $1 AND "timestamp" < $2 GROUP BY 1, 2, 3, 4, 5, 6, 7) AS b
- GROUP BY 1, 2, 3, 4, 5, 6`;
+SELECT date_trunc('hour', "timestamp", 'UTC'), api_key_id, user_id, route, method, status_code, count(*),
+       sum(latency_ms::float8), min(latency_ms), max(latency_ms),
+       usage_histogram(array_agg(width_bucket(latency_ms::float8, b.bounds)), array_fill(1, ARRAY[count(*)::int])),
+       sum(request_bytes), sum(response_bytes)
+  FROM usage_logs, (SELECT usage_latency_bounds() AS bounds) AS b
+ WHERE "timestamp" >= $1 AND "timestamp" < $2 GROUP BY 1, 2, 3, 4, 5, 6`;
 const tierFromDims = (table, column, trunc) => `
 INSERT INTO ${table} (api_key_id, "${column}", requests, status_2xx, status_3xx, status_4xx, status_5xx, rate_limited,
                       latency_sum_ms, latency_min_ms, latency_max_ms, latency_histogram)
@@ -278,15 +280,41 @@ export async function runAnalyticsBench({ rows, calls, workDir }) {
                     REFERENCES api_keys(id) ON DELETE CASCADE ON UPDATE CASCADE;
                   ALTER TABLE usage_logs ENABLE TRIGGER usage_logs_rollup`),
   );
-  // Per UTC day (the generated month starts and ends mid-day): each daily row is written once.
-  for (const d of days) {
-    await timed(`rollups of ${isoDay(d)} (dimensional, hourly, daily)`, async () => {
-      const range = [new Date(d), new Date(d + DAY_MS)];
-      await client.query(BULK_DIMS, range);
-      await client.query(tierFromDims('usage_rollups_hourly', 'hour', 'hour'), range);
-      await client.query(tierFromDims('usage_rollups_daily', 'day', 'day'), range);
-    });
-  }
+  // Per UTC day (the generated month starts and ends mid-day): each daily row is written once; two
+  // connections (the machine's two cores) take days in turn. Then the summary tiers of the day
+  // (usage_summary_fill, what maintenance runs for each completed day).
+  const workers = await Promise.all(
+    [0, 1].map(async () => {
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      await c.query(`SET work_mem = '256MB'`);
+      await c.query('SET jit = off');
+      return c;
+    }),
+  );
+  const queue = [...days];
+  await timed('rollups and summary of every day (2 connections)', () =>
+    Promise.all(
+      workers.map(async (c) => {
+        for (let d = queue.shift(); d !== undefined; d = queue.shift()) {
+          const dayStart = d;
+          await timed(`rollups of ${isoDay(d)} (dimensional, hourly, daily, summary)`, async () => {
+            const range = [new Date(dayStart), new Date(dayStart + DAY_MS)];
+            await c.query(BULK_DIMS, range);
+            await c.query(tierFromDims('usage_rollups_hourly', 'hour', 'hour'), range);
+            await c.query(tierFromDims('usage_rollups_daily', 'day', 'day'), range);
+            await c.query('SELECT usage_summary_fill($1, $2)', [
+              new Date(dayStart),
+              new Date(Math.min(dayStart + DAY_MS, end)),
+            ]);
+          });
+        }
+      }),
+    ),
+  );
+  await Promise.all(workers.map((c) => c.end()));
+  // Every whole hour before `end` is in the summary (maintenance's mark; later hours read usage_rollups_dims).
+  await client.query('UPDATE usage_tiers SET summary_to = $1 WHERE id = 1', [new Date(end)]);
   // The per-minute tier for the last two days only; older days are read per hour (as after maintenance).
   await timed('per-minute rollups of the last two days', () =>
     client.query(BULK_MINUTES, [new Date(end - 2 * DAY_MS), new Date(end)]),
@@ -301,7 +329,9 @@ export async function runAnalyticsBench({ rows, calls, workDir }) {
   const counts = (
     await client.query(
       `SELECT (SELECT count(*) FROM usage_logs)::float8 AS logs, (SELECT count(*) FROM usage_rollups_dims)::float8 AS dims,
-              (SELECT pg_total_relation_size('usage_rollups_dims'))::float8 AS dims_bytes`,
+              (SELECT pg_total_relation_size('usage_rollups_dims'))::float8 AS dims_bytes,
+              (SELECT count(*) FROM usage_rollups_summary)::float8 AS summary,
+              (SELECT pg_total_relation_size('usage_rollups_summary'))::float8 AS summary_bytes`,
     )
   ).rows[0];
   results.counts = counts;
@@ -371,10 +401,12 @@ export function analyticsSection(r, date) {
     '',
     `Data: ${r.counts.logs.toLocaleString('en')} usage rows over 30 days (${KEYS} keys of ${USERS} users, power-law traffic per key; ` +
       `4 routes, 3 methods, 7 statuses, 2,000 paths per route), ${r.counts.dims.toLocaleString('en')} rows in the dimensional rollup ` +
-      `(${(r.counts.dims_bytes / 1024 / 1024).toFixed(0)} MB). Generated in ${r.generationS.toFixed(0)} s: one INSERT … SELECT ` +
+      `(${(r.counts.dims_bytes / 1024 / 1024).toFixed(0)} MB), ${r.counts.summary.toLocaleString('en')} in the summary ` +
+      `(${(r.counts.summary_bytes / 1024 / 1024).toFixed(0)} MB). Generated in ${r.generationS.toFixed(0)} s: one INSERT … SELECT ` +
       'generate_series per day straight into the daily partitions with the trigger, primary key, key index and foreign key off; ' +
-      "then the indexes rebuilt and the rollups computed in bulk with the trigger's grouping (dimensional and hourly/daily for " +
-      `30 days, per-minute for the last 2 days — older days read per hour, as after maintenance); then ${INGEST_BATCHES} ` +
+      "then the indexes rebuilt and, per UTC day on two connections, the rollups computed in bulk with the trigger's grouping " +
+      "(dimensional, then hourly/daily from it) and the summary with maintenance's own `usage_summary_fill`; per-minute rollups " +
+      `for the last 2 days only (older days read per hour, as after maintenance); then ${INGEST_BATCHES} ` +
       'recorder batches of 1,000 rows with the trigger on.',
     '',
     '| request | median | min | max | calls |',

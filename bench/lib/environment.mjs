@@ -74,7 +74,9 @@ async function withAdmin(fn) {
 export async function createDatabase(prefix = 'gw_bench') {
   const name = `${prefix}_${randomId()}`;
   await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
-  onCleanup(() => withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
+  // BENCH_KEEP_DATABASES=1 keeps them for looking into afterwards (drop them yourself).
+  if (process.env.BENCH_KEEP_DATABASES === '1') console.log(`keeping database ${name}`);
+  else onCleanup(() => withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   return { name, url: url.toString() };

@@ -7,6 +7,7 @@ import {
   type UsageGroupBy,
 } from '@gateway/shared';
 import type { SqlExecutor } from '../db/client.js';
+import { ApiError } from '../errors.js';
 import { filterConditions, GROUP_COLUMN, SqlParams, type UsageFilters, type UsageScope } from './analytics-filter.js';
 import { estimateQuantiles, LATENCY_BUCKETS } from './latency-histogram.js';
 import { QUANTILES, round } from './stats.js';
@@ -161,10 +162,12 @@ export async function getUsageAnalytics(
   q: ResolvedUsageAnalyticsQuery,
 ): Promise<UsageAnalyticsResponse> {
   const src = sourceOf(scope, q);
+  if (src.kind === 'rollup') return getSummaryAnalytics(sql, scope, q);
+  await boundRawScan(sql, scope, q);
   const v = src.params.values;
   const from = `FROM (${src.sql}) AS src`;
   // Series buckets shorter than an hour cannot be cut from hourly rows: those read the raw rows.
-  const seriesSrc = src.kind === 'rollup' && q.bucketSeconds < 3_600 ? sourceOf(scope, q, true) : src;
+  const seriesSrc = src;
   const seriesParams = new SqlParams();
   seriesParams.values.push(...seriesSrc.params.values);
   const bucket = seriesParams.add(q.bucketSeconds);
@@ -244,6 +247,47 @@ export async function getUsageAnalytics(
     topKeysByRequests: byRequests.rows.map(toTopKey),
     topKeysByErrors: byErrors.rows.map(toTopKey),
   };
+}
+
+/**
+ * Most requests one `GET /usage` may read row by row: `groupBy=path`, `pathPrefix` and series
+ * buckets under an hour have no rollup (paths are unbounded) and scan every request of the window;
+ * 1 M rows take a few seconds here (bench/RESULTS.md, "Usage analytics over a month").
+ */
+export const MAX_USAGE_RAW_SCAN_ROWS = 1_000_000;
+
+/**
+ * Refuses (400) a question that would read more than MAX_USAGE_RAW_SCAN_ROWS raw rows, counted from
+ * the per-key hourly tier (the window's whole hours around it, the key and owner filters applied: an
+ * upper bound of the rows the scan reads, one row per key and hour to sum).
+ */
+async function boundRawScan(sql: SqlExecutor, scope: UsageScope, q: ResolvedUsageAnalyticsQuery) {
+  const p = new SqlParams();
+  const from = p.add(new Date(Math.floor(q.from.getTime() / HOUR_MS) * HOUR_MS));
+  const to = p.add(q.to);
+  const owner = scope.ownerId ?? q.userId;
+  const conditions = [
+    ...(q.keyId !== undefined ? [`h.api_key_id = ${p.add(q.keyId)}::uuid`] : []),
+    ...(owner !== undefined ? [`k.user_id = ${p.add(owner)}::uuid`] : []),
+    ...(scope.ownerId !== undefined && q.userId !== undefined ? [`k.user_id = ${p.add(q.userId)}::uuid`] : []),
+  ];
+  const { rows } = await sql.query<{ n: number }>(
+    `SELECT coalesce(sum(h.requests), 0)::float8 AS n
+       FROM usage_rollups_hourly h JOIN api_keys k ON k.id = h.api_key_id
+      WHERE h."hour" >= ${from} AND h."hour" < ${to}${conditions.map((c) => ` AND ${c}`).join('')}`,
+    p.values,
+  );
+  const n = rows[0]?.n ?? 0;
+  if (n > MAX_USAGE_RAW_SCAN_ROWS) {
+    const why =
+      q.groupBy === 'path' || q.pathPrefix !== undefined
+        ? 'groupBy=path and pathPrefix read every request of the window'
+        : 'series buckets under an hour read every request of the window';
+    const message = `${why}: this window holds about ${n.toLocaleString('en')} requests, at most ${MAX_USAGE_RAW_SCAN_ROWS.toLocaleString('en')} may be read per question: choose a shorter window, a key or user filter${q.bucketSeconds < 3_600 ? ' or a bucket of an hour or more' : ''}`;
+    throw new ApiError('VALIDATION_FAILED', `Invalid query string: ${message}`, {
+      errors: [{ path: 'from', message }],
+    });
+  }
 }
 
 /** The top groups by requests (with the number of groups), then the latency of just those. */
@@ -329,4 +373,415 @@ export function fillAnalyticsSeries(
     });
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Over whole hours: the summary tiers (migration 20261129190000_usage_summary).
+
+/** Which dimensions a grain of usage_rollups_summary keeps (status always): see the migration. */
+type Grain = 0 | 1 | 6 | 7;
+
+/** The smallest grain holding the dimensions `needs` names. `user` travels with `key`. */
+function grainFor(needs: { key: boolean; routeMethod: boolean }): Grain {
+  if (needs.key) return needs.routeMethod ? 7 : 1;
+  return needs.routeMethod ? 6 : 0;
+}
+
+const needsOf = (scope: UsageScope, q: UsageFilters, groupBy?: UsageGroupBy) => ({
+  key:
+    scope.ownerId !== undefined ||
+    q.keyId !== undefined ||
+    q.userId !== undefined ||
+    groupBy === 'key' ||
+    groupBy === 'user',
+  routeMethod: q.route !== undefined || q.method !== undefined || groupBy === 'route' || groupBy === 'method',
+});
+
+interface Parts {
+  /** Rows of the rollups (`n` requests, `h` a histogram), or null when no whole hour is asked for. */
+  rollup: string | null;
+  /** Rows of usage_logs for the partial hours at the window's ends (`n` = 1, `b` a bucket), or null. */
+  raw: string | null;
+  params: SqlParams;
+}
+
+/**
+ * The window [from, to) as rows of one shape, from the cheapest place that holds them exactly:
+ * - whole UTC days before usage_tiers.summary_to (`summaryTo`): the daily summary at `grain`
+ *   (unless `hourly`, for series buckets shorter than a day);
+ * - the other whole hours before summaryTo: the hourly summary at `grain` (grain 7: usage_rollups_dims);
+ * - whole hours from summaryTo on: usage_rollups_dims;
+ * - the partial hours at the two ends: usage_logs (read whole from the rollups when `whole` says
+ *   no request of that hour lies outside the window).
+ * `perKey` (latency histograms per key or overall, no bytes or status) reads the trigger's per-key
+ * tiers instead of the summary. Each row is counted once, so every count is exact; percentiles come
+ * from the histograms.
+ */
+function partsOf(
+  scope: UsageScope,
+  q: UsageFilters & { from: Date; to: Date },
+  grain: Grain | 'perKey',
+  summaryTo: number,
+  hourly: boolean,
+  whole: WholeEnds,
+  p = new SqlParams(),
+): Parts {
+  const fromMs = q.from.getTime();
+  const toMs = q.to.getTime();
+  const fullFrom = (whole.first ? Math.floor : Math.ceil)(fromMs / HOUR_MS) * HOUR_MS;
+  const fullTo = Math.max(fullFrom, (whole.last ? Math.ceil : Math.floor)(toMs / HOUR_MS) * HOUR_MS);
+  const filters = filterConditions(scope, q, p)
+    .map((c) => ` AND ${c}`)
+    .join('');
+  const rollupColumns = (
+    t: string,
+  ) => `${t} AS t, api_key_id, user_id, route, method, status_code, requests::float8 AS n,
+    latency_sum_ms AS lsum, latency_min_ms AS lmin, latency_max_ms AS lmax, request_bytes AS rb, response_bytes AS sb,
+    latency_histogram AS h`;
+  const cube = (a: number, b: number) =>
+    `SELECT ${rollupColumns('"hour"')} FROM usage_rollups_dims
+      WHERE "hour" >= ${p.add(new Date(a))} AND "hour" < ${p.add(new Date(b))}${filters}`;
+  const summary = (daily: boolean, a: number, b: number) =>
+    `SELECT ${rollupColumns('t')} FROM usage_rollups_summary
+      WHERE ${daily ? '' : 'NOT '}daily AND grain = ${grain} AND t >= ${p.add(new Date(a))} AND t < ${p.add(new Date(b))}${filters}`;
+  const hours = (a: number, b: number) => (a >= b ? [] : grain === 7 ? [cube(a, b)] : [summary(false, a, b)]);
+  const rollup: string[] = [];
+  // Latency only (no bytes, no route, method or status): the per-key tiers the insert trigger keeps,
+  // usage_rollups_daily for whole days and usage_rollups_hourly for the hours around them.
+  const perKey = (table: string, column: string, a: number, b: number) =>
+    a >= b
+      ? []
+      : [
+          `SELECT t, api_key_id, user_id, NULL::text AS route, NULL::text AS method, NULL::smallint AS status_code, n,
+                  lsum, lmin, lmax, NULL::bigint AS rb, NULL::bigint AS sb, h
+             FROM (SELECT r."${column}" AS t, r.api_key_id, k.user_id, r.requests::float8 AS n, r.latency_sum_ms AS lsum,
+                          r.latency_min_ms AS lmin, r.latency_max_ms AS lmax, r.latency_histogram AS h
+                     FROM ${table} r JOIN api_keys k ON k.id = r.api_key_id
+                    WHERE r."${column}" >= ${p.add(new Date(a))} AND r."${column}" < ${p.add(new Date(b))}) AS x
+            WHERE true${filters}`,
+        ];
+  const dayFrom = Math.ceil(fullFrom / DAY_MS) * DAY_MS;
+  if (grain === 'perKey') {
+    // Kept by the trigger itself: exact for every hour, no summary_to to respect.
+    const dayTo = Math.floor(fullTo / DAY_MS) * DAY_MS;
+    if (dayFrom < dayTo) {
+      rollup.push(
+        ...perKey('usage_rollups_hourly', 'hour', fullFrom, dayFrom),
+        ...perKey('usage_rollups_daily', 'day', dayFrom, dayTo),
+        ...perKey('usage_rollups_hourly', 'hour', dayTo, fullTo),
+      );
+    } else rollup.push(...perKey('usage_rollups_hourly', 'hour', fullFrom, fullTo));
+  } else {
+    const summarized = Math.min(fullTo, Math.max(fullFrom, summaryTo));
+    const dayTo = Math.floor(summarized / DAY_MS) * DAY_MS;
+    if (!hourly && dayFrom < dayTo) {
+      rollup.push(...hours(fullFrom, dayFrom), summary(true, dayFrom, dayTo), ...hours(dayTo, summarized));
+    } else rollup.push(...hours(fullFrom, summarized));
+    if (summarized < fullTo) rollup.push(cube(summarized, fullTo));
+  }
+  // Only called with at least one whole hour in the window (sourceOf), so the two ends are apart.
+  const rawRanges: string[] = [];
+  if (fromMs < fullFrom)
+    rawRanges.push(`("timestamp" >= ${p.add(q.from)} AND "timestamp" < ${p.add(new Date(fullFrom))})`);
+  if (fullTo < toMs) rawRanges.push(`("timestamp" >= ${p.add(new Date(fullTo))} AND "timestamp" < ${p.add(q.to)})`);
+  return {
+    rollup: rollup.length > 0 ? rollup.join('\n UNION ALL\n') : null,
+    raw:
+      rawRanges.length > 0
+        ? `SELECT "timestamp" AS t, api_key_id, user_id, route, method, status_code, 1::float8 AS n,
+                  latency_ms::float8 AS lsum, latency_ms AS lmin, latency_ms AS lmax, request_bytes AS rb,
+                  response_bytes AS sb, usage_latency_bucket(latency_ms) AS b
+             FROM usage_logs WHERE (${rawRanges.join(' OR ')})${filters}`
+        : null,
+    params: p,
+  };
+}
+
+const DAY_MS = 86_400_000;
+const HISTOGRAM_SUMS = `ARRAY[${Array.from({ length: LATENCY_BUCKETS }, (_, i) => `sum(h[${i + 1}])`).join(', ')}]::float8[]`;
+
+/**
+ * Whether the partial hour at either end of the window holds no request outside it, so that its
+ * whole-hour rollup counts exactly the requests inside: at the end when nothing was recorded at or
+ * after `to` in that hour (the usual `to` = now), at the start when nothing before `from`. Asked of
+ * usage_logs' primary key (one index probe each), for every key and route alike.
+ */
+interface WholeEnds {
+  first: boolean;
+  last: boolean;
+}
+
+async function wholeEnds(sql: SqlExecutor, from: Date, to: Date): Promise<WholeEnds> {
+  const firstHour = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+  const lastHour = Math.floor(to.getTime() / HOUR_MS) * HOUR_MS;
+  const partialFirst = firstHour < from.getTime();
+  const partialLast = lastHour < to.getTime();
+  if (!partialFirst && !partialLast) return { first: false, last: false };
+  // Only where raw rows are still kept (from usage_tiers.minute_from on): before it, an empty range
+  // means dropped, not unused.
+  const { rows } = await sql.query<{ first_whole: boolean; last_whole: boolean }>(
+    `SELECT $1 >= t.minute_from AND NOT EXISTS (SELECT 1 FROM usage_logs WHERE "timestamp" >= $1 AND "timestamp" < $2) AS first_whole,
+            $3 >= t.minute_from AND NOT EXISTS (SELECT 1 FROM usage_logs WHERE "timestamp" >= $4 AND "timestamp" < $5) AS last_whole
+       FROM usage_tiers t WHERE t.id = 1`,
+    [new Date(firstHour), from, new Date(lastHour), to, new Date(lastHour + HOUR_MS)],
+  );
+  return {
+    first: partialFirst && rows[0]?.first_whole === true && firstHour + HOUR_MS <= lastHour,
+    last: partialLast && rows[0]?.last_whole === true && lastHour >= Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS,
+  };
+}
+
+/** Rows of both parts as one source (the columns every scalar aggregate reads). */
+function unionOf(parts: Parts): string {
+  const cols = 't, api_key_id, user_id, route, method, status_code, n, lsum, lmin, lmax, rb, sb';
+  const sides = [parts.rollup && `SELECT ${cols} FROM (${parts.rollup}) AS r`, parts.raw && `SELECT ${cols} FROM raw`];
+  return (
+    sides.filter(Boolean).join(' UNION ALL ') ||
+    `SELECT ${cols} FROM (${parts.rollup ?? 'SELECT NULL'}) AS none WHERE false`
+  );
+}
+
+/** `WITH raw AS MATERIALIZED (…)`: the partial hours read once per statement. */
+const rawCte = (parts: Parts) => (parts.raw ? `WITH raw AS MATERIALIZED (${parts.raw}) ` : '');
+
+/**
+ * Latency histograms per `column` (or overall when null), `rows` of them: the rollup part's
+ * histograms summed bucket by bucket, plus the raw part's rows counted per bucket.
+ */
+async function histograms(
+  sql: SqlExecutor,
+  parts: Parts,
+  column: string | null,
+  values: string[] | null,
+): Promise<Map<string, LatencyRow>> {
+  const p = new SqlParams();
+  p.values.push(...parts.params.values);
+  const only = values ? ` WHERE ${column} = ANY(${p.add(values)}::text[])` : '';
+  const key = column ? `${column}` : `''`;
+  const selects: string[] = [];
+  if (parts.rollup)
+    selects.push(`SELECT ${key} AS value, min(lmin)::float8 AS lmin, max(lmax)::float8 AS lmax, ${HISTOGRAM_SUMS} AS histogram,
+                         NULL::int[] AS buckets, NULL::float8[] AS counts
+                    FROM (${parts.rollup}) AS r${only} GROUP BY 1`);
+  if (parts.raw)
+    selects.push(`SELECT value, min(lmin)::float8, max(lmax)::float8, NULL::float8[], array_agg(b), array_agg(n)
+                    FROM (SELECT ${key} AS value, b, min(lmin) AS lmin, max(lmax) AS lmax, count(*)::float8 AS n
+                            FROM raw${only} GROUP BY 1, 2) AS x GROUP BY 1`);
+  const out = new Map<string, LatencyRow>();
+  if (selects.length === 0) return out;
+  const { rows } = await sql.query<{
+    value: string;
+    lmin: number | null;
+    lmax: number | null;
+    histogram: number[] | null;
+    buckets: number[] | null;
+    counts: number[] | null;
+  }>(`${rawCte(parts)}${selects.join(' UNION ALL ')}`, p.values);
+  for (const r of rows) {
+    const have = out.get(r.value) ?? { lmin: null, lmax: null, histogram: new Array<number>(LATENCY_BUCKETS).fill(0) };
+    const h = have.histogram!;
+    for (const [i, n] of (r.histogram ?? []).entries()) h[i] = h[i]! + (n ?? 0);
+    for (const [i, b] of (r.buckets ?? []).entries()) h[b] = h[b]! + (r.counts?.[i] ?? 0);
+    const lo = [have.lmin, r.lmin].filter((x): x is number => x !== null && x !== undefined);
+    const hi = [have.lmax, r.lmax].filter((x): x is number => x !== null && x !== undefined);
+    out.set(r.value, {
+      histogram: h,
+      lmin: lo.length ? Math.min(...lo) : null,
+      lmax: hi.length ? Math.max(...hi) : null,
+    });
+  }
+  return out;
+}
+
+/** `GET /usage` over windows holding whole hours: see partsOf() for where each row is read. */
+async function getSummaryAnalytics(
+  sql: SqlExecutor,
+  scope: UsageScope,
+  q: ResolvedUsageAnalyticsQuery,
+): Promise<UsageAnalyticsResponse> {
+  const { rows: tiers } = await sql.query<{ summary_to: Date | null; minute_from: Date | null }>(
+    `SELECT CASE WHEN isfinite(summary_to) THEN summary_to END AS summary_to,
+            CASE WHEN isfinite(minute_from) THEN minute_from END AS minute_from
+       FROM usage_tiers WHERE id = 1`,
+  );
+  const summaryTo = tiers[0]?.summary_to?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const whole = await wholeEnds(sql, q.from, q.to);
+  const at = (grain: Grain | 'perKey', hourly = false) => partsOf(scope, q, grain, summaryTo, hourly, whole);
+  // Latency histograms need no bytes or status: per key, the trigger's per-key tiers hold them in
+  // ~7× fewer rows than grain 1 (one row per key and day instead of per key, day and status).
+  const latencyGrain = (groupBy?: UsageGroupBy): Grain | 'perKey' => {
+    const needs = needsOf(scope, q, groupBy);
+    const grain = grainFor(needs);
+    return grain === 1 && q.status === undefined && groupBy !== 'status' ? 'perKey' : grain;
+  };
+  const totalsParts = at(grainFor(needsOf(scope, q)));
+  const keyParts = at(grainFor({ ...needsOf(scope, q), key: true }));
+  // Series: daily rows only fit buckets of whole days; shorter than an hour: the per-minute tier
+  // when it covers the window and the question filters by key or user only, raw rows otherwise.
+  const seriesDaily = q.bucketSeconds % 86_400 === 0;
+  const minuteFrom = tiers[0]?.minute_from?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const minuteSeriesOk = minuteSeriesEligible(q) && q.from.getTime() >= minuteFrom;
+  if (q.bucketSeconds < 3_600 && !minuteSeriesOk) await boundRawScan(sql, scope, q);
+  const seriesSrc =
+    q.bucketSeconds < 3_600
+      ? minuteSeriesOk
+        ? minuteSeries(scope, q)
+        : sourceOf(scope, q, true)
+      : (() => {
+          const parts = at(grainFor(needsOf(scope, q)), !seriesDaily);
+          return { sql: `${unionOf(parts)}`, params: parts.params, cte: rawCte(parts) };
+        })();
+  const seriesParams = new SqlParams();
+  seriesParams.values.push(...seriesSrc.params.values);
+  const bucket = seriesParams.add(q.bucketSeconds);
+  const cte = 'cte' in seriesSrc ? seriesSrc.cte : '';
+  const keyParams = new SqlParams();
+  keyParams.values.push(...keyParts.params.values);
+  const topLimit = keyParams.add(TOP_KEYS);
+  const [totals, latency, points, keyRows, groups] = await Promise.all([
+    sql.query<SumsRow & { active_keys: number | null }>(
+      `${rawCte(totalsParts)}SELECT ${SUMS} FROM (${unionOf(totalsParts)}) AS src`,
+      totalsParts.params.values,
+    ),
+    histograms(sql, at(latencyGrain()), null, null),
+    sql.query<{ t: Date; requests: number; errors: number; rate_limited: number }>(
+      `${cte}SELECT date_bin(make_interval(secs => ${bucket}), t, TIMESTAMPTZ 'epoch') AS t,
+              sum(n)::float8 AS requests, coalesce(sum(n) FILTER (WHERE status_code >= 400), 0)::float8 AS errors,
+              coalesce(sum(n) FILTER (WHERE status_code = 429), 0)::float8 AS rate_limited
+         FROM (${seriesSrc.sql}) AS src GROUP BY 1 ORDER BY 1`,
+      seriesParams.values,
+    ),
+    // Both top-key lists (and the number of active keys) from one pass over per-key rows.
+    sql.query<TopRow & { by_requests: number; by_errors: number; active_keys: number }>(
+      `${rawCte(keyParts)}SELECT k.id AS key_id, k.name, k.start, k.user_id, u.email, r.requests, r.errors, r.rate_limited,
+              r.by_requests, r.by_errors, r.active_keys
+         FROM (SELECT *, row_number() OVER (ORDER BY requests DESC, api_key_id) AS by_requests,
+                      CASE WHEN errors > 0 THEN row_number() OVER (ORDER BY errors DESC, api_key_id) END AS by_errors,
+                      count(*) FILTER (WHERE requests > 0) OVER ()::float8 AS active_keys
+                 FROM (SELECT api_key_id, sum(n)::float8 AS requests,
+                              coalesce(sum(n) FILTER (WHERE status_code >= 400), 0)::float8 AS errors,
+                              coalesce(sum(n) FILTER (WHERE status_code = 429), 0)::float8 AS rate_limited
+                         FROM (${unionOf(keyParts)}) AS src GROUP BY api_key_id) AS g) AS r
+         JOIN api_keys k ON k.id = r.api_key_id
+         JOIN users u ON u.id = k.user_id
+        WHERE (r.by_requests <= ${topLimit} AND r.requests > 0) OR r.by_errors <= ${topLimit}`,
+      keyParams.values,
+    ),
+    q.groupBy
+      ? summaryGroups(sql, at(grainFor(needsOf(scope, q, q.groupBy))), at(latencyGrain(q.groupBy)), q.groupBy, q.top)
+      : Promise.resolve(null),
+  ]);
+  const t = totals.rows[0]!;
+  const errors = t.s4 + t.s5;
+  const top = groups?.rows ?? [];
+  let other: UsageAnalyticsResponse['other'] = null;
+  const groupCount = top[0]?.group_count ?? 0;
+  if (groupCount > top.length) {
+    const sum = (f: (g: GroupRow) => number) => top.reduce((n, g) => n + f(g), 0);
+    other = {
+      groups: groupCount - top.length,
+      requests: t.requests - sum((g) => g.requests),
+      errors: errors - sum((g) => g.s4 + g.s5),
+      rateLimited: t.rate_limited - sum((g) => g.rate_limited),
+      requestBytes: t.request_bytes - sum((g) => g.request_bytes),
+      responseBytes: t.response_bytes - sum((g) => g.response_bytes),
+    };
+  }
+  const labels = q.groupBy ? await groupLabels(sql, q.groupBy, top) : new Map<string, string>();
+  const keyList = keyRows.rows;
+  const byRequests = keyList
+    .filter((r) => r.requests > 0 && r.by_requests <= TOP_KEYS)
+    .sort((a, b) => a.by_requests - b.by_requests);
+  const byErrors = keyList
+    .filter((r) => r.by_errors !== null && r.by_errors <= TOP_KEYS)
+    .sort((a, b) => a.by_errors - b.by_errors);
+  return {
+    from: q.from.toISOString(),
+    to: q.to.toISOString(),
+    bucketSeconds: q.bucketSeconds,
+    totals: {
+      requests: t.requests,
+      byStatusClass: { '2xx': t.s2, '3xx': t.s3, '4xx': t.s4, '5xx': t.s5 },
+      rateLimited: t.rate_limited,
+      requestBytes: t.request_bytes,
+      responseBytes: t.response_bytes,
+    },
+    errorRate: rate(errors, t.requests),
+    rateLimitedRate: rate(t.rate_limited, t.requests),
+    latencyMs: latencyOf(t, latency.get('')),
+    series: fillAnalyticsSeries(points.rows, q.from, q.to, q.bucketSeconds),
+    groupBy: q.groupBy ?? null,
+    groups: top.map(
+      (g): UsageGroup => ({
+        value: g.value,
+        label: labels.get(g.value) ?? null,
+        requests: g.requests,
+        errors: g.s4 + g.s5,
+        rateLimited: g.rate_limited,
+        latencyMs: latencyOf(g, groups?.latency.get(g.value)),
+        requestBytes: g.request_bytes,
+        responseBytes: g.response_bytes,
+      }),
+    ),
+    other,
+    activeKeys: keyList[0]?.active_keys ?? 0,
+    topKeysByRequests: byRequests.map(toTopKey),
+    topKeysByErrors: byErrors.map(toTopKey),
+  };
+}
+
+/** Series of sub-hour buckets can be cut from the per-minute tier (per key: counts, errors, 429s). */
+const minuteSeriesEligible = (q: UsageFilters) =>
+  q.route === undefined && q.method === undefined && q.status === undefined && q.pathPrefix === undefined;
+
+/**
+ * Series rows from usage_rollups (per key and minute, kept by the insert trigger) for the window's
+ * whole minutes, and raw rows for its partial minutes, as rows with `n` requests of one
+ * `status_code` class the series aggregate tells apart: 0 (no error), 400 (an error other than 429), 429.
+ */
+function minuteSeries(scope: UsageScope, q: UsageFilters & { from: Date; to: Date }) {
+  const p = new SqlParams();
+  const a = Math.ceil(q.from.getTime() / 60_000) * 60_000;
+  const b = Math.max(a, Math.floor(q.to.getTime() / 60_000) * 60_000);
+  const filters = filterConditions(scope, q, p)
+    .map((c) => ` AND ${c}`)
+    .join('');
+  const sqlText = `
+    SELECT x.t, v.status_code, v.n
+      FROM (SELECT r.minute AS t, r.api_key_id, k.user_id, r.requests, r.status_4xx + r.status_5xx AS errors, r.rate_limited
+              FROM usage_rollups r JOIN api_keys k ON k.id = r.api_key_id
+             WHERE r.minute >= ${p.add(new Date(a))} AND r.minute < ${p.add(new Date(b))}) AS x
+     CROSS JOIN LATERAL (VALUES (0, (x.requests - x.errors)::float8), (400, (x.errors - x.rate_limited)::float8),
+                                (429, x.rate_limited::float8)) AS v(status_code, n)
+     WHERE v.n > 0${filters}
+    UNION ALL
+    SELECT "timestamp", status_code, 1::float8 FROM usage_logs
+     WHERE (("timestamp" >= ${p.add(q.from)} AND "timestamp" < ${p.add(new Date(a))})
+         OR ("timestamp" >= ${p.add(new Date(b))} AND "timestamp" < ${p.add(q.to)}))${filters}`;
+  return { sql: sqlText, params: p, cte: '' };
+}
+
+/** The top groups by requests (scalar sums over every row), then the histograms of just those. */
+async function summaryGroups(sql: SqlExecutor, parts: Parts, latencyParts: Parts, groupBy: UsageGroupBy, top: number) {
+  const p = new SqlParams();
+  p.values.push(...parts.params.values);
+  const limit = p.add(top);
+  const column = GROUP_COLUMN[groupBy];
+  const { rows } = await sql.query<GroupRow>(
+    `${rawCte(parts)}SELECT *, count(*) OVER ()::float8 AS group_count
+       FROM (SELECT ${column} AS value, ${SUMS} FROM (${unionOf(parts)}) AS src GROUP BY 1) AS g
+      ORDER BY requests DESC, value COLLATE "C"
+      LIMIT ${limit}`,
+    p.values,
+  );
+  const latency =
+    rows.length > 0
+      ? await histograms(
+          sql,
+          latencyParts,
+          column,
+          rows.map((r) => r.value),
+        )
+      : new Map();
+  return { rows, latency };
 }

@@ -28,6 +28,10 @@ export interface MaintenanceResult {
   strayRows: number;
   /** Where the per-minute tier now begins. */
   minuteFrom: Date;
+  /** usage_rollups_summary holds every hour before this (see summarize()). */
+  summaryTo: Date;
+  /** Hours (re)computed into usage_rollups_summary this round, stale days included. */
+  summarizedHours: number;
 }
 
 const utcDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
@@ -44,7 +48,15 @@ export async function maintainUsageStorage(db: Database, options: MaintenanceOpt
   const now = (options.clock ?? Date.now)();
   return db.withConnection(async (conn) => {
     const { rows } = await conn.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LOCK_KEY]);
-    const empty = { created: [], dropped: [], rollupRowsDeleted: 0, strayRows: 0, minuteFrom: new Date(0) };
+    const empty = {
+      created: [],
+      dropped: [],
+      rollupRowsDeleted: 0,
+      strayRows: 0,
+      minuteFrom: new Date(0),
+      summaryTo: new Date(0),
+      summarizedHours: 0,
+    };
     if (!rows[0]?.locked) return { ran: false, ...empty };
     try {
       return { ran: true, ...(await maintain(conn, now, options)) };
@@ -109,14 +121,84 @@ async function maintain(conn: SqlExecutor, now: number, options: MaintenanceOpti
     'WITH d AS (DELETE FROM usage_rollups_dims WHERE "hour" < $1 RETURNING 1) SELECT count(*) AS n FROM d',
     [rollupCutoff],
   );
+  const summaryDeleted = await conn.query<{ n: string }>(
+    'WITH d AS (DELETE FROM usage_rollups_summary WHERE t < $1 RETURNING 1) SELECT count(*) AS n FROM d',
+    [rollupCutoff],
+  );
+  const { summaryTo, summarizedHours } = await summarize(conn, now, rollupCutoff.getTime());
   const stray = await conn.query<{ n: string }>('SELECT count(*) AS n FROM usage_logs_default');
   return {
+    summaryTo,
+    summarizedHours,
     created,
     dropped,
-    rollupRowsDeleted: Number(hourly.rows[0]?.n ?? 0) + Number(daily.rows[0]?.n ?? 0) + Number(dims.rows[0]?.n ?? 0),
+    rollupRowsDeleted:
+      Number(hourly.rows[0]?.n ?? 0) +
+      Number(daily.rows[0]?.n ?? 0) +
+      Number(dims.rows[0]?.n ?? 0) +
+      Number(summaryDeleted.rows[0]?.n ?? 0),
     strayRows: Number(stray.rows[0]?.n ?? 0),
     minuteFrom,
   };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Brings usage_rollups_summary up to the last completed hour (`usage_summary_fill`, one UTC day per
+ * statement, moving usage_tiers.summary_to with it), after recomputing any day it already holds
+ * whose request count no longer matches the trigger-kept tiers (usage_rollups_daily/_hourly): rows
+ * that arrived late for an old hour (the recorder's buffer after a PostgreSQL outage) or a deleted
+ * key. Until then queries read the summary as it was: for at most one maintenance interval.
+ */
+async function summarize(conn: SqlExecutor, now: number, cutoff: number) {
+  const target = Math.floor(now / HOUR_MS) * HOUR_MS;
+  const { rows } = await conn.query<{ summary_to: Date | null; first: Date | null }>(
+    `SELECT CASE WHEN isfinite(summary_to) THEN summary_to END AS summary_to,
+            (SELECT min("hour") FROM usage_rollups_dims) AS first
+       FROM usage_tiers WHERE id = 1`,
+  );
+  const stored = rows[0]?.summary_to?.getTime() ?? Number.NEGATIVE_INFINITY;
+  let hours = 0;
+  const fill = async (from: number, to: number, moveTo: number | null) => {
+    // One statement (the summary and its mark move together), also on PGlite's shared session.
+    await conn.query('SELECT usage_summary_fill($1, $2, $3)', [
+      new Date(from),
+      new Date(to),
+      moveTo === null ? null : new Date(moveTo),
+    ]);
+    hours += (to - from) / HOUR_MS;
+  };
+  let from = stored;
+  if (Number.isFinite(stored)) {
+    // Days already summarised whose request counts changed since (every key's, against grain 0).
+    const { rows: stale } = await conn.query<{ day: Date }>(
+      `SELECT day FROM (
+         SELECT d."day" AS day, d.requests::bigint AS n FROM usage_rollups_daily d
+          WHERE d."day" >= $1 AND d."day" < date_trunc('day', $2::timestamptz, 'UTC')
+         UNION ALL
+         SELECT date_trunc('day', h."hour", 'UTC'), h.requests::bigint FROM usage_rollups_hourly h
+          WHERE h."hour" >= greatest($1, date_trunc('day', $2::timestamptz, 'UTC')) AND h."hour" < $2
+         UNION ALL
+         SELECT date_trunc('day', s.t, 'UTC'), -s.requests FROM usage_rollups_summary s
+          WHERE s.grain = 0 AND s.t >= $1 AND s.t < $2
+            AND s.daily = (s.t < date_trunc('day', $2::timestamptz, 'UTC'))) AS c
+        GROUP BY day HAVING sum(n) <> 0`,
+      [new Date(cutoff), new Date(stored)],
+    );
+    for (const { day } of stale.sort((a, b) => a.day.getTime() - b.day.getTime())) {
+      await fill(day.getTime(), Math.min(day.getTime() + DAY_MS, stored), null);
+    }
+  } else {
+    const first = rows[0]?.first?.getTime();
+    from = first === undefined ? target : Math.max(utcDay(first), utcDay(cutoff));
+  }
+  while (from < target) {
+    const to = Math.min(utcDay(from) + DAY_MS, target);
+    await fill(from, to, to);
+    from = to;
+  }
+  return { summaryTo: new Date(Math.max(from, stored)), summarizedHours: hours };
 }
 
 /** Runs maintenance at start and then every `intervalMs`, logging what it did. */
@@ -130,13 +212,15 @@ export function scheduleUsageMaintenance(
     running = maintainUsageStorage(db, options).then(
       (result) => {
         if (!result.ran) return;
-        const changed = result.created.length + result.dropped.length + result.rollupRowsDeleted > 0;
+        const changed =
+          result.created.length + result.dropped.length + result.rollupRowsDeleted + result.summarizedHours > 0;
         const log = result.strayRows > 0 ? logger.warn.bind(logger) : changed ? logger.info.bind(logger) : null;
         log?.(
           {
             created: result.created,
             dropped: result.dropped,
             rollupRowsDeleted: result.rollupRowsDeleted,
+            summarizedHours: result.summarizedHours,
             strayRows: result.strayRows,
           },
           result.strayRows > 0

@@ -469,7 +469,9 @@ export const OPERATIONS: Operation[] = [
     description:
       'Admins see every key, users only their own; the filters (`keyId`, `userId`, `route`, `status` as ' +
       '`404` or `4xx`, `method`, `pathPrefix`) only narrow that (one naming a key of someone else finds ' +
-      'nothing). Default window: the last 24 h.',
+      'nothing). Default window: the last 24 h. `groupBy=path`, `pathPrefix` and series buckets under an hour ' +
+      'with a `route`, `method` or `status` filter read every request of the window: more than 1,000,000 of them ' +
+      'is a 400 (choose a shorter window or a key or user filter).',
     access: 'signedIn',
     query: UsageAnalyticsQuerySchema,
     responses: ok('The analytics of the window.', UsageAnalyticsResponseSchema),
