@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     upstreamUrl = demo.url;
   }
 
-  const services = await buildServices({ config, logger, upstreamUrl, echoMail: true });
+  // Mails read as text in a terminal; in JSON logs they stay inside the log line.
+  const services = await buildServices({ config, logger, upstreamUrl, echoMail: format === 'pretty' });
   const gateway = await startServer(services, async () => demo?.close());
   const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
   const managementHost =
