@@ -1,8 +1,10 @@
-// What the person running `npm start` sees of a sign-in mail without SMTP_URL: the link once, as text,
-// in a terminal (pretty logs); under a supervisor (JSON logs) once, inside the mail's JSON log line.
+// What the person running `npm start` sees on a first start: in a terminal (pretty logs) the generated
+// admin API token and each sign-in link once, as text; under a supervisor (JSON logs), whose stdout is
+// a log others keep, no admin token (it stays in DATA_DIR/secrets.json) and each link once, inside the
+// mail's JSON log line.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +37,7 @@ afterEach(async () => {
 
 /** Starts the built gateway with `LOG_FORMAT`, asks for a sign-in link, returns stdout once the mail is out. */
 async function signInOutput(format: 'json' | 'pretty'): Promise<string> {
+  // A fresh DATA_DIR: the gateway generates the admin token and secrets.json on this start.
   dataDir = await mkdtemp(join(tmpdir(), 'gw-mail-output-'));
   const [port, managementPort] = [await freePort(), await freePort()];
   child = spawn(process.execPath, [ENTRY], {
@@ -71,16 +74,24 @@ async function signInOutput(format: 'json' | 'pretty'): Promise<string> {
 
 const links = (text: string) => text.match(/https?:\/\/[^\s"\\]+\/auth\/verify#[^\s"\\]+/g) ?? [];
 
-describe('a sign-in mail in the dev mailbox', () => {
-  it('in a terminal (pretty logs) shows its link once, as text', async () => {
+const adminToken = async () =>
+  (JSON.parse(await readFile(join(dataDir!, 'secrets.json'), 'utf8')) as { adminApiToken: string }).adminApiToken;
+
+describe('a first start on the embedded defaults', () => {
+  it('in a terminal (pretty logs) shows the admin token, and a sign-in link once, as text', async () => {
     const stdout = await signInOutput('pretty');
+    expect(stdout).toContain(`Admin API token (generated now; kept in`);
+    expect(stdout).toContain(await adminToken());
     // Before: the log line carried the text too, so the link was printed twice.
     expect(links(stdout)).toHaveLength(1);
     expect(stdout).toContain('Mail to ada@example.com');
   });
 
-  it('under a supervisor (JSON logs) keeps the mail inside its JSON log line, printed once', async () => {
+  it('under a supervisor (JSON logs) logs no admin token, and a sign-in link once, inside its JSON log line', async () => {
     const stdout = await signInOutput('json');
+    // Before: the token was printed in plain text among the JSON lines, into whatever keeps the log.
+    expect(stdout).not.toContain(await adminToken());
+    expect(stdout).toContain(`admin API token generated: read it from ${join(dataDir!, 'secrets.json')}`);
     // Before: a readable copy ("Mail to …" and the indented text) was also written between the JSON lines.
     expect(stdout).not.toContain('Mail to ada@example.com');
     expect(links(stdout)).toHaveLength(1);
