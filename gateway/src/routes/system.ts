@@ -41,7 +41,10 @@ export function systemRouter(deps: {
   const last: Record<string, DependencyState> = {};
 
   /** The setting an operator corrects when a dependency does not answer (named in the log, never to clients). */
-  const SETTING: Record<string, string> = { database: 'DATABASE_URL', redis: 'REDIS_URL' };
+  const SETTING: Record<string, string | undefined> = {
+    database: deps.db.kind === 'postgres' ? 'DATABASE_URL' : undefined, // embedded PGlite has no URL
+    redis: 'REDIS_URL',
+  };
 
   /**
    * One line for the log: what failed and which setting to check, without a stack trace (issue 16: a
