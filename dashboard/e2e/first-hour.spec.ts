@@ -22,37 +22,40 @@ for (const [width, viewport] of VIEWPORTS) {
   test.describe(`at ${width} width`, () => {
     test.use({ viewport });
 
-    test('opened at 127.0.0.1, the dashboard reaches the gateway, signs in and creates a key', async ({
-      page,
-      servers,
-    }) => {
-      const dashboard = servers.dashboardUrl.replace('//localhost:', '//127.0.0.1:');
-      const email = uniqueEmail(`loopback-${width}`);
-      const errors: string[] = [];
-      page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    // 0.0.0.0 is the "Network:" address Next prints under npm start (it listens on every interface).
+    for (const host of ['127.0.0.1', '0.0.0.0']) {
+      test(`opened at ${host}, the dashboard reaches the gateway, signs in and creates a key`, async ({
+        page,
+        servers,
+      }) => {
+        const dashboard = servers.dashboardUrl.replace('//localhost:', `//${host}:`);
+        const email = uniqueEmail(`loopback-${host.replace(/\./g, '-')}-${width}`);
+        const errors: string[] = [];
+        page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
 
-      await page.goto(`${dashboard}/login`);
-      await page.getByLabel('Email').fill(email);
-      await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-      await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
-      // The link leads back to the address the dashboard was opened at, where the session cookie works.
-      const link = await waitForSignInLink(servers.dataDir, email);
-      expect(new URL(link).origin).toBe(dashboard);
-      await openSignInLink(page, link);
-      await expect(page).toHaveURL(`${dashboard}/keys`);
-      await expect(page.getByRole('heading', { name: 'API keys', exact: true })).toBeVisible();
+        await page.goto(`${dashboard}/login`);
+        await page.getByLabel('Email').fill(email);
+        await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+        await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+        // The link leads back to the address the dashboard was opened at, where the session cookie works.
+        const link = await waitForSignInLink(servers.dataDir, email);
+        expect(new URL(link).origin).toBe(dashboard);
+        await openSignInLink(page, link);
+        await expect(page).toHaveURL(`${dashboard}/keys`);
+        await expect(page.getByRole('heading', { name: 'API keys', exact: true })).toBeVisible();
 
-      await page.getByRole('button', { name: 'Create key' }).first().click();
-      const dialog = page.getByRole('dialog');
-      await dialog.getByLabel('Name').fill('From 127.0.0.1');
-      await dialog.getByRole('button', { name: 'Create key' }).click();
-      await expect(dialog.getByRole('heading', { name: 'Save your API key' })).toBeVisible();
-      await dialog.getByRole('button', { name: "I've saved my key" }).click();
-      await expect(keyEntry(page, 'From 127.0.0.1')).toBeVisible();
-      await screenshot(page, `first-hour-loopback-${width}`);
-      // Neither the session probe on the sign-in page nor anything after it logged an error.
-      expect(errors).toEqual([]);
-    });
+        await page.getByRole('button', { name: 'Create key' }).first().click();
+        const dialog = page.getByRole('dialog');
+        await dialog.getByLabel('Name').fill(`From ${host}`);
+        await dialog.getByRole('button', { name: 'Create key' }).click();
+        await expect(dialog.getByRole('heading', { name: 'Save your API key' })).toBeVisible();
+        await dialog.getByRole('button', { name: "I've saved my key" }).click();
+        await expect(keyEntry(page, `From ${host}`)).toBeVisible();
+        await screenshot(page, `first-hour-${host}-${width}`);
+        // Neither the session probe on the sign-in page nor anything after it logged an error.
+        expect(errors).toEqual([]);
+      });
+    }
 
     test('expiry: set when creating, shown in the list, an expired key never looks enabled', async ({
       page,

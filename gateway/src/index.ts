@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     upstreamUrl = demo.url;
   }
 
-  const services = await buildServices({ config, logger, upstreamUrl, echoMail: true });
+  // Mails read as text in a terminal; in JSON logs they stay inside the log line.
+  const services = await buildServices({ config, logger, upstreamUrl, echoMail: format === 'pretty' });
   const gateway = await startServer(services, async () => demo?.close());
   const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
   const managementHost =
@@ -74,7 +75,13 @@ async function main(): Promise<void> {
       'ADMIN_EMAILS is not set: nobody becomes an admin by signing in; use the admin API token to promote someone',
     );
   }
-  if (adminToken === 'generated') {
+  if (adminToken === 'generated' && format === 'json') {
+    // No terminal (a supervisor, a pipe): stdout is a log that others keep, and a secret never goes
+    // into a log. The person who needs the token reads it from the file.
+    logger.info(
+      `admin API token generated: read it from ${secretsFile} (adminApiToken); it is printed only to a terminal`,
+    );
+  } else if (adminToken === 'generated') {
     // Printed once, outside the structured log: the operator needs it to bootstrap. It is generated
     // once per installation and kept in DATA_DIR/secrets.json (mode 0600); later starts say where.
     // Written through the log's stream so that it lands after the lines above, not among them.

@@ -3,12 +3,17 @@ import type { Config } from '../config.js';
 
 type Interfaces = ReturnType<typeof networkInterfaces>;
 
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+/**
+ * Names a browser on this machine reaches the dashboard under. `0.0.0.0` and `[::]` are what Next
+ * prints as its "Network" address when it listens on every interface (`npm start` does): a browser
+ * connects them to this machine, so a newcomer who clicks that line lands on the same dashboard.
+ */
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '0.0.0.0', '[::]'];
 
 /**
  * The origins CORS and the cookie CSRF check accept: `DASHBOARD_ORIGIN` exactly in production. In
  * development (issue 16) the same dashboard is also opened as `http://127.0.0.1:3000`, `[::1]` or the
- * network address Next prints, so every listed origin's scheme and port are accepted on the loopback
+ * network address Next prints (`0.0.0.0` under `npm start`, else a LAN address), so every listed origin's scheme and port are accepted on the loopback
  * names and on this machine's own addresses too: only the dashboard can listen on that port here.
  */
 export function allowedDashboardOrigins(

@@ -23,7 +23,11 @@ export interface Mailer {
 
 const SEND_TIMEOUT_MS = 10_000;
 
-/** `echo`: also print dev-mailbox mails on stdout, readable, for the person at the terminal. */
+/**
+ * `echo`: print dev-mailbox mails on stdout as readable text, for the person at a terminal (pretty
+ * logs). The log line then leaves the text out, so the link is shown once; without `echo` (JSON logs)
+ * the text is in the log line and stdout stays one JSON object a line.
+ */
 export function createMailer(config: Config, logger: Logger, echo = false): Mailer {
   if (config.SMTP_URL) {
     const transport = nodemailer.createTransport({
@@ -55,7 +59,7 @@ export function createMailer(config: Config, logger: Logger, echo = false): Mail
       const file = join(mailboxDir, `${stamp}-${randomBytes(3).toString('hex')}.eml`);
       await writeFile(file, info.message as Buffer, { mode: 0o600 });
       logger.info(
-        { to: mail.to, subject: mail.subject, file, text: mail.text },
+        { to: mail.to, subject: mail.subject, file, ...(echo ? {} : { text: mail.text }) },
         'dev mailbox: mail written (no SMTP_URL)',
       );
       if (echo) {

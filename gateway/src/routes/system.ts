@@ -40,7 +40,34 @@ export function systemRouter(deps: {
   const { logger } = deps;
   const last: Record<string, DependencyState> = {};
 
-  /** Runs one check; the full error goes to the log when the state changes, only its kind to the client. */
+  /** The setting an operator corrects when a dependency does not answer (named in the log, never to clients). */
+  const SETTING: Record<string, string | undefined> = {
+    database: deps.db.kind === 'postgres' ? 'DATABASE_URL' : undefined, // embedded PGlite has no URL
+    redis: 'REDIS_URL',
+  };
+
+  /**
+   * One line for the log: what failed and which setting to check, without a stack trace (issue 16: a
+   * newcomer's first /ready with Redis down logged ioredis' "Stream isn't writeable and
+   * enableOfflineQueue options is false" and its stack).
+   */
+  function degradedLine(name: string, state: DependencyState, error: unknown) {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    const reason =
+      typeof code === 'string'
+        ? code
+        : /enableOfflineQueue|Connection is closed|not connected/i.test(message)
+          ? 'not connected'
+          : message;
+    const setting = SETTING[name];
+    return {
+      fields: { dependency: name, reason },
+      msg: `readiness: ${name} ${state} (${reason}); serving degraded${setting ? `: check that it runs and ${setting} points at it` : ''}`,
+    };
+  }
+
+  /** Runs one check; what failed goes to the log when the state changes, only its kind to the client. */
   async function check(name: string, run: () => Promise<unknown>): Promise<DependencyState> {
     let state: DependencyState = 'ok';
     let error: unknown;
@@ -50,11 +77,12 @@ export function systemRouter(deps: {
       state = isTimeout(err) ? 'timeout' : 'unreachable';
       error = err;
     }
-    if (last[name] !== undefined && last[name] !== state) {
-      if (state === 'ok') logger.info({ dependency: name }, `readiness: ${name} answers again`);
-      else logger.warn({ dependency: name, err: error }, `readiness: ${name} ${state}; serving degraded`);
-    } else if (last[name] === undefined && state !== 'ok') {
-      logger.warn({ dependency: name, err: error }, `readiness: ${name} ${state}; serving degraded`);
+    if (state === 'ok') {
+      if (last[name] !== undefined && last[name] !== 'ok')
+        logger.info({ dependency: name }, `readiness: ${name} answers again`);
+    } else if (last[name] !== state) {
+      const { fields, msg } = degradedLine(name, state, error);
+      logger.warn(fields, msg);
     }
     last[name] = state;
     return state;

@@ -25,7 +25,15 @@ describe('dashboard origins (CORS and the cookie CSRF check)', () => {
   it('in development also accepts the loopback names and this machine’s addresses on the dashboard’s port', () => {
     const allowed = allowedDashboardOrigins({ NODE_ENV: 'development', DASHBOARD_ORIGIN: [DASHBOARD] }, LAPTOP);
     expect([...allowed].sort()).toEqual(
-      [DASHBOARD, 'http://127.0.0.1:3000', 'http://[::1]:3000', 'http://192.168.1.23:3000'].sort(),
+      [
+        DASHBOARD,
+        'http://127.0.0.1:3000',
+        'http://[::1]:3000',
+        // What Next prints as "Network:" when it listens on every interface, as under npm start.
+        'http://0.0.0.0:3000',
+        'http://[::]:3000',
+        'http://192.168.1.23:3000',
+      ].sort(),
     );
     // Another port or scheme is another program, and a link-local IPv6 address is no origin a browser shows.
     for (const other of ['http://127.0.0.1:3001', 'https://127.0.0.1:3000', 'http://[fe80::1]:3000']) {
@@ -55,11 +63,14 @@ describe('dashboard origins (CORS and the cookie CSRF check)', () => {
         headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
       });
 
-    it.each([DASHBOARD, 'http://127.0.0.1:3000', 'http://[::1]:3000'])('allows %s with credentials', async (origin) => {
-      const res = await preflight(origin);
-      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
-      expect(res.headers.get('access-control-allow-credentials')).toBe('true');
-    });
+    it.each([DASHBOARD, 'http://127.0.0.1:3000', 'http://[::1]:3000', 'http://0.0.0.0:3000'])(
+      'allows %s with credentials',
+      async (origin) => {
+        const res = await preflight(origin);
+        expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+        expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+      },
+    );
 
     it.each(['http://127.0.0.1:3001', 'http://evil.example:3000', 'http://localhost.evil.example:3000'])(
       'allows no other origin: %s',
