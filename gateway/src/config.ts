@@ -205,6 +205,8 @@ export const ConfigSchema = z
     USAGE_RETENTION_DAYS: int(1, 3_650).default(30),
     /** Days of hourly and daily rollups kept (long-range charts). */
     ROLLUP_RETENTION_DAYS: int(1, 3_650).default(400),
+    /** Most raw usage rows one analytics question may scan (groupBy=path, pathPrefix, filtered sub-hour series). */
+    USAGE_MAX_RAW_SCAN_ROWS: int(1, 1_000_000_000).default(1_000_000),
     /** How often a replica runs partition maintenance (one at a time: an advisory lock). */
     USAGE_MAINTENANCE_INTERVAL_MS: int(60_000, 86_400_000).default(3_600_000),
     MANAGEMENT_BODY_LIMIT: z.string().default('100kb'),

@@ -28,7 +28,7 @@ export function usageRouter(deps: RouteDeps): Router {
   // GET /usage?from=&to=&bucketSeconds=&groupBy=&top=&<filters> – totals, series, top groups + other, top keys
   router.get('/usage', async (req, res) => {
     const query = parseOrThrow(UsageAnalyticsQuerySchema, req.query, 'query string');
-    res.json(await getUsageAnalytics(deps.sql, scopeOf(res), query));
+    res.json(await getUsageAnalytics(deps.sql, scopeOf(res), query, deps.config.USAGE_MAX_RAW_SCAN_ROWS));
   });
 
   // Registered before /usage/:keyId, which would take "logs" and "export" for key ids.

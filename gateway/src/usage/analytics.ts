@@ -160,10 +160,11 @@ export async function getUsageAnalytics(
   sql: SqlExecutor,
   scope: UsageScope,
   q: ResolvedUsageAnalyticsQuery,
+  maxRawScanRows: number = MAX_USAGE_RAW_SCAN_ROWS,
 ): Promise<UsageAnalyticsResponse> {
   const src = sourceOf(scope, q);
-  if (src.kind === 'rollup') return getSummaryAnalytics(sql, scope, q);
-  await boundRawScan(sql, scope, q);
+  if (src.kind === 'rollup') return getSummaryAnalytics(sql, scope, q, maxRawScanRows);
+  await boundRawScan(sql, scope, q, maxRawScanRows);
   const v = src.params.values;
   const from = `FROM (${src.sql}) AS src`;
   // Series buckets shorter than an hour cannot be cut from hourly rows: those read the raw rows.
@@ -250,18 +251,23 @@ export async function getUsageAnalytics(
 }
 
 /**
- * Most requests one `GET /usage` may read row by row: `groupBy=path`, `pathPrefix` and series
+ * Most requests one `GET /usage` may read row by row by default (`USAGE_MAX_RAW_SCAN_ROWS`): `groupBy=path`, `pathPrefix` and series
  * buckets under an hour have no rollup (paths are unbounded) and scan every request of the window;
  * 1 M rows take a few seconds here (bench/RESULTS.md, "Usage analytics over a month").
  */
 export const MAX_USAGE_RAW_SCAN_ROWS = 1_000_000;
 
 /**
- * Refuses (400) a question that would read more than MAX_USAGE_RAW_SCAN_ROWS raw rows, counted from
+ * Refuses (400) a question that would read more than `maxRawScanRows` raw rows, counted from
  * the per-key hourly tier (the window's whole hours around it, the key and owner filters applied: an
  * upper bound of the rows the scan reads, one row per key and hour to sum).
  */
-async function boundRawScan(sql: SqlExecutor, scope: UsageScope, q: ResolvedUsageAnalyticsQuery) {
+async function boundRawScan(
+  sql: SqlExecutor,
+  scope: UsageScope,
+  q: ResolvedUsageAnalyticsQuery,
+  maxRawScanRows: number,
+) {
   const p = new SqlParams();
   const from = p.add(new Date(Math.floor(q.from.getTime() / HOUR_MS) * HOUR_MS));
   const to = p.add(q.to);
@@ -278,12 +284,12 @@ async function boundRawScan(sql: SqlExecutor, scope: UsageScope, q: ResolvedUsag
     p.values,
   );
   const n = rows[0]?.n ?? 0;
-  if (n > MAX_USAGE_RAW_SCAN_ROWS) {
+  if (n > maxRawScanRows) {
     const why =
       q.groupBy === 'path' || q.pathPrefix !== undefined
         ? 'groupBy=path and pathPrefix read every request of the window'
         : 'series buckets under an hour read every request of the window';
-    const message = `${why}: this window holds about ${n.toLocaleString('en')} requests, at most ${MAX_USAGE_RAW_SCAN_ROWS.toLocaleString('en')} may be read per question: choose a shorter window, a key or user filter${q.bucketSeconds < 3_600 ? ' or a bucket of an hour or more' : ''}`;
+    const message = `${why}: this window holds about ${n.toLocaleString('en')} requests, at most ${maxRawScanRows.toLocaleString('en')} may be read per question: choose a shorter window, a key or user filter${q.bucketSeconds < 3_600 ? ' or a bucket of an hour or more' : ''}`;
     throw new ApiError('VALIDATION_FAILED', `Invalid query string: ${message}`, {
       errors: [{ path: 'from', message }],
     });
@@ -598,6 +604,7 @@ async function getSummaryAnalytics(
   sql: SqlExecutor,
   scope: UsageScope,
   q: ResolvedUsageAnalyticsQuery,
+  maxRawScanRows: number,
 ): Promise<UsageAnalyticsResponse> {
   const { rows: tiers } = await sql.query<{ summary_to: Date | null; minute_from: Date | null }>(
     `SELECT CASE WHEN isfinite(summary_to) THEN summary_to END AS summary_to,
@@ -621,7 +628,7 @@ async function getSummaryAnalytics(
   const seriesDaily = q.bucketSeconds % 86_400 === 0;
   const minuteFrom = tiers[0]?.minute_from?.getTime() ?? Number.NEGATIVE_INFINITY;
   const minuteSeriesOk = minuteSeriesEligible(q) && q.from.getTime() >= minuteFrom;
-  if (q.bucketSeconds < 3_600 && !minuteSeriesOk) await boundRawScan(sql, scope, q);
+  if (q.bucketSeconds < 3_600 && !minuteSeriesOk) await boundRawScan(sql, scope, q, maxRawScanRows);
   const seriesSrc =
     q.bucketSeconds < 3_600
       ? minuteSeriesOk
