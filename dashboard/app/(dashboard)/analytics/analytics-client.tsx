@@ -1,7 +1,7 @@
 'use client';
 
 import type { UsageGroup } from '@gateway/shared';
-import { ArrowLeft, RefreshCw, ScrollText } from 'lucide-react';
+import { ArrowLeft, RefreshCw, ScrollText, SearchX } from 'lucide-react';
 import { useSearchParams } from 'next/navigation';
 import { useState } from 'react';
 import { useGateway } from '@/components/gateway-provider';
@@ -103,7 +103,16 @@ export function AnalyticsClient() {
         onClear={() => show({ ...state, filters: {} })}
       />
 
-      {usage.error && !usage.data ? (
+      {usage.error?.status === 400 ? (
+        // A question the gateway will not answer as asked (a path breakdown or filter over a window with
+        // more raw requests than USAGE_MAX_RAW_SCAN_ROWS): say why and offer one it can answer.
+        <TooBroad
+          message={usage.error.fieldErrors[0]?.message ?? usage.error.message}
+          onByKey={groupBy === 'path' ? () => show({ ...state, groupBy: 'key' }) : undefined}
+          onDropPath={filters.pathPrefix !== undefined ? () => remove('pathPrefix') : undefined}
+          onClearFilters={filtered ? () => show({ ...state, filters: {} }) : undefined}
+        />
+      ) : usage.error && !usage.data ? (
         <ApiErrorState error={usage.error} what="analytics" onRetry={() => void usage.reload()} />
       ) : !usage.data ? (
         <UsageSkeleton />
@@ -151,5 +160,57 @@ export function AnalyticsClient() {
         </div>
       )}
     </div>
+  );
+}
+
+/** The window holds too many requests for this question: the gateway's reason, and questions it can answer. */
+function TooBroad({
+  message,
+  onByKey,
+  onDropPath,
+  onClearFilters,
+}: {
+  message: string;
+  onByKey: (() => void) | undefined;
+  onDropPath: (() => void) | undefined;
+  onClearFilters: (() => void) | undefined;
+}) {
+  return (
+    <section
+      aria-labelledby="too-broad-title"
+      className="flex flex-col items-center gap-3 rounded-xl border border-dashed px-6 py-12 text-center"
+    >
+      <div className="flex size-11 items-center justify-center rounded-full bg-muted text-muted-foreground">
+        <SearchX className="size-5" aria-hidden />
+      </div>
+      <h2 id="too-broad-title" className="text-base font-semibold">
+        Too many requests to read one by one
+      </h2>
+      <p className="max-w-md text-sm text-muted-foreground">
+        Paths are not rolled up, so this question reads every request in the window, and this window holds more than the
+        gateway reads for one question. Choose a shorter window above, or:
+      </p>
+      <p className="max-w-md font-mono text-xs text-muted-foreground" data-testid="too-broad-reason">
+        {message}
+      </p>
+      <div className="mt-1 flex flex-wrap justify-center gap-2">
+        {onByKey && (
+          <Button variant="outline" size="sm" onClick={onByKey}>
+            Break down by key
+          </Button>
+        )}
+        {onDropPath ? (
+          <Button variant="outline" size="sm" onClick={onDropPath}>
+            Remove the path filter
+          </Button>
+        ) : (
+          onClearFilters && (
+            <Button variant="outline" size="sm" onClick={onClearFilters}>
+              Clear filters
+            </Button>
+          )
+        )}
+      </div>
+    </section>
   );
 }
