@@ -79,7 +79,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 
 /**
  * Self and inclusive time per function (name and file, no line: builds being compared differ in
- * lines) of a .cpuprofile, in µs, idle excluded.
+ * lines) of a .cpuprofile, and self time by origin (as summarizeProfile), in µs, idle excluded.
  */
 export function functionTimes(file) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
@@ -90,11 +90,14 @@ export function functionTimes(file) {
   const label = (n) => `${n.callFrame.functionName || '(anonymous)'} ${origin(n.callFrame.url)}`;
   const self = new Map();
   const inclusive = new Map();
+  const byOrigin = new Map();
   for (const id of profile.samples) {
     const n = byId.get(id);
     if (n.callFrame.functionName === '(idle)') continue;
     const l = label(n);
     self.set(l, (self.get(l) ?? 0) + intervalUs);
+    const o = n.callFrame.url ? origin(n.callFrame.url) : n.callFrame.functionName || '(native)';
+    byOrigin.set(o, (byOrigin.get(o) ?? 0) + intervalUs);
     const seen = new Set();
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
       const cl = label(byId.get(cur));
@@ -103,5 +106,5 @@ export function functionTimes(file) {
       inclusive.set(cl, (inclusive.get(cl) ?? 0) + intervalUs);
     }
   }
-  return { self, inclusive };
+  return { self, inclusive, byOrigin };
 }
