@@ -100,6 +100,7 @@ async function main() {
     mkdirSync(vDir, { recursive: true });
     const env = { ...envPairs(opts.env), ...envPairs(extra.split(/,(?=[A-Za-z_][A-Za-z0-9_]*=)/)) };
     const profileDir = join(vDir, 'profile');
+    const spawnedAt = Date.now();
     if (setup === 'bare') {
       // A bare proxy script (bench/baseline-*.mjs) in place of a gateway: no key, no /proxy prefix.
       const port = await freePort();
@@ -123,6 +124,8 @@ async function main() {
         key: { key: '' },
         rounds: [],
         requests: 0,
+        measured: 0,
+        spawnedAt,
         profileDir,
       });
       console.log(`${name}: ${dir} (bare proxy), pid ${proc.pid}`);
@@ -140,7 +143,17 @@ async function main() {
     });
     const key = await gateway.createBenchKey({ plain: setup === 'plain' });
     await waitForHttp(`${gateway.url}/proxy/small`, { headers: { 'x-api-key': key.key }, proc: gateway.proc });
-    variants.push({ name, gateway, prefix: '/proxy', key, rounds: [], requests: 0, profileDir });
+    variants.push({
+      name,
+      gateway,
+      prefix: '/proxy',
+      key,
+      rounds: [],
+      requests: 0,
+      measured: 0,
+      spawnedAt,
+      profileDir,
+    });
     console.log(`${name}: ${dir} (${setupSpec}), pid ${gateway.proc.pid}`);
   }
 
@@ -163,6 +176,9 @@ async function main() {
       v.requests += r.requests;
     }
   }
+  // The profiles are compared from here on: start-up (module loading, Prisma's WebAssembly) and the
+  // warm-ups are left out, and the time is divided by the measured requests only.
+  const measuredFrom = Date.now();
   const rounds = Number(opts.rounds);
   for (let round = 0; round < rounds; round++) {
     for (const s of scenarios) {
@@ -191,6 +207,7 @@ async function main() {
         v.byPath.get(s.path).push(row);
         if (s === scenarios[0]) v.rounds.push(row);
         v.requests += r.requests;
+        v.measured += r.requests;
         console.log(
           `  round ${round + 1}/${rounds} ${s.path.padEnd(7)} ${v.name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s ` +
             `${r.mbps.toFixed(1).padStart(7)} MB/s  ${cpuPerReq.toFixed(1).padStart(7)} µs CPU/req  ` +
@@ -237,15 +254,16 @@ async function main() {
     `\nRSS 5 s after the last run: ${variants.map((v) => `${v.name} ${v.rssIdle.toFixed(0)} MB`).join(', ')}`,
   );
   for (const v of variants) await v.gateway.proc.stop(30_000);
-  if (opts.profile) compareProfiles(variants);
+  if (opts.profile) compareProfiles(variants, measuredFrom);
 }
 
 /** Per-request self and inclusive time by function, each variant against the first. */
-function compareProfiles(variants) {
+function compareProfiles(variants, measuredFrom) {
   const times = variants.map((v) => {
     const file = readdirSync(v.profileDir).find((f) => f.endsWith('.cpuprofile'));
-    const t = functionTimes(join(v.profileDir, file));
-    const per = (m) => new Map([...m].map(([k, us]) => [k, us / v.requests]));
+    // The profile starts with the process (within a few ms of spawnedAt).
+    const t = functionTimes(join(v.profileDir, file), (measuredFrom - v.spawnedAt) * 1000);
+    const per = (m) => new Map([...m].map(([k, us]) => [k, us / v.measured]));
     console.log(`profile of ${v.name}: ${join(v.profileDir, file)}`);
     return { self: per(t.self), inclusive: per(t.inclusive), origin: per(t.byOrigin) };
   });
