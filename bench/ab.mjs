@@ -6,6 +6,7 @@
 //   options: --rounds=<n> (6) --duration=<s> (5) --warmup=<s> (3) --connections=<n> (64) --path=/small
 //            --paths=/small:64,/10mb:16 (several scenarios per round, path:connections, run in this
 //            order; replaces --path/--connections) --env=NAME=value (to every gateway; repeatable) --no-pin
+//            --delay=<ms> (each connection pauses this long between requests: light load, as npm run bench's)
 //            --profile (every gateway under --cpu-prof; prints the functions whose time per request
 //            differs most from the first variant's — the profiler inflates all of it ~1.5×)
 //
@@ -39,6 +40,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
     path: { type: 'string', default: '/small' },
+    delay: { type: 'string', default: '0' },
     paths: { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
     'no-pin': { type: 'boolean', default: false },
@@ -172,6 +174,7 @@ async function main() {
         durationS: Number(opts.warmup),
         cpus,
         apiKey: v.key.key,
+        delayMs: Number(opts.delay),
       });
       v.requests += r.requests;
     }
@@ -197,6 +200,7 @@ async function main() {
           durationS: Number(opts.duration),
           cpus,
           apiKey: v.key.key,
+          delayMs: Number(opts.delay),
         });
         clearInterval(sampler);
         const rssEnd = rssBytes(pid);
