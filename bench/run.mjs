@@ -12,7 +12,6 @@
 //            dispatch: bench/baseline-dispatch.mjs, an undici dispatch handler as the gateway uses)
 //            --usage-rows=<rows for the measured key> (10000000) --usage-calls=<n> (15)
 //            --plain (the gateway's key without route, plan and scope: the seed's setup, for an A/B)
-//            --malloc=glibc (glibc's malloc instead of the image's jemalloc, see lib/gateway.mjs)
 //   npm run bench -- --analytics      only the usage analytics scenario (bench/analytics.mjs): a month of
 //            usage, grouped stats, per-key stats, the request log, dropping a day, ingest before/after
 //            issue 14 item 2; --analytics-rows=<rows> (50000000) --analytics-calls=<n> (5)
@@ -31,7 +30,7 @@ import {
   freePort,
   ROOT,
 } from './lib/environment.mjs';
-import { imageAllocatorEnv, startGateway, startScriptNodeFlags } from './lib/gateway.mjs';
+import { startGateway, startScriptNodeFlags } from './lib/gateway.mjs';
 import { cleanup, startProcess, waitForHttp, wasInterrupted } from './lib/processes.mjs';
 import { summarizeProfile } from './lib/profile.mjs';
 import { latencyTable, throughputTable, updateResults, usageTable, verdicts, verdictTable } from './lib/report.mjs';
@@ -57,7 +56,6 @@ const { values: opts } = parseArgs({
     'results-suffix': { type: 'string', default: '' },
     baseline: { type: 'string', default: 'stream' },
     plain: { type: 'boolean', default: false },
-    malloc: { type: 'string', default: 'image' },
     analytics: { type: 'boolean', default: false },
     'analytics-rows': { type: 'string', default: '50000000' },
     'analytics-calls': { type: 'string', default: '5' },
@@ -66,7 +64,7 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(
-    'npm run bench [-- --skip-usage | --usage-only] [--profile] [--duration=5] [--rounds=3] [--warmup=2] [--no-pin] [--usage-rows=10000000] [--usage-calls=15] [--scenarios=small,4k,10mb,light,c8] [--gateway-flags="<node flags>"] [--no-results] [--results-suffix=<name>] [--baseline=stream|dispatch] [--plain] [--malloc=image|glibc]',
+    'npm run bench [-- --skip-usage | --usage-only] [--profile] [--duration=5] [--rounds=3] [--warmup=2] [--no-pin] [--usage-rows=10000000] [--usage-calls=15] [--scenarios=small,4k,10mb,light,c8] [--gateway-flags="<node flags>"] [--no-results] [--results-suffix=<name>] [--baseline=stream|dispatch] [--plain]',
   );
   process.exit(0);
 }
@@ -82,10 +80,6 @@ if (opts.analytics) {
 const BASELINES = { stream: 'baseline-proxy.mjs', dispatch: 'baseline-dispatch.mjs' };
 if (!Object.hasOwn(BASELINES, opts.baseline)) {
   console.error(`--baseline must be one of ${Object.keys(BASELINES).join(', ')}`);
-  process.exit(2);
-}
-if (!['image', 'glibc'].includes(opts.malloc)) {
-  console.error('--malloc must be image or glibc');
   process.exit(2);
 }
 const runThroughputPart = !opts['usage-only'];
@@ -122,17 +116,7 @@ async function main() {
   await waitForHttp(`${upstreamUrl}/small`, { proc: upstream });
   const gatewayFlags =
     opts['gateway-flags'] !== undefined ? opts['gateway-flags'].split(/\s+/).filter(Boolean) : startScriptNodeFlags();
-  // The allocator of the gateway image (LD_PRELOAD of jemalloc), unless --malloc=glibc.
-  const allocatorEnv = opts.malloc === 'glibc' ? { LD_PRELOAD: '', MALLOC_CONF: '' } : imageAllocatorEnv();
-  const gatewayCommand = [
-    ...Object.entries(allocatorEnv)
-      .filter(([, v]) => v)
-      .map(([k, v]) => `${k}=${v}`),
-    'node',
-    ...gatewayFlags,
-    'gateway/dist/index.js',
-  ].join(' ');
-  console.log(`gateway: ${gatewayCommand}`);
+  console.log(`gateway: node ${[...gatewayFlags, 'gateway/dist/index.js'].join(' ')}`);
   const gateway = await startGateway({
     databaseUrl: db.url,
     redisPrefix,
@@ -141,7 +125,6 @@ async function main() {
     workDir,
     profileDir,
     nodeArgs: gatewayFlags,
-    env: allocatorEnv,
   });
 
   let throughput;
@@ -214,7 +197,7 @@ async function main() {
     `Measured ${when} UTC with \`${command}\` on ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ` +
     `Linux ${machine.kernel}; Node ${machine.node}, PostgreSQL ${machine.postgres}, Redis ${machine.redis}` +
     (runThroughputPart ? `, ${wrkVersion()}` : '') +
-    `. Gateway started as \`${gatewayCommand}\`${opts.malloc === 'glibc' ? ' (glibc malloc, not the image’s jemalloc)' : ''}` +
+    `. Gateway started as \`node ${[...gatewayFlags, 'gateway/dist/index.js'].join(' ')}\`` +
     (runThroughputPart ? `; baseline \`bench/${BASELINES[opts.baseline]}\`.` : '.');
   const sections = {};
   if (throughput) {

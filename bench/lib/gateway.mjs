@@ -1,8 +1,7 @@
 // Starts the built gateway against the benchmark's database, Redis prefix and upstream, and gives
 // it a user and an API key whose limits never trigger.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort, GATEWAY_ENTRY, REDIS_URL, ROOT, randomId } from './environment.mjs';
 import { startProcess, waitForHttp } from './processes.mjs';
 
@@ -17,45 +16,6 @@ export function startScriptNodeFlags() {
 }
 
 /**
- * The allocator environment of the gateway image's final stage (gateway/Dockerfile: `LD_PRELOAD` of
- * jemalloc and its `MALLOC_CONF`), with the library found on this machine (Debian's libjemalloc2,
- * installed with apt if missing), so the benchmark measures the allocator users run. `{}` if the
- * image sets none.
- */
-export function imageAllocatorEnv() {
-  const dockerfile = readFileSync(join(ROOT, 'gateway', 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-  const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
-  const env = {};
-  for (const line of finalStage.split('\n').filter((l) => /^ENV\s/.test(l))) {
-    for (const m of line.matchAll(/\b(LD_PRELOAD|MALLOC_CONF)=(\S+)/g)) env[m[1]] = m[2];
-  }
-  if (env.LD_PRELOAD && !existsSync(env.LD_PRELOAD)) env.LD_PRELOAD = findLibrary(basename(env.LD_PRELOAD));
-  return env;
-}
-
-function findLibrary(name) {
-  const lookup = () => {
-    const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
-    return new RegExp(`\\s${name.replace(/\./g, '\\.')} .*=> (\\S+)`).exec(r.stdout ?? '')?.[1];
-  };
-  let path = lookup();
-  if (!path && name.startsWith('libjemalloc')) {
-    console.log(
-      'jemalloc not found: installing it from Debian (apt-get install -y libjemalloc2), as the image has it…',
-    );
-    const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-    const argv = [...sudo, 'apt-get', 'install', '-y', 'libjemalloc2'];
-    spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' });
-    path = lookup();
-  }
-  if (!path)
-    throw new Error(`${name} (the gateway image's LD_PRELOAD) not found; install it (apt-get install libjemalloc2)`);
-  return path;
-}
-
-/**
- * Starts the gateway with the image's allocator environment (imageAllocatorEnv; `o.env` may override
- * it, e.g. `LD_PRELOAD: ''` for glibc's malloc).
  * @param {{ databaseUrl: string, redisPrefix: string, upstreamUrl: string, cpus?: string,
  *           workDir: string, profileDir?: string, nodeArgs?: string[], entry?: string,
  *           env?: Record<string, string> }} o
@@ -86,7 +46,6 @@ export async function startGateway(o) {
       // One key drives up to 64 connections: the per-key in-flight cap (default 32) would answer the
       // rest 429 TOO_MANY_IN_FLIGHT and the benchmark would measure refusals, not proxying.
       KEY_MAX_IN_FLIGHT: '1024',
-      ...imageAllocatorEnv(),
       ...o.env,
     },
   });
