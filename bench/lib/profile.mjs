@@ -79,9 +79,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 
 /**
  * Self and inclusive time per function (name and file, no line: builds being compared differ in
- * lines) of a .cpuprofile, in µs, idle excluded.
+ * lines) of a .cpuprofile, and self time by origin (as summarizeProfile), in µs, idle excluded, from
+ * `skipUs` after the profile's start on.
  */
-export function functionTimes(file) {
+export function functionTimes(file, skipUs = 0) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const intervalUs = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
@@ -90,18 +91,24 @@ export function functionTimes(file) {
   const label = (n) => `${n.callFrame.functionName || '(anonymous)'} ${origin(n.callFrame.url)}`;
   const self = new Map();
   const inclusive = new Map();
-  for (const id of profile.samples) {
-    const n = byId.get(id);
+  const byOrigin = new Map();
+  let t = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas?.[i] ?? intervalUs;
+    if (t < skipUs) continue;
+    const n = byId.get(profile.samples[i]);
     if (n.callFrame.functionName === '(idle)') continue;
     const l = label(n);
     self.set(l, (self.get(l) ?? 0) + intervalUs);
+    const o = n.callFrame.url ? origin(n.callFrame.url) : n.callFrame.functionName || '(native)';
+    byOrigin.set(o, (byOrigin.get(o) ?? 0) + intervalUs);
     const seen = new Set();
-    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+    for (let cur = profile.samples[i]; cur !== undefined; cur = parent.get(cur)) {
       const cl = label(byId.get(cur));
       if (seen.has(cl)) continue;
       seen.add(cl);
       inclusive.set(cl, (inclusive.get(cl) ?? 0) + intervalUs);
     }
   }
-  return { self, inclusive };
+  return { self, inclusive, byOrigin };
 }

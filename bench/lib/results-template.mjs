@@ -4,7 +4,7 @@ export const RESULTS_TEMPLATE = `# Benchmark results
 Produced by \`npm run bench\` (see bench/run.mjs). Only ratios measured in the same run are meaningful:
 absolute numbers on a shared 2-core machine swing by ±20–40 % between runs.
 
-## Targets (issue 6)
+## Targets (issue 17)
 <!-- targets:start -->
 <!-- targets:end -->
 

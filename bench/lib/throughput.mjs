@@ -51,13 +51,15 @@ async function measure({ target, scenario, durationS, pinned }) {
       apiKey: target.apiKey,
     });
     const cpu = cpuMicros(pid) - cpu0;
-    rssMax = Math.max(rssMax, rssBytes(pid));
+    const rssEnd = rssBytes(pid);
+    rssMax = Math.max(rssMax, rssEnd);
     return {
       ...r,
       cpuUs: cpu,
       cpuUsPerReq: cpu / Math.max(1, r.requests),
       backingUsPerReq: backing.length ? (cpuMicrosOf(backing) - backing0) / Math.max(1, r.requests) : null,
       rssMaxBytes: rssMax,
+      rssEndBytes: rssEnd,
     };
   } finally {
     clearInterval(sampler);
@@ -125,6 +127,8 @@ export function summarize(runs, scenarios = SCENARIOS) {
         cpuUsPerReq: rs.reduce((s, r) => s + r.cpuUs, 0) / Math.max(1, requests),
         backingUsPerReq: backing.length ? median(backing.map((r) => r.backingUsPerReq)) : null,
         rssMaxMB: Math.max(...rs.map((r) => r.rssMaxBytes)) / 2 ** 20,
+        // What the process still holds when a run's load stops (highest over rounds).
+        rssEndMB: Math.max(...rs.map((r) => r.rssEndBytes)) / 2 ** 20,
         errors: rs.reduce((s, r) => s + r.errors, 0),
         requests,
       };
@@ -139,6 +143,8 @@ export function summarize(runs, scenarios = SCENARIOS) {
       rows,
       gatewayVsBaseline: rows.gateway && rows.baseline ? rows.gateway[metric] / rows.baseline[metric] : null,
       gatewayVsDirect: rows.gateway && rows.direct ? rows.gateway[metric] / rows.direct[metric] : null,
+      // Per-round gateway/baseline ratios: the spread behind the median.
+      roundRatios: pairs.map(([g, b]) => g[metric] / b[metric]),
       addedP50Ms: pairs.length ? median(pairs.map(([g, b]) => (g.p50Us - b.p50Us) / 1000)) : null,
       addedP99Ms: pairs.length ? median(pairs.map(([g, b]) => (g.p99Us - b.p99Us) / 1000)) : null,
     };
