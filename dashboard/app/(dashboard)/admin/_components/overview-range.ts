@@ -18,7 +18,17 @@ export function isOverviewRange(value: unknown): value is OverviewRange {
   return typeof value === 'string' && Object.hasOwn(OVERVIEW_RANGES, value);
 }
 
-/** The query for `[now - range, now]`, with the range's chart bucket. */
+const HOUR_MS = 3_600_000;
+
+/**
+ * The query for `[now - range, now]`, with the range's chart bucket. Ranges charted in buckets of an
+ * hour or more start on a whole hour (up to 59 minutes earlier): their first bar is then a whole one,
+ * and the gateway answers them from its rollups alone, without reading the raw requests of a partial
+ * first hour (bench/RESULTS.md, "Usage analytics over a month").
+ */
 export function overviewWindow(range: OverviewRange, now: number = Date.now()): UsageWindow {
-  return windowOf(OVERVIEW_RANGES[range], now);
+  const window = windowOf(OVERVIEW_RANGES[range], now);
+  if (window.bucketSeconds < 3_600) return window;
+  const from = Math.floor(Date.parse(window.from) / HOUR_MS) * HOUR_MS;
+  return { ...window, from: new Date(from).toISOString() };
 }
