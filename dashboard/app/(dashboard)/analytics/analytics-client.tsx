@@ -9,6 +9,7 @@ import { useSession } from '@/components/session-provider';
 import { ApiErrorState } from '@/components/states';
 import { Button } from '@/components/ui/button';
 import { SegmentedControl } from '@/components/ui/segmented-control';
+import type { ApiError } from '@/lib/api-error';
 import { useResource } from '@/lib/use-resource';
 import { cn } from '@/lib/utils';
 import { OVERVIEW_RANGE_OPTIONS, OVERVIEW_RANGES, overviewWindow } from '../admin/_components/overview-range';
@@ -103,7 +104,7 @@ export function AnalyticsClient() {
         onClear={() => show({ ...state, filters: {} })}
       />
 
-      {usage.error?.status === 400 ? (
+      {usage.error && tooBroad(usage.error) ? (
         // A question the gateway will not answer as asked (a path breakdown or filter over a window with
         // more raw requests than USAGE_MAX_RAW_SCAN_ROWS): say why and offer one it can answer.
         <TooBroad
@@ -161,6 +162,15 @@ export function AnalyticsClient() {
       )}
     </div>
   );
+}
+
+/**
+ * The gateway's refusal of a question that would read more raw requests than it allows (400, its
+ * reason on `from`; e2e/analytics-bounds.spec.ts holds the wording). Other 400s — a malformed filter —
+ * keep the usual error state.
+ */
+function tooBroad(error: ApiError): boolean {
+  return error.status === 400 && error.fieldErrors.some((e) => e.message.includes('read every request of the window'));
 }
 
 /** The window holds too many requests for this question: the gateway's reason, and questions it can answer. */
