@@ -199,9 +199,38 @@ export async function getUsageAnalytics(
     q.groupBy ? topGroups(sql, src, q.groupBy, q.top) : Promise.resolve(null),
   ]);
   const t = totals.rows[0]!;
+  return answerOf(sql, q, {
+    totals: t,
+    latency: t,
+    points: points.rows,
+    groups,
+    activeKeys: t.active_keys,
+    byRequests: byRequests.rows,
+    byErrors: byErrors.rows,
+  });
+}
+
+/** What both ways of reading usage (raw rows, the summary tiers) hand over to make one answer. */
+interface AnswerParts {
+  totals: SumsRow;
+  latency: LatencyRow | undefined;
+  points: { t: Date; requests: number; errors: number; rate_limited: number }[];
+  groups: { rows: GroupRow[]; latency: Map<string, LatencyRow> } | null;
+  activeKeys: number;
+  byRequests: TopRow[];
+  byErrors: TopRow[];
+}
+
+/** The `GET /usage` answer: `other` is what the top groups leave of the totals; key and user groups get labels. */
+async function answerOf(
+  sql: SqlExecutor,
+  q: ResolvedUsageAnalyticsQuery,
+  a: AnswerParts,
+): Promise<UsageAnalyticsResponse> {
+  const t = a.totals;
   const errors = t.s4 + t.s5;
+  const top = a.groups?.rows ?? [];
   let other: UsageAnalyticsResponse['other'] = null;
-  const top = groups?.rows ?? [];
   const groupCount = top[0]?.group_count ?? 0;
   if (groupCount > top.length) {
     const sum = (f: (g: GroupRow) => number) => top.reduce((n, g) => n + f(g), 0);
@@ -228,8 +257,8 @@ export async function getUsageAnalytics(
     },
     errorRate: rate(errors, t.requests),
     rateLimitedRate: rate(t.rate_limited, t.requests),
-    latencyMs: latencyOf(t, t),
-    series: fillAnalyticsSeries(points.rows, q.from, q.to, q.bucketSeconds),
+    latencyMs: latencyOf(t, a.latency),
+    series: fillAnalyticsSeries(a.points, q.from, q.to, q.bucketSeconds),
     groupBy: q.groupBy ?? null,
     groups: top.map(
       (g): UsageGroup => ({
@@ -238,15 +267,15 @@ export async function getUsageAnalytics(
         requests: g.requests,
         errors: g.s4 + g.s5,
         rateLimited: g.rate_limited,
-        latencyMs: latencyOf(g, groups?.latency.get(g.value)),
+        latencyMs: latencyOf(g, a.groups?.latency.get(g.value)),
         requestBytes: g.request_bytes,
         responseBytes: g.response_bytes,
       }),
     ),
     other,
-    activeKeys: t.active_keys,
-    topKeysByRequests: byRequests.rows.map(toTopKey),
-    topKeysByErrors: byErrors.rows.map(toTopKey),
+    activeKeys: a.activeKeys,
+    topKeysByRequests: a.byRequests.map(toTopKey),
+    topKeysByErrors: a.byErrors.map(toTopKey),
   };
 }
 
@@ -678,23 +707,6 @@ async function getSummaryAnalytics(
       ? summaryGroups(sql, at(grainFor(needsOf(scope, q, q.groupBy))), at(latencyGrain(q.groupBy)), q.groupBy, q.top)
       : Promise.resolve(null),
   ]);
-  const t = totals.rows[0]!;
-  const errors = t.s4 + t.s5;
-  const top = groups?.rows ?? [];
-  let other: UsageAnalyticsResponse['other'] = null;
-  const groupCount = top[0]?.group_count ?? 0;
-  if (groupCount > top.length) {
-    const sum = (f: (g: GroupRow) => number) => top.reduce((n, g) => n + f(g), 0);
-    other = {
-      groups: groupCount - top.length,
-      requests: t.requests - sum((g) => g.requests),
-      errors: errors - sum((g) => g.s4 + g.s5),
-      rateLimited: t.rate_limited - sum((g) => g.rate_limited),
-      requestBytes: t.request_bytes - sum((g) => g.request_bytes),
-      responseBytes: t.response_bytes - sum((g) => g.response_bytes),
-    };
-  }
-  const labels = q.groupBy ? await groupLabels(sql, q.groupBy, top) : new Map<string, string>();
   const keyList = keyRows.rows;
   const byRequests = keyList
     .filter((r) => r.requests > 0 && r.by_requests <= TOP_KEYS)
@@ -702,39 +714,15 @@ async function getSummaryAnalytics(
   const byErrors = keyList
     .filter((r) => r.by_errors !== null && r.by_errors <= TOP_KEYS)
     .sort((a, b) => a.by_errors - b.by_errors);
-  return {
-    from: q.from.toISOString(),
-    to: q.to.toISOString(),
-    bucketSeconds: q.bucketSeconds,
-    totals: {
-      requests: t.requests,
-      byStatusClass: { '2xx': t.s2, '3xx': t.s3, '4xx': t.s4, '5xx': t.s5 },
-      rateLimited: t.rate_limited,
-      requestBytes: t.request_bytes,
-      responseBytes: t.response_bytes,
-    },
-    errorRate: rate(errors, t.requests),
-    rateLimitedRate: rate(t.rate_limited, t.requests),
-    latencyMs: latencyOf(t, latency.get('')),
-    series: fillAnalyticsSeries(points.rows, q.from, q.to, q.bucketSeconds),
-    groupBy: q.groupBy ?? null,
-    groups: top.map(
-      (g): UsageGroup => ({
-        value: g.value,
-        label: labels.get(g.value) ?? null,
-        requests: g.requests,
-        errors: g.s4 + g.s5,
-        rateLimited: g.rate_limited,
-        latencyMs: latencyOf(g, groups?.latency.get(g.value)),
-        requestBytes: g.request_bytes,
-        responseBytes: g.response_bytes,
-      }),
-    ),
-    other,
+  return answerOf(sql, q, {
+    totals: totals.rows[0]!,
+    latency: latency.get(''),
+    points: points.rows,
+    groups,
     activeKeys: keyList[0]?.active_keys ?? 0,
-    topKeysByRequests: byRequests.map(toTopKey),
-    topKeysByErrors: byErrors.map(toTopKey),
-  };
+    byRequests,
+    byErrors,
+  });
 }
 
 /** Series of sub-hour buckets can be cut from the per-minute tier (per key: counts, errors, 429s). */
