@@ -71,6 +71,11 @@ function createPostgres(connection: PostgresConnection, max: number): Database {
   const pool = new pg.Pool({ ...connection, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
+  // Nor a checked-out one: its queries fail with the error (callers handle that) and the client also
+  // emits 'error'. Every client keeps a listener for its whole life, whatever pg-pool does with its own
+  // (seen once in CI: an uncaught ECONNRESET from a pg write while the test cut the link to PostgreSQL;
+  // which emitter lacked a listener was not pinned down).
+  pool.on('connect', (client) => client.on('error', () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const sql: SqlExecutor = {
     query: (text, params) => pool.query(text, params) as never,
