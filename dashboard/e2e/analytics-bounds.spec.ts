@@ -33,6 +33,12 @@ test('a path breakdown over too many requests says why and leads back to one the
   );
   await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
   await screenshot(page, 'analytics-too-broad');
+  // On a phone the reason and the way out fit the screen's width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByRole('button', { name: 'Break down by key' })).toBeInViewport();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await screenshot(page, 'analytics-too-broad-phone');
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   await page.getByRole('button', { name: 'Break down by key' }).click();
   await expect(page).toHaveURL(/\/analytics$/);
